@@ -1,0 +1,2 @@
+// Package sidecarset is sidecarctl's SidecarSet injection engine.
+package sidecarset
