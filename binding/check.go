@@ -1,0 +1,259 @@
+package binding
+
+import (
+	"fmt"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+)
+
+// Reason is a snake_case code for why a reference was reported. The CLI
+// report, admission denials and metrics all use these codes, so they are
+// part of sidecarctl's interface: add codes, never rename them.
+type Reason string
+
+const (
+	// ReasonMalformedReference: a value with a slash that is not a valid
+	// `<namespace>/<name>`; no binding can authorize it.
+	ReasonMalformedReference Reason = "malformed_reference"
+	// ReasonUnauthorizedReference: no binding in the object's namespace
+	// names both the SidecarSet and the object.
+	ReasonUnauthorizedReference Reason = "unauthorized_reference"
+	// ReasonCrossNamespaceOnRegularNode: the SidecarSet can inject into pods
+	// on regular nodes, whose kubelet cannot resolve `<namespace>/<name>`.
+	ReasonCrossNamespaceOnRegularNode Reason = "cross_namespace_on_regular_node"
+)
+
+// Severity says whether a Finding blocks (error) or only informs (warning).
+type Severity string
+
+const (
+	// SeverityError marks a finding that makes `sidecarctl check` fail and
+	// the validating webhook deny.
+	SeverityError Severity = "error"
+	// SeverityWarning marks a finding that is reported but allowed.
+	SeverityWarning Severity = "warning"
+)
+
+// Finding is one problem with one reference of one SidecarSet.
+type Finding struct {
+	Reason   Reason   `json:"reason"`
+	Severity Severity `json:"severity"`
+	// SidecarSet is the name of the SidecarSet that makes the reference.
+	SidecarSet string `json:"sidecarSet"`
+	// Field is the path of the reference, e.g. spec.volumes[0].configMap.name.
+	Field string `json:"field"`
+	// Kind, Namespace and Name identify the referenced object; Namespace and
+	// Name are empty for a malformed reference, whose Value says what was
+	// written.
+	Kind      v1alpha1.ResourceKind `json:"kind"`
+	Namespace string                `json:"namespace,omitempty"`
+	Name      string                `json:"name,omitempty"`
+	Value     string                `json:"value"`
+	// Message is one human sentence naming the SidecarSet, the field and
+	// what is missing.
+	Message string `json:"message"`
+	// Binding, set for unauthorized references, is the binding that would
+	// authorize this reference: the one Minimal generates for this
+	// SidecarSet in the object's namespace, ready to apply. Every finding of
+	// the same SidecarSet and namespace carries the same binding, so
+	// applying any or all of them gives the same object.
+	Binding *v1alpha1.SidecarSetResourceBinding `json:"binding,omitempty"`
+}
+
+// Check decides for every reference References finds in ss whether bindings
+// authorize it, and returns one Finding per problem, in reference order:
+//
+//   - malformed_reference (error) for a value that is not `<namespace>/<name>`;
+//   - unauthorized_reference (error) unless a binding in the object's
+//     namespace lists {kind: SidecarSet, name: ss.Name} in spec.subjects and
+//     {kind, name} of the object in spec.resourceRefs;
+//   - cross_namespace_on_regular_node (warning) for every well-formed
+//     reference, authorized or not, when ss's selector does not require a
+//     virtual node (see RequiresVirtualNode): a regular kubelet cannot mount
+//     it, and nothing mirrors the object into the pod's namespace yet.
+//
+// Bindings with an empty namespace authorize nothing, because a binding
+// only ever authorizes objects of its own namespace; callers that read
+// bindings from files set the namespace (kubectl's default) first. Bindings
+// are not validated here; see ValidateBinding. Check returns nil when there
+// is nothing to report.
+func Check(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBinding) []Finding {
+	refs := References(ss)
+	if len(refs) == 0 {
+		return nil
+	}
+	granted := grantsFor(ss.Name, bindings)
+	virtual := RequiresVirtualNode(ss.Spec.Selector)
+	suggested := minimalFor(ss.Name, refs)
+
+	var findings []Finding
+	for _, ref := range refs {
+		f := Finding{
+			SidecarSet: ss.Name,
+			Field:      ref.Path.String(),
+			Kind:       ref.Kind,
+			Namespace:  ref.Namespace,
+			Name:       ref.Name,
+			Value:      ref.Value,
+		}
+		if ref.Malformed() {
+			f.Reason, f.Severity = ReasonMalformedReference, SeverityError
+			f.Message = fmt.Sprintf("SidecarSet %s references %s %q at %s, which is not a valid <namespace>/<name>: %s",
+				ss.Name, ref.Kind, ref.Value, f.Field, ref.Problem)
+			findings = append(findings, f)
+			continue
+		}
+		if !granted[grant{ref.Namespace, ref.Kind, ref.Name}] {
+			u := f
+			u.Reason, u.Severity = ReasonUnauthorizedReference, SeverityError
+			u.Message = fmt.Sprintf("SidecarSet %s references %s %s/%s at %s, but no SidecarSetResourceBinding in namespace %s names SidecarSet %s as a subject and %s %s as a resource%s",
+				ss.Name, ref.Kind, ref.Namespace, ref.Name, u.Field, ref.Namespace, ss.Name, ref.Kind, ref.Name,
+				nearMiss(ss.Name, ref, bindings))
+			b := suggested[ref.Namespace]
+			u.Binding = &b
+			findings = append(findings, u)
+		}
+		if !virtual {
+			w := f
+			w.Reason, w.Severity = ReasonCrossNamespaceOnRegularNode, SeverityWarning
+			w.Message = fmt.Sprintf("SidecarSet %s references %s %s/%s at %s, but its selector does not require a virtual node (%s), and a regular kubelet cannot mount an object of another namespace",
+				ss.Name, ref.Kind, ref.Namespace, ref.Name, w.Field, virtualNodeHint)
+			findings = append(findings, w)
+		}
+	}
+	return findings
+}
+
+// grant is one object a SidecarSet may reference.
+type grant struct {
+	namespace string
+	kind      v1alpha1.ResourceKind
+	name      string
+}
+
+// grantsFor collects what the bindings allow the named SidecarSet to use. A
+// binding grants every subject every resource ref, in its own namespace.
+func grantsFor(sidecarSet string, bindings []v1alpha1.SidecarSetResourceBinding) map[grant]bool {
+	granted := map[grant]bool{}
+	for i := range bindings {
+		b := &bindings[i]
+		if b.Namespace == "" || !namesSubject(b, sidecarSet) {
+			continue
+		}
+		for _, r := range b.Spec.ResourceRefs {
+			granted[grant{b.Namespace, r.Kind, r.Name}] = true
+		}
+	}
+	return granted
+}
+
+func namesSubject(b *v1alpha1.SidecarSetResourceBinding, sidecarSet string) bool {
+	for _, s := range b.Spec.Subjects {
+		if s.Kind == v1alpha1.SubjectKindSidecarSet && s.Name == sidecarSet {
+			return true
+		}
+	}
+	return false
+}
+
+func namesResource(b *v1alpha1.SidecarSetResourceBinding, kind v1alpha1.ResourceKind, name string) bool {
+	for _, r := range b.Spec.ResourceRefs {
+		if r.Kind == kind && r.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// nearMiss explains the most likely mistake when a binding almost
+// authorizes ref, because "no binding" is confusing when the user can see
+// one. It returns "" when no binding comes close.
+func nearMiss(sidecarSet string, ref Reference, bindings []v1alpha1.SidecarSetResourceBinding) string {
+	other := otherKind(ref.Kind)
+	for i := range bindings {
+		b := &bindings[i]
+		if b.Namespace != ref.Namespace && namesSubject(b, sidecarSet) && namesResource(b, ref.Kind, ref.Name) {
+			if b.Namespace == "" {
+				return fmt.Sprintf("; binding %s names both but has no namespace", b.Name)
+			}
+			return fmt.Sprintf("; binding %s/%s names both but authorizes only objects of namespace %s", b.Namespace, b.Name, b.Namespace)
+		}
+	}
+	for i := range bindings {
+		b := &bindings[i]
+		if b.Namespace != ref.Namespace {
+			continue
+		}
+		if namesSubject(b, sidecarSet) && namesResource(b, other, ref.Name) {
+			return fmt.Sprintf("; binding %s/%s names %s %s, not %s", b.Namespace, b.Name, other, ref.Name, ref.Kind)
+		}
+		if !namesResource(b, ref.Kind, ref.Name) {
+			continue
+		}
+		for _, s := range b.Spec.Subjects {
+			if s.Name == sidecarSet && s.Kind != v1alpha1.SubjectKindSidecarSet {
+				return fmt.Sprintf("; binding %s/%s names the SidecarSet with kind %q, not %q", b.Namespace, b.Name, s.Kind, v1alpha1.SubjectKindSidecarSet)
+			}
+		}
+		return fmt.Sprintf("; binding %s/%s shares it with other SidecarSets only", b.Namespace, b.Name)
+	}
+	return ""
+}
+
+// otherKind returns Secret for ConfigMap and ConfigMap for Secret: the kind
+// a user most likely confused with k.
+func otherKind(k v1alpha1.ResourceKind) v1alpha1.ResourceKind {
+	if k == v1alpha1.ResourceKindConfigMap {
+		return v1alpha1.ResourceKindSecret
+	}
+	return v1alpha1.ResourceKindConfigMap
+}
+
+// Pod labels that put a pod on an Alibaba Cloud virtual node, whose kubelet
+// resolves `<namespace>/<name>` (agent-sandbox-ecosystem.md D.1, D.2).
+// serverless.alibabacloud.com/virtual-node is set by ACK once the pod is
+// scheduled to a virtual node, which is what ACK's own SidecarSet examples
+// select on; alibabacloud.com/eci and alibabacloud.com/acs are set by the
+// user at creation and send the pod to ECI or ACS.
+const (
+	LabelVirtualNode = "serverless.alibabacloud.com/virtual-node"
+	LabelECI         = "alibabacloud.com/eci"
+	LabelACS         = "alibabacloud.com/acs"
+)
+
+const virtualNodeHint = LabelVirtualNode + `, ` + LabelECI + ` or ` + LabelACS + ` "true"`
+
+// RequiresVirtualNode reports whether every pod a selector matches runs on
+// a virtual node: the selector requires one of LabelVirtualNode, LabelECI or
+// LabelACS to be "true", through matchLabels or an In expression whose only
+// value is "true". Selector requirements are ANDed, so one is enough. A nil
+// selector matches no pod in Kruise and is treated as not requiring one,
+// which errs toward the warning.
+func RequiresVirtualNode(sel *metav1.LabelSelector) bool {
+	if sel == nil {
+		return false
+	}
+	for _, key := range []string{LabelVirtualNode, LabelECI, LabelACS} {
+		if v, ok := sel.MatchLabels[key]; ok && v == "true" {
+			return true
+		}
+		for _, e := range sel.MatchExpressions {
+			if e.Key == key && e.Operator == metav1.LabelSelectorOpIn && onlyTrue(e.Values) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func onlyTrue(values []string) bool {
+	for _, v := range values {
+		if v != "true" {
+			return false
+		}
+	}
+	return len(values) > 0
+}
