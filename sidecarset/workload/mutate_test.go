@@ -55,7 +55,7 @@ func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", "golden", name)
 	want, err := os.ReadFile(path)
-	if *update && !bytes.Equal(want, got) {
+	if *update && (err != nil || !bytes.Equal(want, got)) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,293 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/yaml"
+)
+
+// Output and input formats.
+const (
+	FormatYAML = "yaml"
+	FormatJSON = "json"
+)
+
+// StdinSource is the Source of documents read from "-".
+const StdinSource = "<stdin>"
+
+// Document is one object read from a manifest.
+type Document struct {
+	// Source is the file the object came from, as given or as found in a
+	// directory, or StdinSource.
+	Source string
+	// Index is the document number within Source, from 1. Documents holding
+	// only blanks and comments are skipped and not counted.
+	Index int
+	// Line is the line of Source where the document starts.
+	Line int
+	// FromList is set when the object was an item of a list document; Item is
+	// then its position in `items`, from 0.
+	FromList bool
+	Item     int
+	// Format is the format of the document in Source: FormatYAML or FormatJSON.
+	Format string
+	// Object is the decoded object. Numbers are int64 or float64.
+	Object *unstructured.Unstructured
+	// Raw holds the document's bytes exactly as read, so that an object nobody
+	// changed can be printed back unchanged (comments included). It is nil for
+	// list items, which have no bytes of their own. A caller that modifies
+	// Object must set Raw to nil.
+	Raw []byte
+}
+
+// String locates the document for messages:
+// "deploy.yaml: document 2 (Deployment team-a/web)".
+func (d Document) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: document %d", d.Source, d.Index)
+	if d.FromList {
+		fmt.Fprintf(&b, ", %s", field.NewPath("items").Index(d.Item))
+	}
+	if d.Object != nil {
+		if who := describe(d.Object); who != "" {
+			fmt.Fprintf(&b, " (%s)", who)
+		}
+	}
+	return b.String()
+}
+
+// describe names an object as "Kind ns/name", with what is known of it.
+func describe(obj *unstructured.Unstructured) string {
+	name := obj.GetName()
+	if ns := obj.GetNamespace(); ns != "" && name != "" {
+		name = ns + "/" + name
+	}
+	return strings.TrimSpace(obj.GetKind() + " " + name)
+}
+
+// Read reads the objects in paths with kubectl -f semantics: a path is a
+// file (read whatever its extension), a directory (its .yaml, .yml and .json
+// files in lexical order, and those of its subdirectories when recursive is
+// set), or "-" for stdin. Documents are returned in input order, lists
+// flattened in place. Any error fails the whole read, so a caller never acts
+// on part of its input.
+func Read(paths []string, recursive bool, stdin io.Reader) ([]Document, error) {
+	var docs []Document
+	usedStdin := false
+	for _, path := range paths {
+		if path == "-" {
+			if usedStdin {
+				return nil, errors.New(`"-" (stdin) can be given only once`)
+			}
+			usedStdin = true
+			if stdin == nil {
+				return nil, errors.New(`"-" given but there is no stdin`)
+			}
+			data, err := io.ReadAll(stdin)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", StdinSource, err)
+			}
+			got, err := Parse(StdinSource, data)
+			if err != nil {
+				return nil, err
+			}
+			docs = append(docs, got...)
+			continue
+		}
+		files, err := expand(path, recursive)
+		if err != nil {
+			return nil, err
+		}
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return nil, err // *PathError names the file
+			}
+			got, err := Parse(file, data)
+			if err != nil {
+				return nil, err
+			}
+			docs = append(docs, got...)
+		}
+	}
+	return docs, nil
+}
+
+// expand turns a -f path into the files to read.
+func expand(path string, recursive bool) ([]string, error) {
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("the path %q does not exist", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != path && !recursive {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(p) {
+		case ".yaml", ".yml", ".json":
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: no .yaml, .yml or .json files", path)
+	}
+	return files, nil
+}
+
+// Parse decodes the documents of one file. source names it in errors.
+func Parse(source string, data []byte) ([]Document, error) {
+	chunks, err := split(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	var docs []Document
+	for _, c := range chunks {
+		got, err := decode(source, c)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, got...)
+	}
+	return docs, nil
+}
+
+func decode(source string, c chunk) ([]Document, error) {
+	doc := Document{Source: source, Index: c.index, Line: c.line, Format: c.format, Raw: c.data}
+	fail := func(err error) error {
+		return fmt.Errorf("%s starting at line %d: %w", doc, doc.Line, err)
+	}
+	js := c.data
+	if c.format == FormatYAML {
+		var err error
+		if js, err = yaml.YAMLToJSON(c.data); err != nil {
+			return nil, fail(err)
+		}
+	}
+	var value any
+	if err := utiljson.Unmarshal(js, &value); err != nil {
+		return nil, fail(err)
+	}
+	if value == nil {
+		return nil, nil // "~" or "null": an empty document
+	}
+	m, ok := value.(map[string]any)
+	if !ok {
+		return nil, fail(fmt.Errorf("want an object, got %s", jsonType(value)))
+	}
+	doc.Object = &unstructured.Unstructured{Object: m}
+	if err := checkTypeMeta(doc.Object); err != nil {
+		return nil, fail(err)
+	}
+	if !isList(doc.Object) {
+		return []Document{doc}, nil
+	}
+	return flatten(doc, fail)
+}
+
+func checkTypeMeta(obj *unstructured.Unstructured) error {
+	var errs field.ErrorList
+	for _, key := range []string{"apiVersion", "kind"} {
+		v, found := obj.Object[key]
+		if !found {
+			errs = append(errs, field.Required(field.NewPath(key), ""))
+			continue
+		}
+		if s, ok := v.(string); !ok || s == "" {
+			errs = append(errs, field.Invalid(field.NewPath(key), v, "must be a non-empty string"))
+		}
+	}
+	if meta, found := obj.Object["metadata"]; found {
+		if _, ok := meta.(map[string]any); !ok && meta != nil {
+			errs = append(errs, field.Invalid(field.NewPath("metadata"), jsonType(meta), "must be an object"))
+		}
+	}
+	return errs.ToAggregate()
+}
+
+// isList follows kubectl: a kind ending in "List" with an items array is a
+// list to flatten (`v1 List`, and `PodList`-style typed lists).
+func isList(obj *unstructured.Unstructured) bool {
+	if !strings.HasSuffix(obj.GetKind(), "List") {
+		return false
+	}
+	_, ok := obj.Object["items"].([]any)
+	return ok
+}
+
+func flatten(list Document, fail func(error) error) ([]Document, error) {
+	items := list.Object.Object["items"].([]any)
+	// Items of a typed list (PodList) may omit their type; it is the list's.
+	itemKind := strings.TrimSuffix(list.Object.GetKind(), "List")
+	docs := make([]Document, 0, len(items))
+	for i, item := range items {
+		path := field.NewPath("items").Index(i)
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil, fail(fmt.Errorf("%s: want an object, got %s", path, jsonType(item)))
+		}
+		obj := &unstructured.Unstructured{Object: m}
+		if itemKind != "" && list.Object.GetKind() != "List" {
+			if obj.GetAPIVersion() == "" {
+				obj.SetAPIVersion(list.Object.GetAPIVersion())
+			}
+			if obj.GetKind() == "" {
+				obj.SetKind(itemKind)
+			}
+		}
+		doc := Document{
+			Source: list.Source, Index: list.Index, Line: list.Line, Format: list.Format,
+			FromList: true, Item: i, Object: obj,
+		}
+		if err := checkTypeMeta(obj); err != nil {
+			return nil, fmt.Errorf("%s starting at line %d: %w", doc, doc.Line, err)
+		}
+		if isList(obj) {
+			return nil, fmt.Errorf("%s starting at line %d: lists inside lists are not supported", doc, doc.Line)
+		}
+		docs = append(docs, doc)
+	}
+	return docs, nil
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64, float64:
+		return "a number"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
