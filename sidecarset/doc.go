@@ -1,2 +1,16 @@
-// Package sidecarset is sidecarctl's SidecarSet injection engine.
+// Package sidecarset is sidecarctl's SidecarSet injection engine. It reproduces what
+// OpenKruise's webhooks do with SidecarSets, as specified in shared/research/kruise-sidecarset.md:
+//
+//   - Default and Hash: the SidecarSet mutating webhook (defaults, the two hash annotations);
+//   - Validate: the SidecarSet validating webhook (Kruise's rules and messages, including the
+//     conflicts with SidecarSets created earlier);
+//   - State.Create: both of the above in creation order, the way a cluster admits SidecarSets;
+//   - Inject: the SidecarSet part of Kruise's pod mutating webhook, with a Decision and a
+//     reason code for every candidate SidecarSet (the same data serves explain, the CLI report,
+//     admission warnings and metrics).
+//
+// Behaviour follows Kruise v1.8 by default, and Kruise v1.3.0 (what Alibaba Cloud virtual
+// nodes run) with Options.Version = KruiseV13. The package is pure: it takes API objects and
+// returns API objects plus decisions. Reading files, talking to clusters and serving HTTP live
+// in adapters (cmd/sidecarctl, sidecarset/workload).
 package sidecarset

@@ -1,0 +1,181 @@
+package sidecarset
+
+import (
+	"fmt"
+	"sort"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// built is everything the matched SidecarSets contribute, before placement.
+type built struct {
+	containers     []sidecar
+	initContainers []sidecar
+	volumes        []corev1.Volume
+	secrets        []corev1.LocalObjectReference
+	annotations    map[string]string
+	injectedBy     map[string][]string
+	notes          []Note
+}
+
+// build processes the matched SidecarSets in order (kruise-sidecarset.md 2.1 step 3, and 2.2
+// for v1.3): env, mounts, volumes and hot-upgrade pairs of every sidecar, the pod's hash
+// annotations, the injected list and the hot-upgrade bookkeeping.
+func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*built, error) {
+	v := s.opts.version()
+	b := &built{annotations: map[string]string{}, injectedBy: map[string][]string{}}
+	hashes, err := parseHashAnnotation(AnnotationHash, pod.Annotations[AnnotationHash])
+	if err != nil {
+		return nil, &RefusalError{Message: err.Error()}
+	}
+	hashesWI, err := parseHashAnnotation(AnnotationHashWithoutImage, pod.Annotations[AnnotationHashWithoutImage])
+	if err != nil {
+		return nil, &RefusalError{Message: err.Error()}
+	}
+	existingWorking := pod.Annotations[AnnotationWorkingHotUpgrade]
+	working := parseWorkingHotUpgrade(existingWorking)
+	var lastWorking string // v1.3 keeps only the last hot-upgrade sidecar it processed
+	now := s.opts.now()
+	var names []string
+
+	for _, ss := range matched {
+		names = append(names, ss.Name)
+		volumesByName := make(map[string]*corev1.Volume, len(ss.Spec.Volumes))
+		for i := range ss.Spec.Volumes {
+			volumesByName[ss.Spec.Volumes[i].Name] = &ss.Spec.Volumes[i]
+		}
+		addVolumes := func(sc *appsv1alpha1.SidecarContainer) error {
+			for _, m := range sc.VolumeMounts {
+				vol, ok := volumesByName[m.Name]
+				if !ok {
+					// Kruise up to v1.8 dereferences the missing volume and panics; the
+					// webhook call fails and the pod is refused.
+					return &RefusalError{SidecarSet: ss.Name, Message: fmt.Sprintf(
+						"panic: runtime error: invalid memory address or nil pointer dereference (sidecar %s mounts volume %q, which spec.volumes does not define)", sc.Name, m.Name)}
+				}
+				b.volumes = append(b.volumes, *vol)
+			}
+			if v == KruiseV13 {
+				return nil
+			}
+			for _, d := range sc.VolumeDevices {
+				if vol, ok := volumesByName[d.Name]; ok {
+					b.volumes = append(b.volumes, *vol)
+				}
+			}
+			return nil
+		}
+		var sidecarList []string
+		injecting := false
+
+		for i := range ss.Spec.InitContainers {
+			ic := ss.Spec.InitContainers[i].DeepCopy()
+			native := isNativeSidecar(ic) && v != KruiseV13
+			if native {
+				sidecarList = append(sidecarList, ic.Name)
+			}
+			var shared []corev1.VolumeMount
+			var extraEnv []corev1.EnvVar
+			if v != KruiseV13 {
+				var subEnvs []corev1.EnvVar
+				shared, subEnvs = sharedMounts(ic, pod)
+				extraEnv = append(transferEnvs(ic, pod), subEnvs...)
+			}
+			if err := addVolumes(ic); err != nil {
+				return nil, err
+			}
+			ic.VolumeMounts = mergeMounts(ic.VolumeMounts, shared)
+			ic.Env = append(ic.Env, corev1.EnvVar{Name: envIsInjected, Value: "true"})
+			if v == KruiseV13 {
+				ic.Env = append(ic.Env, transferEnvs(ic, pod)...)
+			} else {
+				ic.Env = mergeEnv(ic.Env, extraEnv)
+			}
+			if native && isHotUpgrade(ic) {
+				pair, annotations := hotUpgradePair(ic)
+				for _, c := range pair {
+					b.initContainers = append(b.initContainers, sidecar{container: c, policy: ic.PodInjectPolicy})
+				}
+				for k, val := range annotations {
+					b.annotations[k] = val
+				}
+				working[ic.Name] = pair[0].Name
+			} else {
+				b.initContainers = append(b.initContainers, sidecar{container: ic.Container, policy: ic.PodInjectPolicy})
+			}
+			b.injectedBy[ss.Name] = append(b.injectedBy[ss.Name], "init container "+ic.Name)
+			injecting = true
+		}
+		b.secrets = append(b.secrets, ss.Spec.ImagePullSecrets...)
+
+		for i := range ss.Spec.Containers {
+			c := ss.Spec.Containers[i].DeepCopy()
+			sidecarList = append(sidecarList, c.Name)
+			shared, subEnvs := sharedMounts(c, pod)
+			extraEnv := append(transferEnvs(c, pod), subEnvs...)
+			injecting = true
+			if err := addVolumes(c); err != nil {
+				return nil, err
+			}
+			c.VolumeMounts = mergeMounts(c.VolumeMounts, shared)
+			c.Env = append(c.Env, corev1.EnvVar{Name: envIsInjected, Value: "true"})
+			c.Env = mergeEnv(c.Env, extraEnv)
+			if isHotUpgrade(c) {
+				pair, annotations := hotUpgradePair(c)
+				for _, hc := range pair {
+					b.containers = append(b.containers, sidecar{container: hc, policy: c.PodInjectPolicy})
+				}
+				for k, val := range annotations {
+					b.annotations[k] = val
+				}
+				working[c.Name] = pair[0].Name
+				lastWorking = c.Name
+			} else {
+				b.containers = append(b.containers, sidecar{container: c.Container, policy: c.PodInjectPolicy})
+			}
+			b.injectedBy[ss.Name] = append(b.injectedBy[ss.Name], "container "+c.Name)
+		}
+
+		// v1.4 and v1.5 wrote entries only for injected containers; v1.8 for any injected
+		// sidecar; v1.3 for every matched SidecarSet.
+		if injecting || v == KruiseV13 {
+			sort.Strings(sidecarList)
+			if sidecarList == nil {
+				sidecarList = []string{}
+			}
+			hashes[ss.Name] = hashEntry{UpdateTimestamp: now, Hash: ss.Annotations[AnnotationHash],
+				SidecarSetName: ss.Name, SidecarList: sidecarList, ControllerRevision: ss.Status.LatestRevision}
+			hashesWI[ss.Name] = hashEntry{UpdateTimestamp: now, Hash: ss.Annotations[AnnotationHashWithoutImage],
+				SidecarSetName: ss.Name, SidecarList: sidecarList}
+		}
+	}
+
+	b.annotations[AnnotationHash] = encodeJSON(hashes)
+	b.annotations[AnnotationHashWithoutImage] = encodeJSON(hashesWI)
+	if v == KruiseV13 {
+		b.annotations[AnnotationInjectedList] = joinNames(names)
+		if lastWorking != "" {
+			kept := parseWorkingHotUpgrade(existingWorking)
+			kept[lastWorking] = working[lastWorking]
+			b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(kept)
+		}
+	} else {
+		b.annotations[AnnotationInjectedList] = injectedList(pod.Annotations[AnnotationInjectedList], names)
+		if len(working) > 0 {
+			b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(working)
+		}
+	}
+	return b, nil
+}
+
+func joinNames(names []string) string {
+	out := ""
+	for i, n := range names {
+		if i > 0 {
+			out += ","
+		}
+		out += n
+	}
+	return out
+}

@@ -1,0 +1,97 @@
+package sidecarset_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
+)
+
+// fixedTime is the oracle's -fixed-time, so the corpus also passes with compare.py --strict-time.
+var fixedTime = metav1.NewTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+
+// runCase admits the case's objects into a State and injects its pod, the way the oracle did.
+func runCase(t *testing.T, c *sidecarsettest.Case) ([]byte, error) {
+	t.Helper()
+	opts := sidecarset.Options{
+		Version:         sidecarset.KruiseV18,
+		FeatureGates:    sidecarset.FeatureGates(c.FeatureGates),
+		Now:             fixedTime,
+		SkipDefaulting:  c.SidecarSetMutatingWebhook != nil && !*c.SidecarSetMutatingWebhook,
+		SkipValidation:  c.SidecarSetValidatingWebhook != nil && !*c.SidecarSetValidatingWebhook,
+		RecordRevisions: c.SidecarSetController,
+	}
+	if c.AllowPrivileged != nil && !*c.AllowPrivileged {
+		opts.DisallowPrivileged = true
+	}
+	st := sidecarset.NewState(opts)
+	for i := range c.Namespaces {
+		st.AddNamespace(&c.Namespaces[i])
+	}
+	for i := range c.ConfigMaps {
+		st.AddConfigMap(&c.ConfigMaps[i])
+	}
+	for i := range c.ControllerRevisions {
+		st.AddControllerRevision(&c.ControllerRevisions[i])
+	}
+	for i := range c.SidecarSets {
+		if _, err := st.Create(&c.SidecarSets[i]); err != nil {
+			return nil, err
+		}
+	}
+	op := sidecarset.Create
+	if c.Operation == "UPDATE" {
+		op = sidecarset.Update
+	}
+	res, err := sidecarset.Inject(st, c.Pod, sidecarset.Request{Namespace: c.Pod.Namespace, Operation: op})
+	if err != nil {
+		return nil, err
+	}
+	// Idempotency: Kruise itself is not idempotent (it would add the sidecars again), but
+	// sidecarctl's contract is that injecting an injected pod again changes nothing.
+	out, err := json.Marshal(res.Pod)
+	return out, err
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	cases, err := sidecarsettest.Cases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			got, err := runCase(t, c)
+			refusal, wantRefusal := c.ExpectsRefusal()
+			switch {
+			case wantRefusal && err == nil:
+				t.Fatalf("want refusal %q (%s), got a pod", refusal.Error, refusal.Stage)
+			case wantRefusal:
+				var adm *sidecarset.AdmissionError
+				if errors.As(err, &adm) {
+					if adm.Stage != refusal.Stage || adm.Message != refusal.Error {
+						t.Errorf("refusal:\n got %s: %s\nwant %s: %s", adm.Stage, adm.Message, refusal.Stage, refusal.Error)
+					}
+				} else if refusal.Stage != "pod-mutating-webhook" || !sidecarset.IsRefusal(err) {
+					t.Errorf("refusal at %s expected, got %v", refusal.Stage, err)
+				}
+				return
+			case err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			}
+			diff, err := sidecarsettest.Diff(c.Expected, got, sidecarsettest.CompareOptions{StrictTime: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff != "" {
+				t.Errorf("%s: %s\npod mismatch (-want +got):\n%s", c.Name, c.Description, diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,96 @@
+package sidecarset
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/rand"
+)
+
+// Annotation keys Kruise writes on SidecarSets and pods.
+const (
+	AnnotationHash              = "kruise.io/sidecarset-hash"
+	AnnotationHashWithoutImage  = "kruise.io/sidecarset-hash-without-image"
+	AnnotationInjectedList      = "kruise.io/sidecarset-injected-list"
+	AnnotationWorkingHotUpgrade = "kruise.io/sidecarset-working-hotupgrade-container"
+	AnnotationVersionPrefix     = "version.sidecarset.kruise.io/"
+	AnnotationVersionAltPrefix  = "versionalt.sidecarset.kruise.io/"
+	LabelSidecarSetName         = "kruise.io/sidecarset-name"
+)
+
+// Hash returns the SidecarSet hash Kruise stores in kruise.io/sidecarset-hash: the
+// SafeEncodeString of the hex SHA-256 of the JSON of {"containers", "initContainers"}, where
+// init containers count only when one of them is a native sidecar (v1.7+). withImage=false
+// gives the without-image variant. See kruise-sidecarset.md 3.3 for the test vectors.
+func Hash(ss *appsv1alpha1.SidecarSet, withImage bool, v Version) (string, error) {
+	containers := ss.Spec.Containers
+	var initContainers []appsv1alpha1.SidecarContainer
+	includeInit := v != KruiseV13 && hasNativeSidecar(ss.Spec.InitContainers)
+	if includeInit {
+		initContainers = ss.Spec.InitContainers
+	}
+	if !withImage {
+		containers = withoutImages(containers)
+		initContainers = withoutImages(initContainers)
+	}
+	// A Go map marshals with sorted keys, so "containers" precedes "initContainers", and a
+	// nil slice encodes as null, exactly as Kruise's encoding does.
+	doc := map[string]any{"containers": containers}
+	if includeInit {
+		doc["initContainers"] = initContainers
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return "", fmt.Errorf("encode sidecarset %s for hashing: %w", ss.Name, err)
+	}
+	sum := sha256.Sum256(raw)
+	return rand.SafeEncodeString(hex.EncodeToString(sum[:])), nil
+}
+
+func withoutImages(in []appsv1alpha1.SidecarContainer) []appsv1alpha1.SidecarContainer {
+	if in == nil {
+		return nil
+	}
+	out := make([]appsv1alpha1.SidecarContainer, len(in))
+	for i := range in {
+		out[i] = in[i]
+		out[i].Image = ""
+	}
+	return out
+}
+
+// SetHashAnnotations (re)computes both hash annotations on ss, as the SidecarSet mutating
+// webhook does after defaulting on every create and update.
+func SetHashAnnotations(ss *appsv1alpha1.SidecarSet, v Version) error {
+	h, err := Hash(ss, true, v)
+	if err != nil {
+		return err
+	}
+	hw, err := Hash(ss, false, v)
+	if err != nil {
+		return err
+	}
+	if ss.Annotations == nil {
+		ss.Annotations = map[string]string{}
+	}
+	ss.Annotations[AnnotationHash] = h
+	ss.Annotations[AnnotationHashWithoutImage] = hw
+	return nil
+}
+
+func hasNativeSidecar(cs []appsv1alpha1.SidecarContainer) bool {
+	for i := range cs {
+		if isNativeSidecar(&cs[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isNativeSidecar(c *appsv1alpha1.SidecarContainer) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}

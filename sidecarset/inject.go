@@ -1,0 +1,177 @@
+package sidecarset
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+)
+
+// Request describes the admission request a pod arrives in.
+type Request struct {
+	// Namespace is the request namespace; a pod without metadata.namespace gets it, and ""
+	// means "default", as when a client creates a pod without a namespace.
+	Namespace string
+	// Operation is CREATE unless set. Kruise injects nothing on UPDATE.
+	Operation Operation
+	// SubResource is set for pods/status, pods/binding and the like, which Kruise ignores.
+	SubResource string
+}
+
+// Inject is the one injection code path: it does what the SidecarSet part of Kruise's pod
+// mutating webhook does with pod, given the cluster state st (kruise-sidecarset.md 1 and 2).
+// The input pod is not modified. A *RefusalError means Kruise would refuse the pod.
+func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
+	pod := in.DeepCopy()
+	res := &Result{Pod: pod}
+	ns := req.Namespace
+	if ns == "" {
+		ns = metav1NamespaceDefault
+	}
+	if pod.Namespace == "" {
+		pod.Namespace = ns
+	}
+	op := req.Operation
+	if op == "" {
+		op = Create
+	}
+	candidates := st.Candidates(pod.Namespace)
+	skipAll := func(reason Reason, msg string) *Result {
+		for _, ss := range candidates {
+			res.Decisions = append(res.Decisions, Decision{SidecarSet: ss.Name, Reason: reason, Message: msg})
+		}
+		res.Changed = !equality.Semantic.DeepEqual(in, pod)
+		return res
+	}
+	if req.SubResource != "" || (op != Create && op != Update) {
+		return skipAll(ReasonNotPodCreate, "Kruise injects only on pod CREATE requests"), nil
+	}
+	if !isActivePod(pod) {
+		return skipAll(ReasonPodInactive, "the pod is Succeeded, Failed or being deleted"), nil
+	}
+
+	var matched []*appsv1alpha1.SidecarSet
+	decisionOf := map[string]int{}
+	for _, ss := range candidates {
+		m, err := st.match(ss, pod)
+		if err != nil {
+			return nil, err
+		}
+		if !m.matched {
+			res.Decisions = append(res.Decisions, Decision{SidecarSet: ss.Name, Reason: m.reason, Message: m.message})
+			continue
+		}
+		chosen, pinned, err := st.suitableRevision(ss, pod)
+		if err != nil {
+			return nil, &RefusalError{SidecarSet: ss.Name, Message: err.Error()}
+		}
+		d := Decision{SidecarSet: ss.Name, Injected: true, Reason: ReasonInjected}
+		if pinned {
+			d.Reason = ReasonPinnedRevision
+			d.Message = "injected the pinned revision " + chosen.Status.LatestRevision
+		}
+		decisionOf[ss.Name] = len(res.Decisions)
+		res.Decisions = append(res.Decisions, d)
+		matched = append(matched, chosen)
+	}
+	res.Decisions = append(res.Decisions, st.outOfIndex(pod.Namespace, candidates)...)
+	if len(matched) == 0 {
+		res.Changed = !equality.Semantic.DeepEqual(in, pod)
+		return res, nil
+	}
+	if op == Update {
+		// Kruise's community build finds the pod's availability unchanged and returns.
+		for _, ss := range matched {
+			d := &res.Decisions[decisionOf[ss.Name]]
+			d.Injected, d.Reason, d.Message = false, ReasonMatchedNothingToInject, "Kruise injects nothing on pod UPDATE"
+		}
+		res.Changed = !equality.Semantic.DeepEqual(in, pod)
+		return res, nil
+	}
+
+	if pod.Annotations == nil {
+		pod.Annotations = map[string]string{}
+	}
+	for _, ss := range matched {
+		if err := patchPodMetadata(pod, ss); err != nil {
+			return nil, &RefusalError{SidecarSet: ss.Name, Message: err.Error()}
+		}
+	}
+	b, err := st.build(pod, matched)
+	if err != nil {
+		return nil, err
+	}
+	for _, ss := range matched {
+		d := &res.Decisions[decisionOf[ss.Name]]
+		names := b.injectedBy[ss.Name]
+		msg := "injected " + strings.Join(names, ", ")
+		if d.Message != "" {
+			msg = d.Message + ": " + strings.Join(names, ", ")
+		}
+		d.Message = msg
+	}
+	if len(b.containers) == 0 && len(b.initContainers) == 0 {
+		if len(pod.Annotations) == 0 && len(in.Annotations) == 0 {
+			pod.Annotations = in.Annotations
+		}
+		res.Changed = !equality.Semantic.DeepEqual(in, pod)
+		return res, nil
+	}
+	v := st.opts.version()
+	sort.SliceStable(b.initContainers, func(i, j int) bool {
+		return b.initContainers[i].container.Name < b.initContainers[j].container.Name
+	})
+	if v == KruiseV13 {
+		for _, s := range b.initContainers {
+			pod.Spec.InitContainers = append(pod.Spec.InitContainers, s.container)
+		}
+	} else {
+		pod.Spec.InitContainers = placeSidecars(pod.Spec.InitContainers, b.initContainers, false)
+	}
+	pod.Spec.Containers = placeSidecars(pod.Spec.Containers, b.containers, v == KruiseV13)
+	pod.Spec.Volumes = mergeVolumes(pod.Spec.Volumes, b.volumes)
+	pod.Spec.ImagePullSecrets = mergeSecrets(pod.Spec.ImagePullSecrets, b.secrets)
+	for k, val := range b.annotations {
+		pod.Annotations[k] = val
+	}
+	if dups := duplicateNames(&pod.Spec); len(dups) > 0 {
+		res.Notes = append(res.Notes, Note{Reason: ReasonNameConflict, Severity: "warning",
+			Message: fmt.Sprintf("the pod has more than one container named %s: Kruise's webhook lets it through and the API server rejects it", strings.Join(dups, ", "))})
+	}
+	res.Notes = append(res.Notes, b.notes...)
+	res.Changed = !equality.Semantic.DeepEqual(in, pod)
+	return res, nil
+}
+
+const metav1NamespaceDefault = "default"
+
+// outOfIndex explains the SidecarSets the namespace index leaves out (v1.8): they are indexed
+// under another namespace, so they never reach the match test.
+func (s *State) outOfIndex(ns string, candidates []*appsv1alpha1.SidecarSet) []Decision {
+	if len(candidates) == len(s.all) {
+		return nil
+	}
+	in := make(map[string]bool, len(candidates))
+	for _, ss := range candidates {
+		in[ss.Name] = true
+	}
+	var out []Decision
+	for _, ss := range s.all {
+		if in[ss.Name] {
+			continue
+		}
+		out = append(out, Decision{SidecarSet: ss.Name, Reason: ReasonNamespaceMismatch,
+			Message: fmt.Sprintf("indexed under namespace %s, the pod is in %q", strings.Join(indexKeys(ss), ","), ns)})
+	}
+	return out
+}
+
+// IsRefusal reports whether err means Kruise would refuse the pod.
+func IsRefusal(err error) bool {
+	var r *RefusalError
+	return errors.As(err, &r)
+}

@@ -1,0 +1,120 @@
+package sidecarset
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// patchPodMetadata applies a SidecarSet's patchPodMetadata to the pod annotations (2.11):
+// Retain adds missing keys, Overwrite replaces, MergePatchJson merges into a non-empty value.
+func patchPodMetadata(pod *corev1.Pod, ss *appsv1alpha1.SidecarSet) error {
+	for _, patch := range ss.Spec.PatchPodMetadata {
+		keys := make([]string, 0, len(patch.Annotations))
+		for k := range patch.Annotations {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, key := range keys {
+			value := patch.Annotations[key]
+			old, exists := pod.Annotations[key]
+			switch patch.PatchPolicy {
+			case appsv1alpha1.SidecarSetOverwritePatchPolicy:
+				pod.Annotations[key] = value
+			case appsv1alpha1.SidecarSetMergePatchJsonPatchPolicy:
+				if old == "" {
+					pod.Annotations[key] = value
+					continue
+				}
+				merged, err := jsonpatch.MergePatch([]byte(old), []byte(value))
+				if err != nil {
+					return fmt.Errorf("patchPodMetadata annotation %s: %w", key, err)
+				}
+				pod.Annotations[key] = string(merged)
+			default: // Retain, or empty when defaulting was skipped
+				if !exists {
+					pod.Annotations[key] = value
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// hashEntry is one SidecarSet's record in the pod's hash annotations; the field order is the
+// JSON order Kruise writes.
+type hashEntry struct {
+	UpdateTimestamp    metav1.Time `json:"updateTimestamp"`
+	Hash               string      `json:"hash"`
+	SidecarSetName     string      `json:"sidecarSetName"`
+	SidecarList        []string    `json:"sidecarList"`
+	ControllerRevision string      `json:"controllerRevision,omitempty"`
+}
+
+// parseHashAnnotation reads an existing kruise.io/sidecarset-hash(-without-image) value in
+// the current format or the legacy {"name":"hash"} one. Anything else is an error, which
+// makes Kruise reject the pod.
+func parseHashAnnotation(key, value string) (map[string]hashEntry, error) {
+	out := map[string]hashEntry{}
+	if value == "" {
+		return out, nil
+	}
+	if err := json.Unmarshal([]byte(value), &out); err == nil {
+		return out, nil
+	}
+	legacy := map[string]string{}
+	if err := json.Unmarshal([]byte(value), &legacy); err != nil {
+		return nil, fmt.Errorf("pod annotation %s: %w", key, err)
+	}
+	out = map[string]hashEntry{}
+	for name, h := range legacy {
+		out[name] = hashEntry{Hash: h, SidecarSetName: name}
+	}
+	return out, nil
+}
+
+func encodeJSON(v any) string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		// The values are maps of strings and plain structs; encoding cannot fail.
+		panic(fmt.Sprintf("encode annotation: %v", err))
+	}
+	return string(raw)
+}
+
+// injectedList merges names into the existing comma-separated list, sorted (v1.4+).
+func injectedList(existing string, names []string) string {
+	set := map[string]bool{}
+	for _, n := range strings.Split(existing, ",") {
+		if n != "" {
+			set[n] = true
+		}
+	}
+	for _, n := range names {
+		set[n] = true
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
+// parseWorkingHotUpgrade reads kruise.io/sidecarset-working-hotupgrade-container; bad JSON
+// counts as empty, as in Kruise.
+func parseWorkingHotUpgrade(value string) map[string]string {
+	out := map[string]string{}
+	if value != "" {
+		if err := json.Unmarshal([]byte(value), &out); err != nil {
+			return map[string]string{}
+		}
+	}
+	return out
+}

@@ -1,0 +1,209 @@
+package sidecarset
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	mathrand "math/rand/v2"
+	"strconv"
+	"strings"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/rand"
+)
+
+// suitableRevision picks the SidecarSet version to inject (kruise-sidecarset.md 1.8.3): the
+// live object, or a copy restored from the ControllerRevision that
+// spec.injectionStrategy.revision pins. Any error rejects the pod in Kruise.
+func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (*appsv1alpha1.SidecarSet, bool, error) {
+	rev := ss.Spec.InjectionStrategy.Revision
+	if rev == nil || (rev.RevisionName == nil && rev.CustomVersion == nil) {
+		return ss, false, nil
+	}
+	cr, err := s.pinnedRevision(ss)
+	if err != nil {
+		return nil, false, err
+	}
+	pinned, err := s.restore(ss, cr)
+	if err != nil {
+		return nil, false, err
+	}
+	if s.opts.version() == KruiseV13 || ss.Spec.UpdateStrategy.Paused ||
+		rev.Policy != appsv1alpha1.PartialSidecarSetInjectRevisionPolicy {
+		return pinned, true, nil
+	}
+	// Partial [v1.8]: pods outside updateStrategy.selector keep the pinned version; the others
+	// get the latest, or the pinned one with the probability a percentage partition gives.
+	if sel := ss.Spec.UpdateStrategy.Selector; sel != nil {
+		selector, err := metav1.LabelSelectorAsSelector(sel)
+		if err != nil {
+			return nil, false, err
+		}
+		if !selector.Matches(labels.Set(pod.Labels)) {
+			return pinned, true, nil
+		}
+	}
+	p := ss.Spec.UpdateStrategy.Partition
+	if p == nil || p.Type == intstr.Int {
+		return ss, false, nil
+	}
+	pct, err := strconv.Atoi(strings.TrimSuffix(p.StrVal, "%"))
+	if err != nil || !strings.HasSuffix(p.StrVal, "%") {
+		return nil, false, fmt.Errorf("invalid value for IntOrString: invalid value %q", p.StrVal)
+	}
+	draw := mathrand.Float64
+	if s.opts.Random != nil {
+		draw = s.opts.Random
+	}
+	if draw() <= float64(pct)/100 {
+		return pinned, true, nil
+	}
+	return ss, false, nil
+}
+
+func (s *State) pinnedRevision(ss *appsv1alpha1.SidecarSet) (*appsv1.ControllerRevision, error) {
+	rev := ss.Spec.InjectionStrategy.Revision
+	if rev.RevisionName != nil {
+		for _, cr := range s.revisions {
+			if cr.Name == *rev.RevisionName && inKruiseNamespace(cr) {
+				return cr, nil
+			}
+		}
+		return nil, fmt.Errorf("controllerrevisions.apps %q not found", *rev.RevisionName)
+	}
+	var best *appsv1.ControllerRevision
+	for _, cr := range s.revisions {
+		if !inKruiseNamespace(cr) || cr.Labels[LabelSidecarSetName] != ss.Name ||
+			cr.Labels[appsv1alpha1.SidecarSetCustomVersionLabel] != *rev.CustomVersion {
+			continue
+		}
+		if best == nil || cr.Revision > best.Revision {
+			best = cr
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("controllerrevisions.apps %q not found", ss.Name+"/"+*rev.CustomVersion)
+	}
+	return best, nil
+}
+
+func inKruiseNamespace(cr *appsv1.ControllerRevision) bool {
+	return cr.Namespace == "" || cr.Namespace == KruiseNamespace
+}
+
+// revisionSpec is what a SidecarSet ControllerRevision stores: {"spec": {five list fields}}.
+type revisionSpec struct {
+	Spec struct {
+		Volumes          []corev1.Volume                           `json:"volumes"`
+		Containers       []appsv1alpha1.SidecarContainer           `json:"containers"`
+		InitContainers   []appsv1alpha1.SidecarContainer           `json:"initContainers"`
+		ImagePullSecrets []corev1.LocalObjectReference             `json:"imagePullSecrets"`
+		PatchPodMetadata []appsv1alpha1.SidecarSetPatchPodMetadata `json:"patchPodMetadata"`
+	} `json:"spec"`
+}
+
+// restore applies a ControllerRevision to a copy of ss. From v1.6 the stored patch says
+// "$patch: replace", so the whole spec becomes the five stored fields; v1.3 replaces only those.
+func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevision) (*appsv1alpha1.SidecarSet, error) {
+	var data revisionSpec
+	if err := json.Unmarshal(cr.Data.Raw, &data); err != nil {
+		return nil, fmt.Errorf("decode controllerrevision %s: %w", cr.Name, err)
+	}
+	out := ss.DeepCopy()
+	if s.opts.version() != KruiseV13 {
+		out.Spec = appsv1alpha1.SidecarSetSpec{}
+	}
+	out.Spec.Volumes = data.Spec.Volumes
+	out.Spec.Containers = data.Spec.Containers
+	out.Spec.InitContainers = data.Spec.InitContainers
+	out.Spec.ImagePullSecrets = data.Spec.ImagePullSecrets
+	out.Spec.PatchPodMetadata = data.Spec.PatchPodMetadata
+	if out.Annotations == nil {
+		out.Annotations = map[string]string{}
+	}
+	for _, key := range []string{AnnotationHash, AnnotationHashWithoutImage} {
+		if v, ok := cr.Annotations[key]; ok {
+			out.Annotations[key] = v
+		} else {
+			h, err := Hash(out, key == AnnotationHash, s.opts.version())
+			if err != nil {
+				return nil, err
+			}
+			out.Annotations[key] = h
+		}
+	}
+	out.Status.LatestRevision = cr.Name
+	return out, nil
+}
+
+// NewControllerRevision records ss the way Kruise's SidecarSet controller does when it first
+// sees it: the data is {"spec": {...five fields..., "$patch": "replace"}} (no "$patch" in
+// v1.3), and the name is <name>-<SafeEncodeString(fnv32(data, collisionCount))>.
+func NewControllerRevision(ss *appsv1alpha1.SidecarSet, existing []*appsv1.ControllerRevision, v Version) (*appsv1.ControllerRevision, error) {
+	data, err := revisionPatch(ss, v)
+	if err != nil {
+		return nil, err
+	}
+	var collision int32
+	if ss.Status.CollisionCount != nil {
+		collision = *ss.Status.CollisionCount
+	}
+	h := fnv.New32()
+	h.Write(data)
+	h.Write([]byte(strconv.FormatInt(int64(collision), 10)))
+	name := ss.Name
+	if len(name) > 223 {
+		name = name[:223]
+	}
+	var next int64 = 1
+	for _, cr := range existing {
+		if cr.Revision >= next {
+			next = cr.Revision + 1
+		}
+	}
+	lbls := map[string]string{}
+	for k, val := range ss.Labels {
+		lbls[k] = val
+	}
+	lbls[LabelSidecarSetName] = ss.Name
+	annotations := map[string]string{}
+	for k, val := range ss.Annotations {
+		annotations[k] = val
+	}
+	return &appsv1.ControllerRevision{
+		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "ControllerRevision"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        name + "-" + rand.SafeEncodeString(fmt.Sprint(h.Sum32())),
+			Namespace:   KruiseNamespace,
+			Labels:      lbls,
+			Annotations: annotations,
+		},
+		Data:     runtime.RawExtension{Raw: data},
+		Revision: next,
+	}, nil
+}
+
+func revisionPatch(ss *appsv1alpha1.SidecarSet, v Version) ([]byte, error) {
+	raw, err := json.Marshal(ss.Spec)
+	if err != nil {
+		return nil, err
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	for _, k := range []string{"volumes", "containers", "initContainers", "imagePullSecrets", "patchPodMetadata"} {
+		out[k] = spec[k]
+	}
+	if v != KruiseV13 {
+		out["$patch"] = "replace"
+	}
+	return json.Marshal(map[string]any{"spec": out})
+}

@@ -1,0 +1,110 @@
+package sidecarsettest
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+//go:embed testdata/cases/*.json testdata/expected/*.json
+var corpus embed.FS
+
+// Case is one conformance case (shared/conformance/README.md, "Case files").
+type Case struct {
+	Name                        string                      `json:"-"`
+	Description                 string                      `json:"description"`
+	Operation                   string                      `json:"operation"`
+	Pod                         *corev1.Pod                 `json:"pod"`
+	OldPod                      *corev1.Pod                 `json:"oldPod"`
+	SidecarSets                 []appsv1alpha1.SidecarSet   `json:"sidecarSets"`
+	Namespaces                  []corev1.Namespace          `json:"namespaces"`
+	ConfigMaps                  []corev1.ConfigMap          `json:"configMaps"`
+	ControllerRevisions         []appsv1.ControllerRevision `json:"controllerRevisions"`
+	FeatureGates                map[string]bool             `json:"featureGates"`
+	SidecarSetMutatingWebhook   *bool                       `json:"sidecarSetMutatingWebhook"`
+	SidecarSetValidatingWebhook *bool                       `json:"sidecarSetValidatingWebhook"`
+	SidecarSetController        bool                        `json:"sidecarSetController"`
+	Mode                        string                      `json:"mode"`
+	AllowPrivileged             *bool                       `json:"allowPrivileged"`
+
+	// Raw is the case file; Expected is the oracle's output file.
+	Raw      []byte `json:"-"`
+	Expected []byte `json:"-"`
+}
+
+// Refusal is the oracle's output when Kruise refuses.
+type Refusal struct {
+	Error      string `json:"error"`
+	Stage      string `json:"stage,omitempty"`
+	SidecarSet string `json:"sidecarSet,omitempty"`
+}
+
+// ExpectsRefusal reports whether the oracle refused this case.
+func (c *Case) ExpectsRefusal() (*Refusal, bool) {
+	var r Refusal
+	if err := json.Unmarshal(c.Expected, &r); err != nil || r.Error == "" {
+		return nil, false
+	}
+	var probe map[string]any
+	_ = json.Unmarshal(c.Expected, &probe)
+	if _, isPod := probe["spec"]; isPod {
+		return nil, false
+	}
+	return &r, true
+}
+
+// Cases returns every embedded case with its expected output, sorted by name. A case without
+// an expected file, or an expected file without a case, is an error.
+func Cases() ([]*Case, error) {
+	return Load(corpus, "testdata")
+}
+
+// Load reads cases/*.json and expected/*.json below dir of fsys.
+func Load(fsys fs.FS, dir string) ([]*Case, error) {
+	caseFiles, err := fs.Glob(fsys, path.Join(dir, "cases", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	expFiles, err := fs.Glob(fsys, path.Join(dir, "expected", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, f := range expFiles {
+		want[strings.TrimSuffix(path.Base(f), ".json")] = true
+	}
+	var out []*Case
+	for _, f := range caseFiles {
+		name := strings.TrimSuffix(path.Base(f), ".json")
+		raw, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		c := &Case{}
+		if err := json.Unmarshal(raw, c); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		c.Name, c.Raw = name, raw
+		if !want[name] {
+			return nil, fmt.Errorf("%s: no expected file", f)
+		}
+		delete(want, name)
+		if c.Expected, err = fs.ReadFile(fsys, path.Join(dir, "expected", name+".json")); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	for name := range want {
+		return nil, fmt.Errorf("expected/%s.json has no case", name)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}

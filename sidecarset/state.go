@@ -1,0 +1,214 @@
+package sidecarset
+
+import (
+	"fmt"
+	"sort"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Kruise's own namespace and the ConfigMap that holds its patchPodMetadata whitelist.
+const (
+	KruiseNamespace         = "kruise-system"
+	KruiseConfigurationName = "kruise-configuration"
+	WhitelistKey            = "SidecarSet_PatchPodMetadata_WhiteList"
+)
+
+// State is the cluster state the webhooks see: stored SidecarSets, Namespaces, Kruise's
+// configuration ConfigMap and ControllerRevisions. It is not safe for concurrent writes;
+// build it, then share it read-only.
+type State struct {
+	opts        Options
+	sidecarSets []*appsv1alpha1.SidecarSet
+	byName      map[string]*appsv1alpha1.SidecarSet
+	namespaces  map[string]*corev1.Namespace
+	configMaps  map[string]*corev1.ConfigMap
+	revisions   []*appsv1.ControllerRevision
+	// index maps a namespace (or clusterScope) to its SidecarSets sorted by name; rebuilt
+	// lazily after a change.
+	index map[string][]*appsv1alpha1.SidecarSet
+	all   []*appsv1alpha1.SidecarSet
+	notes []Note
+}
+
+const clusterScope = "\x00cluster-scope"
+
+// NewState returns an empty cluster state whose webhooks behave as opts says.
+func NewState(opts Options) *State {
+	return &State{
+		opts:       opts,
+		byName:     map[string]*appsv1alpha1.SidecarSet{},
+		namespaces: map[string]*corev1.Namespace{},
+		configMaps: map[string]*corev1.ConfigMap{},
+	}
+}
+
+// Options returns the options the state was built with.
+func (s *State) Options() Options { return s.opts }
+
+// AddNamespace records a Namespace (its labels matter for namespaceSelector).
+func (s *State) AddNamespace(ns *corev1.Namespace) { s.namespaces[ns.Name] = ns.DeepCopy() }
+
+// Namespace returns a recorded Namespace.
+func (s *State) Namespace(name string) (*corev1.Namespace, bool) {
+	ns, ok := s.namespaces[name]
+	return ns, ok
+}
+
+// AddConfigMap records a ConfigMap. Kruise reads only kruise-system/kruise-configuration.
+func (s *State) AddConfigMap(cm *corev1.ConfigMap) {
+	s.configMaps[cm.Namespace+"/"+cm.Name] = cm.DeepCopy()
+}
+
+// AddControllerRevision records a ControllerRevision (history for injectionStrategy.revision).
+func (s *State) AddControllerRevision(cr *appsv1.ControllerRevision) {
+	s.revisions = append(s.revisions, cr.DeepCopy())
+}
+
+// ControllerRevisions returns the recorded ControllerRevisions.
+func (s *State) ControllerRevisions() []*appsv1.ControllerRevision { return s.revisions }
+
+// Notes returns what State.Create observed while admitting SidecarSets (v1.3 pruning).
+func (s *State) Notes() []Note { return s.notes }
+
+// SidecarSets returns the stored SidecarSets in creation order.
+func (s *State) SidecarSets() []*appsv1alpha1.SidecarSet { return s.sidecarSets }
+
+// SidecarSet returns a stored SidecarSet by name.
+func (s *State) SidecarSet(name string) (*appsv1alpha1.SidecarSet, bool) {
+	ss, ok := s.byName[name]
+	return ss, ok
+}
+
+// Create admits ss the way a cluster with Kruise does: the SidecarSet mutating webhook
+// (defaults and hash annotations), then the validating webhook against the SidecarSets
+// created before it, then storage, then (with Options.RecordRevisions) the controller's first
+// ControllerRevision. It returns the stored object, or an *AdmissionError with Kruise's reason.
+func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, error) {
+	ss := in.DeepCopy()
+	v := s.opts.version()
+	if v == KruiseV13 {
+		s.notes = append(s.notes, pruneForV13(ss)...)
+	}
+	if !s.opts.SkipDefaulting {
+		Default(ss, v)
+		if err := SetHashAnnotations(ss, v); err != nil {
+			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: "sidecarset-mutating-webhook", Message: err.Error()}
+		}
+	}
+	if !s.opts.SkipValidation {
+		old := s.byName[ss.Name]
+		if errs := Validate(ss, old, s.validationEnv()); len(errs) > 0 {
+			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: "sidecarset-validating-webhook", Message: errs.ToAggregate().Error()}
+		}
+	}
+	if s.opts.RecordRevisions {
+		cr, err := NewControllerRevision(ss, s.revisionsOf(ss.Name), v)
+		if err != nil {
+			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: "sidecarset-controller", Message: err.Error()}
+		}
+		s.revisions = append(s.revisions, cr)
+		ss.Status.LatestRevision = cr.Name
+	}
+	s.Store(ss)
+	return ss, nil
+}
+
+// Store records ss as it is, replacing a SidecarSet of the same name: for SidecarSets read
+// from a cluster, where Kruise's webhooks already ran.
+func (s *State) Store(ss *appsv1alpha1.SidecarSet) {
+	if old, ok := s.byName[ss.Name]; ok {
+		for i := range s.sidecarSets {
+			if s.sidecarSets[i] == old {
+				s.sidecarSets[i] = ss
+			}
+		}
+	} else {
+		s.sidecarSets = append(s.sidecarSets, ss)
+	}
+	s.byName[ss.Name] = ss
+	s.index = nil
+}
+
+func (s *State) revisionsOf(name string) []*appsv1.ControllerRevision {
+	var out []*appsv1.ControllerRevision
+	for _, cr := range s.revisions {
+		if cr.Labels[LabelSidecarSetName] == name {
+			out = append(out, cr)
+		}
+	}
+	return out
+}
+
+// Candidates returns the SidecarSets Kruise's pod webhook would consider for a pod in
+// namespace ns, in the order this engine uses: v1.8 lists the SidecarSets indexed under the
+// pod's namespace, then the cluster-scoped ones (Kruise >= v1.7's field index); v1.3 lists all.
+// Kruise's order inside each group comes from a Go map and is undefined; sidecarctl sorts each
+// group by name so that results are reproducible.
+func (s *State) Candidates(ns string) []*appsv1alpha1.SidecarSet {
+	s.buildIndex()
+	if s.opts.version() == KruiseV13 {
+		return s.all
+	}
+	local, cluster := s.index[ns], s.index[clusterScope]
+	out := make([]*appsv1alpha1.SidecarSet, 0, len(local)+len(cluster))
+	out = append(out, local...)
+	return append(out, cluster...)
+}
+
+func (s *State) buildIndex() {
+	if s.index != nil {
+		return
+	}
+	s.index = map[string][]*appsv1alpha1.SidecarSet{}
+	s.all = append([]*appsv1alpha1.SidecarSet(nil), s.sidecarSets...)
+	sort.SliceStable(s.all, func(i, j int) bool { return s.all[i].Name < s.all[j].Name })
+	for _, ss := range s.all {
+		for _, key := range indexKeys(ss) {
+			s.index[key] = append(s.index[key], ss)
+		}
+	}
+}
+
+// indexKeys mirrors Kruise's SidecarSet namespace field index: spec.namespace, else the
+// kubernetes.io/metadata.name label of namespaceSelector (matchLabels, then the first In
+// expression), else cluster scope.
+func indexKeys(ss *appsv1alpha1.SidecarSet) []string {
+	if ss.Spec.Namespace != "" {
+		return []string{ss.Spec.Namespace}
+	}
+	if sel := ss.Spec.NamespaceSelector; sel != nil {
+		if v, ok := sel.MatchLabels[corev1.LabelMetadataName]; ok {
+			return []string{v}
+		}
+		for _, e := range sel.MatchExpressions {
+			if e.Key == corev1.LabelMetadataName && e.Operator == "In" {
+				return uniqueStrings(e.Values)
+			}
+		}
+	}
+	return []string{clusterScope}
+}
+
+func uniqueStrings(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range in {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (s *State) whitelistConfigMap() (*corev1.ConfigMap, bool) {
+	cm, ok := s.configMaps[KruiseNamespace+"/"+KruiseConfigurationName]
+	return cm, ok
+}
+
+func (s *State) String() string {
+	return fmt.Sprintf("State{%d sidecarsets, %d namespaces}", len(s.sidecarSets), len(s.namespaces))
+}
