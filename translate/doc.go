@@ -1,0 +1,28 @@
+// Package translate compiles injection profiles (package config) into OpenKruise SidecarSets
+// for one target platform, and applies the part of a profile a SidecarSet cannot express.
+//
+// It owns:
+//   - Compile: one label-selected apps.kruise.io/v1alpha1 SidecarSet per profile, for the
+//     `kruise` target (Kruise >= 1.7, Kubernetes >= 1.29: native sidecars as SidecarSet init
+//     containers, `updateStrategy.type: NotUpdate`) or the `virtual-node` target (Alibaba
+//     ECI/ACS virtual nodes, which run Kruise v1.3 SidecarSet features: native sidecars become
+//     ordinary containers with the platform's sidecar env, the selector also requires a
+//     virtual-node label, ECI limits are errors or reported rewrites);
+//   - the app-container part (`mainContainer` env, volumeMounts, lifecycle.postStart, and the
+//     profile's pod labels and annotations) as an AppPatch per profile, emitted in the
+//     ConfigMap `sidecarctl-app-patches` that the sidecarctl injector reads, and applied to a
+//     pod spec by ApplyAppPatch with openkruise/agents' merge rules;
+//   - Stamp: for openkruise/agents Sandbox, SandboxSet and SandboxTemplate objects that declare
+//     `spec.runtimes`, the selection labels and app patches go into the pod template and the
+//     translated runtimes leave the spec, so nothing injects twice.
+//
+// It does not load or render profiles (package config), inject SidecarSets into pods
+// (package sidecarset), or check cross-namespace references (package binding).
+//
+// Every decision that changes or questions what the user wrote is a Finding with a
+// snake_case Reason; an error finding fails Compile. Output is deterministic: profiles,
+// SidecarSets, AppPatches and findings are sorted.
+//
+// Entry point: Compile. Reference: agent-sandbox-ecosystem.md sections A, D and F,
+// kruise-sidecarset.md and kruise-v13-differences.md.
+package translate
