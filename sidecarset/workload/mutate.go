@@ -52,6 +52,9 @@ func (o Outcome) Changed() bool { return o.Reason == ReasonMutated }
 // object namespace). The pod's name and namespace are not written back into
 // the template.
 //
+// An object without a namespace gives a pod without one: callers that apply
+// kubectl's default namespace set it on obj first.
+//
 // The write-back goes through MergeLossless, so fields outside the Go types
 // survive. obj is modified only when fn returned nil and changed something;
 // on an error obj is left as it was.

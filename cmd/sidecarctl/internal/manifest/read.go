@@ -291,3 +291,12 @@ func jsonType(v any) string {
 		return fmt.Sprintf("%T", v)
 	}
 }
+
+// Objects returns the objects of docs, in order.
+func Objects(docs []Document) []*unstructured.Unstructured {
+	objs := make([]*unstructured.Unstructured, len(docs))
+	for i, d := range docs {
+		objs[i] = d.Object
+	}
+	return objs
+}

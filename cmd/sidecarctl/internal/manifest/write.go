@@ -42,11 +42,7 @@ func Write(w io.Writer, objs []*unstructured.Unstructured, format string) error 
 // Object. JSON output always encodes Object.
 func WriteDocuments(w io.Writer, docs []Document, format string) error {
 	if format != FormatYAML {
-		objs := make([]*unstructured.Unstructured, len(docs))
-		for i, d := range docs {
-			objs[i] = d.Object
-		}
-		return Write(w, objs, format)
+		return Write(w, Objects(docs), format)
 	}
 	for i, d := range docs {
 		var raw []byte

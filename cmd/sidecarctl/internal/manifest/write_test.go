@@ -44,11 +44,7 @@ func readObjects(t *testing.T, paths ...string) ([]Document, []*unstructured.Uns
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs := make([]*unstructured.Unstructured, len(docs))
-	for i, d := range docs {
-		objs[i] = d.Object
-	}
-	return docs, objs
+	return docs, Objects(docs)
 }
 
 func TestWrite(t *testing.T) {
