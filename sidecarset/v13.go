@@ -114,3 +114,28 @@ func pruneContainerForV13(set string, c *corev1.Container, p *field.Path) []Note
 	}
 	return notes
 }
+
+// V13Compatibility lists what Kruise v1.3.0 (Alibaba Cloud virtual nodes) would silently
+// drop, ignore or refuse in ss: the pruning State.Create does in v1.3 mode, plus the
+// post-1.3 behaviours the SidecarSet relies on. ss is not modified.
+func V13Compatibility(ss *appsv1alpha1.SidecarSet) []Note {
+	notes := pruneForV13(ss.DeepCopy())
+	p := field.NewPath("spec")
+	add := func(path *field.Path, msg string) {
+		notes = append(notes, Note{SidecarSet: ss.Name, Reason: ReasonPost13Feature, Severity: "warning",
+			Message: fmt.Sprintf("%s: %s", path, msg)})
+	}
+	if r := ss.Spec.InjectionStrategy.Revision; r != nil && r.Policy == appsv1alpha1.PartialSidecarSetInjectRevisionPolicy {
+		add(p.Child("injectionStrategy", "revision", "policy"), "Kruise v1.3 refuses the Partial policy (added in v1.8)")
+	}
+	hot := 0
+	for _, c := range ss.Spec.Containers {
+		if isHotUpgrade(&c) {
+			hot++
+		}
+	}
+	if hot > 1 {
+		add(p.Child("containers"), "Kruise v1.3 records only the last hot-upgrade sidecar in kruise.io/sidecarset-working-hotupgrade-container, so the others are never upgraded")
+	}
+	return notes
+}

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+)
+
+// defaultTimestamp is written into the hash annotations unless --timestamp says otherwise.
+// A fixed value keeps offline output deterministic (GitOps diffs); it is the time Kruise's
+// conformance oracle uses too.
+const defaultTimestamp = "2000-01-01T00:00:00Z"
+
+// engineFlags are the flags that describe the Kruise installation being reproduced; inject,
+// explain and check share them.
+type engineFlags struct {
+	From            []string
+	KruiseVersion   string
+	FeatureGates    string
+	AllowPrivileged bool
+	Timestamp       string
+	SkipDefaulting  bool
+	SkipValidation  bool
+	RecordRevisions bool
+}
+
+func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&f.From, "from", nil, "cluster state: files or directories with SidecarSets (taken as created in file order), Namespaces, ConfigMaps, SidecarSetResourceBindings, ControllerRevisions ('-' for stdin)")
+	fs.StringVar(&f.KruiseVersion, "kruise-version", "1.8", "Kruise behaviour to reproduce: 1.8, or 1.3 for Alibaba Cloud virtual nodes")
+	fs.StringVar(&f.FeatureGates, "feature-gates", "", "Kruise feature gates, e.g. SidecarSetPatchPodMetadataDefaultsAllowed=true")
+	fs.BoolVar(&f.AllowPrivileged, "allow-privileged", true, "kruise-manager's --allow-privileged: whether privileged sidecars pass validation")
+	fs.StringVar(&f.Timestamp, "timestamp", defaultTimestamp, "updateTimestamp written into the hash annotations (RFC 3339, or 'now')")
+	fs.BoolVar(&f.SkipDefaulting, "skip-sidecarset-defaulting", false, "store SidecarSets without Kruise's SidecarSet mutating webhook (no defaults, empty hashes)")
+	fs.BoolVar(&f.SkipValidation, "skip-sidecarset-validation", false, "store SidecarSets without Kruise's SidecarSet validating webhook")
+	fs.BoolVar(&f.RecordRevisions, "record-revisions", false, "record a ControllerRevision per SidecarSet and set status.latestRevision, as Kruise's controller does")
+	for _, name := range []string{"skip-sidecarset-defaulting", "skip-sidecarset-validation", "record-revisions"} {
+		_ = fs.MarkHidden(name)
+	}
+}
+
+func (f *engineFlags) options() (sidecarset.Options, error) {
+	v, err := sidecarset.ParseVersion(f.KruiseVersion)
+	if err != nil {
+		return sidecarset.Options{}, fmt.Errorf("--kruise-version: %w", err)
+	}
+	gates, err := sidecarset.ParseFeatureGates(f.FeatureGates)
+	if err != nil {
+		return sidecarset.Options{}, fmt.Errorf("--feature-gates: %w", err)
+	}
+	opts := sidecarset.Options{
+		Version:            v,
+		FeatureGates:       gates,
+		DisallowPrivileged: !f.AllowPrivileged,
+		SkipDefaulting:     f.SkipDefaulting,
+		SkipValidation:     f.SkipValidation,
+		RecordRevisions:    f.RecordRevisions,
+	}
+	switch f.Timestamp {
+	case "now":
+		opts.Now = metav1.NewTime(time.Now().UTC().Truncate(time.Second))
+	default:
+		ts, err := time.Parse(time.RFC3339, f.Timestamp)
+		if err != nil {
+			return sidecarset.Options{}, fmt.Errorf("--timestamp: %w", err)
+		}
+		opts.Now = metav1.NewTime(ts.UTC().Truncate(time.Second))
+	}
+	return opts, nil
+}

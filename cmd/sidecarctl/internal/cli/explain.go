@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
+)
+
+// ExplainOptions holds `sidecarctl explain` flags.
+type ExplainOptions struct {
+	IOStreams
+	engineFlags
+	Filenames []string
+	Recursive bool
+	Output    string
+	Namespace string
+
+	opts sidecarset.Options
+}
+
+// explanation is explain's JSON output for one object.
+type explanation struct {
+	Object    string                `json:"object"`
+	Outcome   workload.Reason       `json:"outcome"`
+	Refusal   string                `json:"refusal,omitempty"`
+	Decisions []sidecarset.Decision `json:"decisions"`
+	Notes     []sidecarset.Note     `json:"notes,omitempty"`
+}
+
+func newCmdExplain(streams IOStreams) *cobra.Command {
+	o := &ExplainOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "explain -f FILE|DIR|- --from FILE|DIR",
+		Short: "Say, for each pod or workload, which SidecarSets match it and why the others do not",
+		Example: `  sidecarctl explain -f deployment.yaml --from sidecarsets.yaml
+  sidecarctl explain -f pod.yaml --from state/ -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts, err := o.engineFlags.options()
+			if err != nil {
+				return err
+			}
+			o.opts = opts
+			if len(o.Filenames) == 0 {
+				return errors.New("-f is required: the pods or workloads to explain")
+			}
+			if o.Output != "" && o.Output != "json" {
+				return fmt.Errorf("--output must be empty (table) or json, not %q", o.Output)
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "pods or workloads: files, directories or '-' for stdin")
+	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories recursively")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: '' (table) or json")
+	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "default", "namespace of objects that have none")
+	o.engineFlags.addFlags(cmd.Flags())
+	return cmd
+}
+
+// Run explains every object; it runs the same Inject as `inject` and reports its decisions.
+func (o *ExplainOptions) Run(context.Context) error {
+	cs, _, err := loadState(o.From, o.Recursive, o.In, o.opts, false)
+	if err != nil {
+		return err
+	}
+	docs, err := manifest.Read(o.Filenames, o.Recursive, o.In)
+	if err != nil {
+		return err
+	}
+	var all []explanation
+	for i := range docs {
+		outcome, res, err := injectDocument(cs.st, &docs[i], o.Namespace)
+		ex := explanation{Object: outcome.Object, Outcome: outcome.Reason}
+		switch {
+		case sidecarset.IsRefusal(err):
+			ex.Refusal = err.Error()
+			ex.Decisions = decisionsWithoutInject(cs.st, &docs[i], o.Namespace)
+		case err != nil:
+			return err
+		case res != nil:
+			ex.Decisions, ex.Notes = res.Decisions, res.Notes
+		}
+		if ex.Object == "" {
+			ex.Object = docs[i].String()
+		}
+		all = append(all, ex)
+	}
+	var out bytes.Buffer
+	if o.Output == "json" {
+		enc := json.NewEncoder(&out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(all); err != nil {
+			return err
+		}
+	} else {
+		writeExplanations(&out, all)
+	}
+	_, err = io.Copy(o.Out, &out)
+	return err
+}
+
+// decisionsWithoutInject re-runs matching on a refused pod so explain still shows which sets
+// matched: a refusal stops Kruise, not the explanation.
+func decisionsWithoutInject(st *sidecarset.State, doc *manifest.Document, namespace string) []sidecarset.Decision {
+	var decisions []sidecarset.Decision
+	obj := doc.Object.DeepCopy()
+	_, _ = workload.Mutate(obj, func(pod *corev1.Pod) error {
+		ns := namespace
+		if obj.GetNamespace() != "" {
+			ns = obj.GetNamespace()
+		}
+		decisions = sidecarset.Explain(st, pod, sidecarset.Request{Namespace: ns})
+		return errors.New("explain only")
+	})
+	return decisions
+}
+
+func writeExplanations(w io.Writer, all []explanation) {
+	for i, ex := range all {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s (%s)\n", ex.Object, ex.Outcome)
+		if ex.Refusal != "" {
+			fmt.Fprintf(w, "  REFUSED: %s\n", ex.Refusal)
+		}
+		if len(ex.Decisions) == 0 {
+			if ex.Outcome == workload.ReasonUnsupportedKind || ex.Outcome == workload.ReasonNoPodTemplate {
+				continue
+			}
+			fmt.Fprintln(w, "  no SidecarSets in --from")
+			continue
+		}
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  SIDECARSET\tINJECTED\tREASON\tDETAIL")
+		for _, d := range ex.Decisions {
+			fmt.Fprintf(tw, "  %s\t%t\t%s\t%s\n", d.SidecarSet, d.Injected, d.Reason, d.Message)
+		}
+		_ = tw.Flush()
+		for _, n := range ex.Notes {
+			fmt.Fprintf(w, "  %s: %s [%s]\n", n.Severity, n.Message, n.Reason)
+		}
+	}
+}

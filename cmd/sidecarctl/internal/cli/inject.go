@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
+)
+
+// InjectOptions holds `sidecarctl inject` flags.
+type InjectOptions struct {
+	IOStreams
+	engineFlags
+	Filenames []string
+	Recursive bool
+	Output    string
+	Namespace string
+	Quiet     bool
+
+	opts sidecarset.Options
+}
+
+func newCmdInject(streams IOStreams) *cobra.Command {
+	o := &InjectOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "inject -f FILE|DIR|- [--from FILE|DIR ...]",
+		Short: "Inject SidecarSets into pods and workload manifests offline, exactly as Kruise's webhook would",
+		Long: `Inject SidecarSets into the pods and pod templates of the manifests given with -f, like
+istioctl kube-inject: --from describes the cluster (SidecarSets in creation order, Namespaces,
+kruise-configuration, bindings, ControllerRevisions). Pods, Deployments, StatefulSets,
+DaemonSets, ReplicaSets, Jobs, CronJobs, Kruise workloads, agent sandboxes and OpenSandbox pools
+are injected; other kinds pass through untouched. If Kruise would refuse a pod, the command
+fails with Kruise's reason and prints nothing on stdout.`,
+		Example: `  sidecarctl inject -f deployment.yaml --from sidecarsets.yaml
+  sidecarctl inject -f pod.json --from state/ --kruise-version 1.3 -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "manifests to inject: files, directories or '-' for stdin")
+	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories of -f and --from recursively")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml or json")
+	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "default", "namespace of objects that have none (the admission request namespace)")
+	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the injection report on stderr")
+	o.engineFlags.addFlags(cmd.Flags())
+	return cmd
+}
+
+// Complete turns flags into engine options.
+func (o *InjectOptions) Complete() error {
+	opts, err := o.engineFlags.options()
+	o.opts = opts
+	return err
+}
+
+// Validate checks the flags.
+func (o *InjectOptions) Validate() error {
+	if len(o.Filenames) == 0 {
+		return errors.New("-f is required: the manifests to inject")
+	}
+	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
+		return fmt.Errorf("--output must be yaml or json, not %q", o.Output)
+	}
+	stdin := 0
+	for _, p := range append(append([]string{}, o.Filenames...), o.From...) {
+		if p == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return errors.New("'-' (stdin) can be given only once across -f and --from")
+	}
+	return nil
+}
+
+// Run injects and writes the result only when every object succeeded.
+func (o *InjectOptions) Run(context.Context) error {
+	cs, _, err := loadState(o.From, o.Recursive, o.In, o.opts, false)
+	if err != nil {
+		return err
+	}
+	docs, err := manifest.Read(o.Filenames, o.Recursive, o.In)
+	if err != nil {
+		return err
+	}
+	var report bytes.Buffer
+	for i := range docs {
+		outcome, res, err := injectDocument(cs.st, &docs[i], o.Namespace)
+		if err != nil {
+			return err
+		}
+		writeOutcome(&report, outcome, res)
+	}
+	var out bytes.Buffer
+	if err := manifest.WriteDocuments(&out, docs, o.Output); err != nil {
+		return err
+	}
+	if _, err := io.Copy(o.Out, &out); err != nil {
+		return err
+	}
+	if !o.Quiet {
+		writeWarnings(&report, cs.warnings, cs.st.Notes())
+		_, err = io.Copy(o.ErrOut, &report)
+	}
+	return err
+}
+
+// injectDocument injects one document through the engine; the document's Raw is dropped when
+// the object changed so that the writer prints the new object.
+func injectDocument(st *sidecarset.State, doc *manifest.Document, namespace string) (workload.Outcome, *sidecarset.Result, error) {
+	obj := doc.Object
+	var res *sidecarset.Result
+	outcome, err := workload.Mutate(obj, func(pod *corev1.Pod) error {
+		ns := namespace
+		if obj.GetNamespace() != "" {
+			ns = obj.GetNamespace()
+		}
+		r, err := sidecarset.Inject(st, pod, sidecarset.Request{Namespace: ns})
+		if err != nil {
+			return err
+		}
+		res = r
+		*pod = *r.Pod
+		return nil
+	})
+	if err != nil {
+		var refusal *sidecarset.RefusalError
+		if errors.As(err, &refusal) {
+			return outcome, nil, fmt.Errorf("%s: Kruise's pod webhook would refuse the pod: %w", doc, err)
+		}
+		return outcome, nil, fmt.Errorf("%s: %w", doc, err)
+	}
+	if outcome.Changed() {
+		doc.Raw = nil
+	}
+	return outcome, res, nil
+}
+
+func writeOutcome(w io.Writer, outcome workload.Outcome, res *sidecarset.Result) {
+	if res == nil {
+		fmt.Fprintf(w, "%s: %s\n", outcome.Object, outcome.Message)
+		return
+	}
+	var injected []string
+	for _, d := range res.Decisions {
+		if d.Injected {
+			injected = append(injected, d.SidecarSet)
+		}
+	}
+	if len(injected) == 0 {
+		fmt.Fprintf(w, "%s: no SidecarSet matched\n", outcome.Object)
+	} else {
+		fmt.Fprintf(w, "%s: injected %s\n", outcome.Object, strings.Join(injected, ", "))
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "  %s: %s [%s]\n", n.Severity, n.Message, n.Reason)
+	}
+}
+
+func writeWarnings(w io.Writer, warnings []string, notes []sidecarset.Note) {
+	for _, warn := range warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(w, "%s: sidecarset %s: %s [%s]\n", n.Severity, n.SidecarSet, n.Message, n.Reason)
+	}
+}

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// IOStreams are the standard streams of a command, kubectl style.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+}
+
+// exitError carries an exit code other than 1 and says whether its message was printed already.
+type exitError struct {
+	code    int
+	err     error
+	printed bool
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// NewRootCommand builds the sidecarctl command tree.
+func NewRootCommand(streams IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sidecarctl",
+		Short: "Translate injection profiles into OpenKruise SidecarSets and inject sidecars exactly as Kruise does",
+		Long: `sidecarctl predicts and performs OpenKruise SidecarSet injection offline, for regular nodes
+(Kruise v1.8) and Alibaba Cloud virtual nodes (Kruise v1.3 features), compiles
+sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourceBindings.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.AddCommand(
+		newCmdInject(streams),
+		newCmdExplain(streams),
+		newCmdCheck(streams),
+		newCmdBindings(streams),
+		// TRANSLATE
+		newCmdVersion(streams),
+	)
+	return root
+}
+
+// Execute runs the command line and returns the process exit code: 0 on success, 1 on any
+// error (printed once to stderr), or the code a command chose.
+func Execute(ctx context.Context, streams IOStreams, args []string) int {
+	root := NewRootCommand(streams)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if !ee.printed {
+			fmt.Fprintf(streams.ErrOut, "error: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(streams.ErrOut, "error: %v\n", err)
+	return 1
+}

@@ -1,0 +1,15 @@
+// Command sidecarctl translates injection profiles into OpenKruise SidecarSets and injects
+// SidecarSets into pods and workload manifests exactly as Kruise's webhook would.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/cli"
+)
+
+func main() {
+	streams := cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	os.Exit(cli.Execute(context.Background(), streams, os.Args[1:]))
+}
