@@ -170,6 +170,7 @@ func TestMutateKinds(t *testing.T) {
 	}{
 		{"pod.yaml", "Pod"},
 		{"deployment.yaml", "Deployment"},
+		{"deployment-kubectl-dry-run.yaml", "Deployment"},
 		{"statefulset.yaml", "StatefulSet"},
 		{"daemonset.yaml", "DaemonSet"},
 		{"replicaset.yaml", "ReplicaSet"},
