@@ -24,7 +24,7 @@ func FuzzMergeLossless(f *testing.F) {
 	f.Fuzz(func(t *testing.T, left, right string) {
 		var x, y any
 		if utiljson.Unmarshal([]byte(left), &x) != nil || utiljson.Unmarshal([]byte(right), &y) != nil {
-			t.Skip()
+			return // not JSON: nothing to check
 		}
 		if diff := cmp.Diff(x, MergeLossless(x, y, y)); diff != "" {
 			t.Errorf("merge(x, y, y) != x (-want +got):\n%s", diff)
