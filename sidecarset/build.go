@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -144,10 +146,10 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			if sidecarList == nil {
 				sidecarList = []string{}
 			}
-			hashes[ss.Name] = hashEntry{UpdateTimestamp: now, Hash: ss.Annotations[AnnotationHash],
-				SidecarSetName: ss.Name, SidecarList: sidecarList, ControllerRevision: ss.Status.LatestRevision}
-			hashesWI[ss.Name] = hashEntry{UpdateTimestamp: now, Hash: ss.Annotations[AnnotationHashWithoutImage],
-				SidecarSetName: ss.Name, SidecarList: sidecarList}
+			hashes[ss.Name] = keepTimestamp(hashes[ss.Name], hashEntry{UpdateTimestamp: now, Hash: ss.Annotations[AnnotationHash],
+				SidecarSetName: ss.Name, SidecarList: sidecarList, ControllerRevision: ss.Status.LatestRevision})
+			hashesWI[ss.Name] = keepTimestamp(hashesWI[ss.Name], hashEntry{UpdateTimestamp: now, Hash: ss.Annotations[AnnotationHashWithoutImage],
+				SidecarSetName: ss.Name, SidecarList: sidecarList})
 		}
 	}
 
@@ -178,4 +180,19 @@ func joinNames(names []string) string {
 		out += n
 	}
 	return out
+}
+
+// keepTimestamp keeps the recorded updateTimestamp when the pod already carries this very
+// entry, so that injecting an injected pod again changes nothing (Kruise would write the
+// current time; nothing reads it but humans).
+func keepTimestamp(existing, fresh hashEntry) hashEntry {
+	if existing.UpdateTimestamp.IsZero() {
+		return fresh
+	}
+	probe := fresh
+	probe.UpdateTimestamp = existing.UpdateTimestamp
+	if equality.Semantic.DeepEqual(existing, probe) {
+		return probe
+	}
+	return fresh
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sidecarctl/sidecarctl/sidecarset"
@@ -52,10 +53,14 @@ func runCase(t *testing.T, c *sidecarsettest.Case) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Idempotency: Kruise itself is not idempotent (it would add the sidecars again), but
-	// sidecarctl's contract is that injecting an injected pod again changes nothing.
-	out, err := json.Marshal(res.Pod)
-	return out, err
+	// Idempotency: injecting the injected pod again must change nothing.
+	again, err := sidecarset.Inject(st, res.Pod, sidecarset.Request{Namespace: res.Pod.Namespace, Operation: op})
+	if err != nil {
+		t.Errorf("second injection: %v", err)
+	} else if again.Changed {
+		t.Errorf("second injection changed the pod:\n%s", cmp.Diff(res.Pod, again.Pod))
+	}
+	return json.Marshal(res.Pod)
 }
 
 func TestConformance(t *testing.T) {

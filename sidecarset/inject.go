@@ -127,6 +127,11 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 	})
 	if v == KruiseV13 {
 		for _, s := range b.initContainers {
+			// v1.3 appends even when the name exists; an identical container means the pod
+			// was injected already, and appending it again would only break idempotency.
+			if hasIdentical(pod.Spec.InitContainers, &s.container) {
+				continue
+			}
 			pod.Spec.InitContainers = append(pod.Spec.InitContainers, s.container)
 		}
 	} else {
@@ -174,4 +179,13 @@ func (s *State) outOfIndex(ns string, candidates []*appsv1alpha1.SidecarSet) []D
 func IsRefusal(err error) bool {
 	var r *RefusalError
 	return errors.As(err, &r)
+}
+
+func hasIdentical(list []corev1.Container, c *corev1.Container) bool {
+	for i := range list {
+		if list[i].Name == c.Name && equality.Semantic.DeepEqual(list[i], *c) {
+			return true
+		}
+	}
+	return false
 }
