@@ -66,15 +66,15 @@ const (
 	ReasonDroppedByKruise13    Reason = "field_dropped_by_kruise_v13"
 
 	// Stamping workloads.
-	ReasonRuntimesStamped   Reason = "runtimes_stamped"
+	ReasonRuntimesStamped    Reason = "runtimes_stamped"
 	ReasonRuntimeNotCompiled Reason = "runtime_not_in_profiles"
-	ReasonNoRuntimes        Reason = "no_runtimes"
-	ReasonNotRuntimeKind    Reason = "not_a_runtime_workload"
-	ReasonNoInlineTemplate  Reason = "no_inline_template"
-	ReasonVirtualNodeLabel  Reason = "virtual_node_label_missing"
-	ReasonEnvKept           Reason = "env_kept_user_value"
-	ReasonMountKept         Reason = "mount_kept_user_value"
-	ReasonVolumeKept        Reason = "volume_kept_pod_value"
+	ReasonNoRuntimes         Reason = "no_runtimes"
+	ReasonNotRuntimeKind     Reason = "not_a_runtime_workload"
+	ReasonNoInlineTemplate   Reason = "no_inline_template"
+	ReasonVirtualNodeLabel   Reason = "virtual_node_label_missing"
+	ReasonEnvKept            Reason = "env_kept_user_value"
+	ReasonMountKept          Reason = "mount_kept_user_value"
+	ReasonVolumeKept         Reason = "volume_kept_pod_value"
 )
 
 // Finding is one decision or problem, as data: a code plus one human sentence.
