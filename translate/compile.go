@@ -209,7 +209,11 @@ func compileProfile(set *config.ProfileSet, p *config.Profile, o Options, fs *fi
 	c.AppPatch = pc.appPatch()
 	c.AppPart = appPartSentence(p.Name, c.AppPatch, o)
 	if c.AppPatch != nil {
-		fs.addf(Info, ReasonAppPatchEmitted, p.Name, "mainContainer", "%s", c.AppPart)
+		fp := ""
+		if p.MainContainer != nil {
+			fp = "mainContainer"
+		}
+		fs.addf(Info, ReasonAppPatchEmitted, p.Name, fp, "%s", c.AppPart)
 	}
 	if len(pc.inits)+len(pc.containers) == 0 {
 		fs.addf(Info, ReasonNoSidecars, p.Name, "", "the profile has no containers, so no SidecarSet is generated")

@@ -158,6 +158,19 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
+// TestCompileLeavesInputAlone checks that Compile is pure: the set it was given is unchanged.
+func TestCompileLeavesInputAlone(t *testing.T) {
+	t.Parallel()
+	set := loadSeed(t, "cn-hangzhou")
+	before := loadSeed(t, "cn-hangzhou")
+	if _, err := Compile(set, Options{Target: VirtualNode, HostPath: HostPathEmptyDir, AllowPrivileged: true}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, set); diff != "" {
+		t.Errorf("Compile modified its input (-before +after):\n%s", diff)
+	}
+}
+
 func TestCompileSharedIdenticalVolume(t *testing.T) {
 	t.Parallel()
 	set := loadProfiles(t, map[string]string{

@@ -44,6 +44,8 @@ func platformEnv(p Platform) []corev1.EnvVar {
 }
 
 // virtualNode prepares the virtual-node target: only Kruise v1.3 features, ECI/ACS limits.
+// hostNetwork, hostPID and hostIPC, which ECI also lacks, are pod-level fields a profile
+// cannot carry; hostPort, their container-level trace, is reported.
 func (pc *profileCompiler) virtualNode() {
 	name := pc.p.Name
 	// Native sidecars become ordinary containers in front of the app: v1.3 would otherwise
