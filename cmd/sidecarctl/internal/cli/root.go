@@ -45,7 +45,7 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 		newCmdExplain(streams),
 		newCmdCheck(streams),
 		newCmdBindings(streams),
-		// TRANSLATE
+		newCmdTranslate(streams),
 		newCmdVersion(streams),
 	)
 	return root

@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	"github.com/sidecarctl/sidecarctl/config"
+	"github.com/sidecarctl/sidecarctl/translate"
+)
+
+// TranslateOptions holds `sidecarctl translate` flags.
+type TranslateOptions struct {
+	IOStreams
+	Profiles         string
+	Settings         string
+	Region           string
+	Target           string
+	VirtualNodeLabel string
+	Platform         string
+	HostPath         string
+	AllowPrivileged  bool
+	Namespace        string
+	MainContainer    string
+	Filenames        []string
+	Recursive        bool
+	Output           string
+	Quiet            bool
+
+	opts     translate.Options
+	settings config.Settings
+}
+
+func newCmdTranslate(streams IOStreams) *cobra.Command {
+	o := &TranslateOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "translate --profiles FILE [--target kruise|virtual-node] [-f WORKLOADS]",
+		Short: "Compile sandbox-injection-config profiles into label-selected SidecarSets (plus the app-container part)",
+		Long: `translate compiles each profile of a sandbox-injection-config ConfigMap into one SidecarSet that
+selects pods labelled runtime.sidecarctl.dev/<profile>: "true".
+
+--target kruise (Kruise >= 1.7, Kubernetes >= 1.29) keeps native sidecars as SidecarSet init
+containers; --target virtual-node (Kruise <= 1.3 features, ECI/ACS) turns them into ordinary
+containers placed before the app, with the platform's sidecar env, and also selects on the
+virtual-node label.
+
+A SidecarSet cannot change the app container (env, volumeMounts, postStart). Without -f that
+part is written as the ConfigMap sidecarctl-system/sidecarctl-app-patches, which sidecarctl's
+in-cluster injector applies; with -f it is applied to the pod templates of the workloads given,
+whose runtimes (spec.runtimes) are replaced by the selection labels. Every SidecarSet says in its
+sidecarctl.dev/app-part annotation where its app-container part went.`,
+		Example: `  sidecarctl translate --profiles sandbox-injection-config.yaml --region cn-hangzhou
+  sidecarctl translate --profiles profiles.yaml --region cn-hangzhou --target virtual-node --hostpath emptydir
+  sidecarctl translate --profiles profiles.yaml --region cn-hangzhou -f sandboxset.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Profiles, "profiles", "", "the sandbox-injection-config ConfigMap (YAML or JSON; '-' for stdin)")
+	f.StringVar(&o.Settings, "settings", "", "sidecarctl settings file (region, target, mainContainer); flags override it")
+	f.StringVar(&o.Region, "region", "", "region that replaces <region-id> in the profiles")
+	f.StringVar(&o.Target, "target", "", "kruise (default) or virtual-node")
+	f.StringVar(&o.VirtualNodeLabel, "virtual-node-label", "", "virtual-node target: the label the selector requires: virtual-node (ACK, set after scheduling), eci or acs (set at creation, for sidecarctl's own webhook)")
+	f.StringVar(&o.Platform, "platform", "", "virtual-node target: eci or acs sidecar env conventions (default: from the label)")
+	f.StringVar(&o.HostPath, "hostpath", "", "virtual-node target: what to do with hostPath volumes: error (default) or emptydir")
+	f.BoolVar(&o.AllowPrivileged, "allow-privileged", false, "virtual-node target: accept privileged sidecars (ACS grants them by ticket only)")
+	f.StringVarP(&o.Namespace, "namespace", "n", "", "restrict every SidecarSet to this namespace (spec.namespace)")
+	f.StringVar(&o.MainContainer, "main-container", "", "the app container the app-container part goes to (default: the first container that is not a sidecar)")
+	f.StringArrayVarP(&o.Filenames, "filename", "f", nil, "workloads whose pod templates get the selection labels and the app-container part")
+	f.BoolVarP(&o.Recursive, "recursive", "R", false, "process directories of -f recursively")
+	f.StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml or json")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the findings on stderr")
+	return cmd
+}
+
+// Complete merges the settings file and the flags into translate options.
+func (o *TranslateOptions) Complete() error {
+	if o.Settings != "" {
+		data, err := os.ReadFile(o.Settings)
+		if err != nil {
+			return fmt.Errorf("--settings: %w", err)
+		}
+		if o.settings, err = config.LoadSettings(o.Settings, data); err != nil {
+			return err
+		}
+	}
+	if o.Region == "" {
+		o.Region = o.settings.Region
+	}
+	if o.Target == "" {
+		o.Target = o.settings.Target
+	}
+	if o.MainContainer == "" {
+		o.MainContainer = o.settings.MainContainer
+	}
+	var err error
+	if o.opts.Target, err = translate.ParseTarget(o.Target); err != nil {
+		return fmt.Errorf("--target: %w", err)
+	}
+	if o.opts.VirtualNodeLabel, err = translate.ParseVirtualNodeLabel(o.VirtualNodeLabel); err != nil {
+		return fmt.Errorf("--virtual-node-label: %w", err)
+	}
+	if o.opts.Platform, err = translate.ParsePlatform(o.Platform); err != nil {
+		return fmt.Errorf("--platform: %w", err)
+	}
+	if o.opts.HostPath, err = translate.ParseHostPathPolicy(o.HostPath); err != nil {
+		return fmt.Errorf("--hostpath: %w", err)
+	}
+	o.opts.AllowPrivileged = o.AllowPrivileged
+	o.opts.Namespace = o.Namespace
+	o.opts.MainContainer = o.MainContainer
+	return nil
+}
+
+// Validate checks the flags.
+func (o *TranslateOptions) Validate() error {
+	if o.Profiles == "" {
+		return errors.New("--profiles is required: the sandbox-injection-config ConfigMap")
+	}
+	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
+		return fmt.Errorf("--output must be yaml or json, not %q", o.Output)
+	}
+	for _, f := range o.Filenames {
+		if f == "-" && o.Profiles == "-" {
+			return errors.New("'-' (stdin) can be given only once across --profiles and -f")
+		}
+	}
+	return nil
+}
+
+// Run compiles, stamps the workloads if any, and writes everything only when all succeeded.
+func (o *TranslateOptions) Run(context.Context) error {
+	var data []byte
+	var err error
+	if o.Profiles == "-" {
+		data, err = io.ReadAll(o.In)
+	} else {
+		data, err = os.ReadFile(o.Profiles)
+	}
+	if err != nil {
+		return fmt.Errorf("--profiles: %w", err)
+	}
+	set, err := config.LoadProfiles(o.Profiles, data)
+	if err != nil {
+		return err
+	}
+	if set, err = config.Render(set, config.Settings{Region: o.Region}); err != nil {
+		return err
+	}
+	res, err := translate.Compile(set, o.opts)
+	if err != nil {
+		return err
+	}
+	var report bytes.Buffer
+	for _, f := range res.Findings {
+		fmt.Fprintln(&report, f.String())
+	}
+	objs, err := res.Objects()
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if len(o.Filenames) == 0 {
+		if err := manifest.Write(&out, objs, o.Output); err != nil {
+			return err
+		}
+	} else {
+		docs, err := manifest.Read(o.Filenames, o.Recursive, o.In)
+		if err != nil {
+			return err
+		}
+		// The app-container part goes into the templates; the SidecarSets come first so that
+		// `kubectl apply` creates them before the workloads' pods.
+		var sets []manifest.Document
+		for _, obj := range objs {
+			if obj.GetKind() == "SidecarSet" {
+				sets = append(sets, manifest.Document{Object: obj, Format: o.Output})
+			}
+		}
+		for i := range docs {
+			st, err := translate.Stamp(docs[i].Object, res, translate.StampOptions{MainContainer: o.MainContainer})
+			if err != nil {
+				return fmt.Errorf("%s: %w", docs[i], err)
+			}
+			for _, f := range st.Findings {
+				fmt.Fprintln(&report, f.String())
+			}
+			if st.Changed {
+				docs[i].Object, docs[i].Raw = st.Object, nil
+			}
+		}
+		if err := manifest.WriteDocuments(&out, append(sets, docs...), o.Output); err != nil {
+			return err
+		}
+	}
+	if _, err := io.Copy(o.Out, &out); err != nil {
+		return err
+	}
+	if !o.Quiet {
+		_, err = io.Copy(o.ErrOut, &report)
+	}
+	return err
+}
+
