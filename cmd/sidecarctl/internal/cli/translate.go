@@ -215,4 +215,3 @@ func (o *TranslateOptions) Run(context.Context) error {
 	}
 	return err
 }
-
