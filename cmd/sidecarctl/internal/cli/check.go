@@ -76,7 +76,7 @@ SidecarSetResourceBindings given. It exits 1 when any finding is an error.`,
 
 // Run checks and reports; a finding of severity error makes the command exit 1.
 func (o *CheckOptions) Run(context.Context) error {
-	cs, refused, err := loadState(append(append([]string{}, o.From...), o.Filenames...), o.Recursive, o.In, o.opts, true)
+	cs, refused, err := loadState(append(append([]string{}, o.From...), o.Filenames...), o.Recursive, o.In, stateOptions{engine: o.opts, region: o.Region, keepGoing: true})
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ type engineFlags struct {
 	SkipDefaulting  bool
 	SkipValidation  bool
 	RecordRevisions bool
+	Region          string
 }
 
 func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
@@ -36,10 +37,16 @@ func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Timestamp, "timestamp", defaultTimestamp, "updateTimestamp written into the hash annotations (RFC 3339, or 'now')")
 	fs.BoolVar(&f.SkipDefaulting, "skip-sidecarset-defaulting", false, "store SidecarSets without Kruise's SidecarSet mutating webhook (no defaults, empty hashes)")
 	fs.BoolVar(&f.SkipValidation, "skip-sidecarset-validation", false, "store SidecarSets without Kruise's SidecarSet validating webhook")
+	fs.StringVar(&f.Region, "region", "", "region that replaces <region-id> in injection profiles given with --from")
 	fs.BoolVar(&f.RecordRevisions, "record-revisions", false, "record a ControllerRevision per SidecarSet and set status.latestRevision, as Kruise's controller does")
 	for _, name := range []string{"skip-sidecarset-defaulting", "skip-sidecarset-validation", "record-revisions"} {
 		_ = fs.MarkHidden(name)
 	}
+}
+
+func (f *engineFlags) stateOptions(keepGoing bool) (stateOptions, error) {
+	opts, err := f.options()
+	return stateOptions{engine: opts, region: f.Region, keepGoing: keepGoing}, err
 }
 
 func (f *engineFlags) options() (sidecarset.Options, error) {

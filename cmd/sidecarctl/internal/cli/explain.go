@@ -71,7 +71,7 @@ func newCmdExplain(streams IOStreams) *cobra.Command {
 
 // Run explains every object; it runs the same Inject as `inject` and reports its decisions.
 func (o *ExplainOptions) Run(context.Context) error {
-	cs, _, err := loadState(o.From, o.Recursive, o.In, o.opts, false)
+	cs, _, err := loadState(o.From, o.Recursive, o.In, stateOptions{engine: o.opts, region: o.Region, keepGoing: false})
 	if err != nil {
 		return err
 	}
@@ -79,9 +79,10 @@ func (o *ExplainOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
+	inj := cs.injector()
 	var all []explanation
 	for i := range docs {
-		outcome, res, err := injectDocument(cs.st, &docs[i], o.Namespace)
+		outcome, res, err := injectDocument(inj, &docs[i], o.Namespace)
 		ex := explanation{Object: outcome.Object, Outcome: outcome.Reason}
 		switch {
 		case sidecarset.IsRefusal(err):

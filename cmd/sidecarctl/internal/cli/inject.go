@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/injector"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
@@ -91,7 +92,7 @@ func (o *InjectOptions) Validate() error {
 
 // Run injects and writes the result only when every object succeeded.
 func (o *InjectOptions) Run(context.Context) error {
-	cs, _, err := loadState(o.From, o.Recursive, o.In, o.opts, false)
+	cs, _, err := loadState(o.From, o.Recursive, o.In, stateOptions{engine: o.opts, region: o.Region, keepGoing: false})
 	if err != nil {
 		return err
 	}
@@ -99,9 +100,10 @@ func (o *InjectOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
+	inj := cs.injector()
 	var report bytes.Buffer
 	for i := range docs {
-		outcome, res, err := injectDocument(cs.st, &docs[i], o.Namespace)
+		outcome, res, err := injectDocument(inj, &docs[i], o.Namespace)
 		if err != nil {
 			return err
 		}
@@ -123,15 +125,15 @@ func (o *InjectOptions) Run(context.Context) error {
 
 // injectDocument injects one document through the engine; the document's Raw is dropped when
 // the object changed so that the writer prints the new object.
-func injectDocument(st *sidecarset.State, doc *manifest.Document, namespace string) (workload.Outcome, *sidecarset.Result, error) {
+func injectDocument(inj *injector.Injector, doc *manifest.Document, namespace string) (workload.Outcome, *injector.Result, error) {
 	obj := doc.Object
-	var res *sidecarset.Result
+	var res *injector.Result
 	outcome, err := workload.Mutate(obj, func(pod *corev1.Pod) error {
 		ns := namespace
 		if obj.GetNamespace() != "" {
 			ns = obj.GetNamespace()
 		}
-		r, err := sidecarset.Inject(st, pod, sidecarset.Request{Namespace: ns})
+		r, err := inj.Pod(pod, sidecarset.Request{Namespace: ns})
 		if err != nil {
 			return err
 		}
@@ -152,9 +154,9 @@ func injectDocument(st *sidecarset.State, doc *manifest.Document, namespace stri
 	return outcome, res, nil
 }
 
-func writeOutcome(w io.Writer, outcome workload.Outcome, res *sidecarset.Result) {
+func writeOutcome(w io.Writer, outcome workload.Outcome, res *injector.Result) {
 	if res == nil {
-		fmt.Fprintf(w, "%s: %s\n", outcome.Object, outcome.Message)
+		fmt.Fprintln(w, outcome.Message)
 		return
 	}
 	var injected []string
@@ -162,6 +164,9 @@ func writeOutcome(w io.Writer, outcome workload.Outcome, res *sidecarset.Result)
 		if d.Injected {
 			injected = append(injected, d.SidecarSet)
 		}
+	}
+	if len(res.AppPatches) > 0 {
+		fmt.Fprintf(w, "%s: applied the app-container part of profile(s) %s\n", outcome.Object, strings.Join(res.AppPatches, ", "))
 	}
 	if len(injected) == 0 {
 		fmt.Fprintf(w, "%s: no SidecarSet matched\n", outcome.Object)

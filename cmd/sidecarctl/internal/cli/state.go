@@ -14,8 +14,11 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/injector"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	"github.com/sidecarctl/sidecarctl/config"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
+	"github.com/sidecarctl/sidecarctl/translate"
 )
 
 // clusterState is what --from describes: the objects Kruise's webhooks would see.
@@ -24,9 +27,19 @@ type clusterState struct {
 	bindings []bindingv1alpha1.SidecarSetResourceBinding
 	// created are the stored SidecarSets in file order, with where they came from.
 	created []createdSet
-	// profiles are injection-profile ConfigMaps (sandbox-injection-config).
-	profiles []manifest.Document
-	warnings []string
+	// appPatches are the app-container parts of injection profiles: from
+	// sidecarctl-app-patches ConfigMaps, and compiled from sandbox-injection-config ones.
+	appPatches []translate.AppPatch
+	warnings   []string
+}
+
+// stateOptions say how --from is admitted.
+type stateOptions struct {
+	engine sidecarset.Options
+	// region renders <region-id> in sandbox-injection-config profiles.
+	region string
+	// keepGoing returns refused SidecarSets as errors and loads the rest (check).
+	keepGoing bool
 }
 
 type createdSet struct {
@@ -52,10 +65,13 @@ func (e *stateError) Error() string { return fmt.Sprintf("%s: %v", e.doc, e.err)
 func (e *stateError) Unwrap() error { return e.err }
 
 // loadState reads --from paths and admits their objects in file order, SidecarSets through
-// Kruise's SidecarSet webhooks (defaulting, then validation against the earlier ones). With
-// keepGoing, refused SidecarSets are returned as errors and the rest still load (check).
-func loadState(paths []string, recursive bool, stdin io.Reader, opts sidecarset.Options, keepGoing bool) (*clusterState, []error, error) {
-	cs := &clusterState{st: sidecarset.NewState(opts)}
+// Kruise's SidecarSet webhooks (defaulting, then validation against the earlier ones).
+// Injection profiles (sandbox-injection-config) are compiled for the Kruise version's target
+// and their SidecarSets created after the others; their app-container parts, and those of
+// sidecarctl-app-patches ConfigMaps, are kept for Injector.
+func loadState(paths []string, recursive bool, stdin io.Reader, so stateOptions) (*clusterState, []error, error) {
+	cs := &clusterState{st: sidecarset.NewState(so.engine)}
+	keepGoing := so.keepGoing
 	if len(paths) == 0 {
 		return cs, nil, nil
 	}
@@ -85,8 +101,15 @@ func loadState(paths []string, recursive bool, stdin io.Reader, opts sidecarset.
 				return nil, nil, err
 			}
 			cs.st.AddConfigMap(cm)
-			if isProfileConfigMap(cm) {
-				cs.profiles = append(cs.profiles, doc)
+			switch cm.Name {
+			case config.ConfigMapName:
+				sets = append(sets, doc)
+			case translate.AppPatchConfigMapName:
+				patches, err := translate.LoadAppPatches(cm)
+				if err != nil {
+					return nil, nil, fmt.Errorf("%s: %w", doc, err)
+				}
+				cs.appPatches = append(cs.appPatches, patches...)
 			}
 		case gkControllerRevision:
 			cr := &appsv1.ControllerRevision{}
@@ -104,10 +127,30 @@ func loadState(paths []string, recursive bool, stdin io.Reader, opts sidecarset.
 			}
 			cs.bindings = append(cs.bindings, b)
 		default:
-			return nil, nil, fmt.Errorf("%s: --from takes SidecarSets, Namespaces, ConfigMaps, ControllerRevisions and SidecarSetResourceBindings, not %s", doc, gk)
+			// Workloads next to their SidecarSets are common in one file; they are not state.
+			cs.warnings = append(cs.warnings, fmt.Sprintf("%s: %s is not cluster state Kruise's webhooks read; ignored", doc, gk))
 		}
 	}
 	for _, doc := range sets {
+		if doc.Object.GetKind() == "ConfigMap" {
+			compiled, err := compileProfiles(doc, so)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, ss := range compiled.SidecarSets() {
+				stored, err := cs.st.Create(ss)
+				if err != nil {
+					return nil, nil, &stateError{doc: doc, err: err}
+				}
+				cs.created = append(cs.created, createdSet{doc: doc, ss: stored})
+			}
+			for _, p := range compiled.Profiles {
+				if p.AppPatch != nil {
+					cs.appPatches = append(cs.appPatches, *p.AppPatch)
+				}
+			}
+			continue
+		}
 		if v := doc.Object.GroupVersionKind().Version; v != "v1alpha1" {
 			return nil, nil, fmt.Errorf("%s: apiVersion apps.kruise.io/%s: sidecarctl reads apps.kruise.io/v1alpha1 SidecarSets", doc, v)
 		}
@@ -128,8 +171,25 @@ func loadState(paths []string, recursive bool, stdin io.Reader, opts sidecarset.
 	return cs, refused, nil
 }
 
-func isProfileConfigMap(cm *corev1.ConfigMap) bool {
-	return cm.Name == "sandbox-injection-config"
+// compileProfiles compiles a sandbox-injection-config found in --from for the target the
+// Kruise version implies: virtual nodes for 1.3, Kruise otherwise.
+func compileProfiles(doc manifest.Document, so stateOptions) (*translate.Result, error) {
+	raw, err := json.Marshal(doc.Object.Object)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", doc, err)
+	}
+	set, err := config.LoadProfiles(doc.Source, raw)
+	if err != nil {
+		return nil, err
+	}
+	if set, err = config.Render(set, config.Settings{Region: so.region}); err != nil {
+		return nil, fmt.Errorf("%w (give the region with --region)", err)
+	}
+	target := translate.Kruise
+	if so.engine.Version == sidecarset.KruiseV13 {
+		target = translate.VirtualNode
+	}
+	return translate.Compile(set, translate.Options{Target: target, AllowPrivileged: !so.engine.DisallowPrivileged})
 }
 
 // decodeStrict converts a document into a typed object. Unknown fields are not errors (the
@@ -155,4 +215,8 @@ func asAdmission(err error) (*sidecarset.AdmissionError, bool) {
 	var adm *sidecarset.AdmissionError
 	ok := errors.As(err, &adm)
 	return adm, ok
+}
+
+func (cs *clusterState) injector() *injector.Injector {
+	return &injector.Injector{State: cs.st, AppPatches: cs.appPatches}
 }
