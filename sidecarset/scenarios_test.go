@@ -1065,3 +1065,86 @@ func TestScenarioUpdateAndInactivePods(t *testing.T) {
 		})
 	}
 }
+
+// TestScenarioSpecRules pins rules of kruise-sidecarset.md 1-3 that section 6 leaves implicit.
+func TestScenarioSpecRules(t *testing.T) {
+	t.Parallel()
+	t.Run("29 pending volumes: init container mounts, then container mounts", func(t *testing.T) {
+		t.Parallel()
+		ss := withInit(sidecarSet("ss", withMounts(sc("c", ""), mount("volume-3", "/3"), mount("volume-4", "/4"))),
+			withMounts(sc("i", ""), mount("volume-1", "/1"), mount("volume-2", "/2")))
+		ss = withVolumes(ss, emptyDir("volume-4"), emptyDir("volume-3"), emptyDir("volume-2"), emptyDir("volume-1"), emptyDir("unused"))
+		pod := appPod("app")
+		pod.Spec.Volumes = []corev1.Volume{emptyDir("volume-a")}
+		res := cluster{create: []*appsv1alpha1.SidecarSet{ss}}.mustInject(t, pod)
+		diff(t, "volumes", []string{"volume-a", "volume-1", "volume-2", "volume-3", "volume-4"}, volumeNames(res.Pod.Spec.Volumes))
+	})
+	t.Run("1.5 unparsable selector refuses the pod", func(t *testing.T) {
+		t.Parallel()
+		ss := sidecarSet("ss", sc("agent", ""))
+		ss.Spec.Selector = exprSel("app", "Bogus")
+		_, err := cluster{opts: sidecarset.Options{SkipValidation: true}, create: []*appsv1alpha1.SidecarSet{ss}}.inject(t, appPod("app"))
+		var ref *sidecarset.RefusalError
+		if !errors.As(err, &ref) || ref.SidecarSet != "ss" || !strings.Contains(ref.Message, `"Bogus"`) {
+			t.Fatalf("err = %v, want a refusal by ss naming the operator", err)
+		}
+	})
+	t.Run("1.1 a pod without namespace gets the request's, default when empty", func(t *testing.T) {
+		t.Parallel()
+		ss := sidecarSet("ss", sc("agent", ""))
+		ss.Spec.Namespace = "default"
+		st := cluster{create: []*appsv1alpha1.SidecarSet{ss}}.state(t)
+		pod := appPod("app")
+		pod.Namespace = ""
+		for _, tc := range []struct {
+			reqNS, wantNS string
+			want          []string
+		}{{"", "default", []string{"agent", "app"}}, {"other", "other", []string{"app"}}} {
+			res, err := sidecarset.Inject(st, pod, sidecarset.Request{Namespace: tc.reqNS})
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff(t, "namespace", tc.wantNS, res.Pod.Namespace)
+			diff(t, "containers in "+tc.wantNS, tc.want, names(res.Pod.Spec.Containers))
+		}
+		if pod.Namespace != "" || len(pod.Spec.Containers) != 1 {
+			t.Errorf("Inject modified its input: %+v", pod)
+		}
+	})
+	t.Run("3.2 controllerRevision only in the hash entry with image", func(t *testing.T) {
+		t.Parallel()
+		st := cluster{opts: sidecarset.Options{RecordRevisions: true}, create: []*appsv1alpha1.SidecarSet{sidecarSet("ss", sc("agent", ""))}}.state(t)
+		stored, _ := st.SidecarSet("ss")
+		if stored.Status.LatestRevision == "" || len(st.ControllerRevisions()) != 1 || st.ControllerRevisions()[0].Name != stored.Status.LatestRevision {
+			t.Fatalf("latestRevision %q, revisions %d", stored.Status.LatestRevision, len(st.ControllerRevisions()))
+		}
+		res, err := sidecarset.Inject(st, appPod("app"), sidecarset.Request{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"ss":{"updateTimestamp":"2024-05-01T08:00:00Z","hash":"` + stored.Annotations[sidecarset.AnnotationHash] +
+			`","sidecarSetName":"ss","sidecarList":["agent"],"controllerRevision":"` + stored.Status.LatestRevision + `"}}`
+		diff(t, "hash annotation", want, res.Pod.Annotations[sidecarset.AnnotationHash])
+		wantWI := `{"ss":{"updateTimestamp":"2024-05-01T08:00:00Z","hash":"` + stored.Annotations[sidecarset.AnnotationHashWithoutImage] +
+			`","sidecarSetName":"ss","sidecarList":["agent"]}}`
+		diff(t, "hash-without-image annotation", wantWI, res.Pod.Annotations[sidecarset.AnnotationHashWithoutImage])
+	})
+	t.Run("2.13 hot-upgrade fieldRefs carry no apiVersion", func(t *testing.T) {
+		t.Parallel()
+		res := cluster{create: []*appsv1alpha1.SidecarSet{sidecarSet("ss", hot(sc("x", ""), "empty:1"))}}.mustInject(t, appPod("app"))
+		for _, e := range container(t, res.Pod, "x-1").Env[1:] {
+			if e.ValueFrom == nil || e.ValueFrom.FieldRef == nil || e.ValueFrom.FieldRef.APIVersion != "" {
+				t.Errorf("env %s = %+v, want a fieldRef without apiVersion", e.Name, e.ValueFrom)
+			}
+		}
+	})
+	t.Run("2.1 HotUpgrade on a plain init container injects it once", func(t *testing.T) {
+		t.Parallel()
+		ss := withInit(sidecarSet("ss", sc("agent", "")), hot(sc("init-hot", ""), "empty:1"))
+		res := cluster{create: []*appsv1alpha1.SidecarSet{ss}}.mustInject(t, appPod("app"))
+		diff(t, "init containers", []string{"init-hot"}, names(res.Pod.Spec.InitContainers))
+		if v, ok := res.Pod.Annotations[sidecarset.AnnotationWorkingHotUpgrade]; ok {
+			t.Errorf("working annotation %q, want none", v)
+		}
+	})
+}
