@@ -75,6 +75,14 @@ const (
 	ReasonEnvKept            Reason = "env_kept_user_value"
 	ReasonMountKept          Reason = "mount_kept_user_value"
 	ReasonVolumeKept         Reason = "volume_kept_pod_value"
+	ReasonProfilesStamped    Reason = "profiles_stamped"
+	ReasonNotAWorkload       Reason = "not_a_workload"
+
+	// What a profile cannot express, and the template keeps or lacks.
+	ReasonPodFieldKept          Reason = "pod_level_field_kept"
+	ReasonPodFieldRequired      Reason = "pod_level_field_required"
+	ReasonMainCommandKept       Reason = "main_command_kept"
+	ReasonMainCommandNotWrapped Reason = "main_command_not_wrapped"
 )
 
 // Finding is one decision or problem, as data: a code plus one human sentence.

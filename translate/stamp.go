@@ -40,7 +40,8 @@ type Stamped struct {
 }
 
 // Stamp hands the runtimes an openkruise/agents Sandbox, SandboxSet or SandboxTemplate
-// declares in `spec.runtimes` over to the compiled profiles in res.
+// declares in `spec.runtimes` over to the compiled profiles in res. It is StampProfiles
+// without extra profiles.
 //
 // For each declared runtime that res compiled, it writes the selection label into the pod
 // template (so the SidecarSet matches the pods), applies the AppPatch to the template
@@ -54,41 +55,83 @@ type Stamped struct {
 // create-time virtual-node label the SidecarSets select, and the pod must stay within the
 // ECI container and volume limits.
 func Stamp(obj *unstructured.Unstructured, res *Result, opts StampOptions) (*Stamped, error) {
+	return StampProfiles(obj, res, nil, opts)
+}
+
+// StampProfiles gives the named compiled profiles to any workload package workload knows
+// (Pod, Deployment, ..., agent-sandbox Sandbox, OpenSandbox Pool), whether or not its kind
+// declares runtimes: the selection labels go into the pod template and the AppPatches are
+// applied to it, exactly as Stamp does for declared runtimes. A profile res did not compile
+// is an error, because the user asked for it by name.
+//
+// For openkruise/agents kinds the runtimes the object declares are handed over too (Stamp's
+// behaviour), and a profile given here that the object also declares leaves spec.runtimes.
+// All profiles are applied in one order, agent-runtime then csi then the rest as given, so
+// the postStart hooks nest the way openkruise/agents nests them.
+//
+// A profile only adds: whatever the template has that a profile cannot express (pod-level
+// fields such as shareProcessNamespace, the main container's command, unknown fields) is
+// kept as it is. Where the profile's sidecars need such a field, a finding says whether the
+// template has it (pod_level_field_kept, main_command_kept) or lacks it
+// (pod_level_field_required, main_command_not_wrapped).
+//
+// Kinds without a pod template pass through unchanged with an info finding, so a stream of
+// manifests can be stamped as a whole.
+func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []string, opts StampOptions) (*Stamped, error) {
 	out := &Stamped{Object: obj.DeepCopy()}
 	name := objectName(obj)
 	note := func(sev Severity, reason Reason, profile, fieldPath, format string, args ...any) {
 		out.Findings = append(out.Findings, Finding{Object: name, Profile: profile, Severity: sev, Reason: reason, Field: fieldPath, Message: fmt.Sprintf(format, args...)})
 	}
+	var compiled []*Compiled
+	given := map[string]bool{}
+	for _, p := range profiles {
+		c, ok := res.Profile(p)
+		if !ok {
+			return nil, fmt.Errorf("%s: profile %q is not among the compiled profiles (%s)", name, p, strings.Join(res.names(), ", "))
+		}
+		if !given[p] {
+			given[p] = true
+			compiled = append(compiled, c)
+		}
+	}
+
 	gvk := obj.GroupVersionKind()
-	if gvk.Group != agentsGroup || !slices.Contains([]string{"Sandbox", "SandboxSet", "SandboxTemplate"}, gvk.Kind) {
+	declaresRuntimes := gvk.Group == agentsGroup && slices.Contains([]string{"Sandbox", "SandboxSet", "SandboxTemplate"}, gvk.Kind)
+	if !declaresRuntimes && len(profiles) == 0 {
 		note(Info, ReasonNotRuntimeKind, "", "", "only openkruise/agents Sandbox, SandboxSet and SandboxTemplate declare runtimes; left unchanged")
 		return out, nil
 	}
-	runtimes, found, err := unstructured.NestedSlice(obj.Object, "spec", "runtimes")
-	if err != nil {
-		return nil, fmt.Errorf("%s: spec.runtimes: %w", name, err)
-	}
-	if !found || len(runtimes) == 0 {
-		note(Info, ReasonNoRuntimes, "", "spec.runtimes", "no runtimes declared; left unchanged")
-		return out, nil
-	}
-
-	declared := make([]string, len(runtimes))
-	var compiled []*Compiled
-	for i, r := range runtimes {
-		m, ok := r.(map[string]any)
-		rn, _ := m["name"].(string)
-		if !ok || rn == "" {
-			return nil, fmt.Errorf("%s: spec.runtimes[%d].name: want a non-empty string", name, i)
+	var runtimes []any
+	var declared []string
+	if declaresRuntimes {
+		var err error
+		if runtimes, _, err = unstructured.NestedSlice(obj.Object, "spec", "runtimes"); err != nil {
+			return nil, fmt.Errorf("%s: spec.runtimes: %w", name, err)
 		}
-		declared[i] = rn
-		c, ok := res.Profile(rn)
-		if !ok {
-			note(Warning, ReasonRuntimeNotCompiled, rn, fmt.Sprintf("spec.runtimes[%d]", i),
-				"runtime %q is not among the compiled profiles; it stays in spec.runtimes for the agents controller", rn)
-			continue
+		if len(runtimes) == 0 && len(profiles) == 0 {
+			note(Info, ReasonNoRuntimes, "", "spec.runtimes", "no runtimes declared; left unchanged")
+			return out, nil
 		}
-		compiled = append(compiled, c)
+		declared = make([]string, len(runtimes))
+		for i, r := range runtimes {
+			m, ok := r.(map[string]any)
+			rn, _ := m["name"].(string)
+			if !ok || rn == "" {
+				return nil, fmt.Errorf("%s: spec.runtimes[%d].name: want a non-empty string", name, i)
+			}
+			declared[i] = rn
+			c, ok := res.Profile(rn)
+			if !ok {
+				note(Warning, ReasonRuntimeNotCompiled, rn, fmt.Sprintf("spec.runtimes[%d]", i),
+					"runtime %q is not among the compiled profiles; it stays in spec.runtimes for the agents controller", rn)
+				continue
+			}
+			if !given[rn] {
+				given[rn] = true
+				compiled = append(compiled, c)
+			}
+		}
 	}
 	if len(compiled) == 0 {
 		return out, nil
@@ -99,10 +142,16 @@ func Stamp(obj *unstructured.Unstructured, res *Result, opts StampOptions) (*Sta
 	if main == "" {
 		main = res.Options.MainContainer
 	}
+	// Findings about the pod point into the object: spec.template.spec..., or spec... for a Pod.
+	var fieldPrefix string
+	if k, ok := workload.Lookup(gvk.GroupKind()); ok && !k.IsPod() {
+		fieldPrefix = k.TemplatePath().String() + "."
+	}
 	outcome, err := workload.Mutate(out.Object, func(pod *corev1.Pod) error {
 		if err := checkVirtualNodePod(pod, res, compiled); err != nil {
 			return err
 		}
+		var applied []Finding
 		for _, c := range compiled {
 			if pod.Labels == nil {
 				pod.Labels = map[string]string{}
@@ -116,23 +165,35 @@ func Stamp(obj *unstructured.Unstructured, res *Result, opts StampOptions) (*Sta
 				return err
 			}
 			applyMetadata(&pod.ObjectMeta, c.AppPatch)
-			for _, n := range notes {
-				n.Object = name
-				out.Findings = append(out.Findings, n)
-			}
-			note(Info, ReasonAppPatchApplied, c.Name, "", "app-container part applied to the pod template (%s)", c.AppPatch.summary())
+			applied = append(applied, notes...)
+			applied = append(applied, Finding{Profile: c.Name, Severity: Info, Reason: ReasonAppPatchApplied,
+				Message: fmt.Sprintf("app-container part applied to the pod template (%s)", c.AppPatch.summary())})
+		}
+		applied = append(applied, podRequirements(pod, compiled, main, fieldPrefix)...)
+		for _, n := range applied {
+			n.Object = name
+			out.Findings = append(out.Findings, n)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if outcome.Reason == workload.ReasonNoPodTemplate {
+	switch outcome.Reason {
+	case workload.ReasonUnsupportedKind:
 		out.Findings = nil
-		note(Warning, ReasonNoInlineTemplate, "", "spec.template",
-			"runtimes are declared but there is no inline pod template (templateRef?); stamp the SandboxTemplate it refers to instead. Left unchanged")
+		note(Info, ReasonNotAWorkload, "", "", "sidecarctl knows no pod template for this kind; profiles not applied, left unchanged")
+		return out, nil
+	case workload.ReasonNoPodTemplate:
+		out.Findings = nil
+		note(Warning, ReasonNoInlineTemplate, "", outcome.Kind.TemplatePath().String(),
+			"there is no inline pod template (templateRef or poolRef?); stamp the template or pool it refers to instead. Left unchanged")
 		return out, nil
 	}
+	for _, c := range compiled {
+		out.Profiles = append(out.Profiles, c.Name)
+	}
+	out.Changed = outcome.Changed()
 
 	// The runtimes handed over leave the spec, so nothing injects twice.
 	var keep []any
@@ -141,17 +202,32 @@ func Stamp(obj *unstructured.Unstructured, res *Result, opts StampOptions) (*Sta
 			keep = append(keep, r)
 		}
 	}
-	if len(keep) == 0 {
+	var moved, extra []string // in application order
+	for _, p := range out.Profiles {
+		if slices.Contains(declared, p) {
+			moved = append(moved, p)
+		} else {
+			extra = append(extra, p)
+		}
+	}
+	switch {
+	case len(moved) == 0:
+	case len(keep) == 0:
 		unstructured.RemoveNestedField(out.Object.Object, "spec", "runtimes")
-	} else if err := unstructured.SetNestedSlice(out.Object.Object, keep, "spec", "runtimes"); err != nil {
-		return nil, fmt.Errorf("%s: spec.runtimes: %w", name, err)
+	default:
+		if err := unstructured.SetNestedSlice(out.Object.Object, keep, "spec", "runtimes"); err != nil {
+			return nil, fmt.Errorf("%s: spec.runtimes: %w", name, err)
+		}
 	}
-	for _, c := range compiled {
-		out.Profiles = append(out.Profiles, c.Name)
+	if len(moved) > 0 {
+		out.Changed = true
+		note(Info, ReasonRuntimesStamped, "", "spec.runtimes",
+			"runtimes %s moved to SidecarSet selection labels in the pod template and removed from spec.runtimes", strings.Join(moved, ", "))
 	}
-	out.Changed = true
-	note(Info, ReasonRuntimesStamped, "", "spec.runtimes",
-		"runtimes %s moved to SidecarSet selection labels in the pod template and removed from spec.runtimes", strings.Join(out.Profiles, ", "))
+	if len(extra) > 0 {
+		note(Info, ReasonProfilesStamped, "", fieldPrefix+"metadata.labels",
+			"profiles %s stamped: selection labels in the pod template, app-container parts applied", strings.Join(extra, ", "))
+	}
 	return out, nil
 }
 

@@ -28,6 +28,7 @@ type TranslateOptions struct {
 	AllowPrivileged  bool
 	Namespace        string
 	MainContainer    string
+	StampProfiles    []string
 	Filenames        []string
 	Recursive        bool
 	Output           string
@@ -54,10 +55,17 @@ A SidecarSet cannot change the app container (env, volumeMounts, postStart). Wit
 part is written as the ConfigMap sidecarctl-system/sidecarctl-app-patches, which sidecarctl's
 in-cluster injector applies; with -f it is applied to the pod templates of the workloads given,
 whose runtimes (spec.runtimes) are replaced by the selection labels. Every SidecarSet says in its
-sidecarctl.dev/app-part annotation where its app-container part went.`,
+sidecarctl.dev/app-part annotation where its app-container part went.
+
+--profile NAME (repeatable, with -f) gives a profile to every workload of -f whatever its kind
+(Deployment, agent-sandbox Sandbox, OpenSandbox Pool, ...), not only to objects that declare
+spec.runtimes. A profile only adds to the pod template; what it cannot express (pod-level fields
+such as shareProcessNamespace, the app's command) stays as the template has it, and the findings
+on stderr say when the profile's sidecars need such a field.`,
 		Example: `  sidecarctl translate --profiles sandbox-injection-config.yaml --region cn-hangzhou
   sidecarctl translate --profiles profiles.yaml --region cn-hangzhou --target virtual-node --hostpath emptydir
-  sidecarctl translate --profiles profiles.yaml --region cn-hangzhou -f sandboxset.yaml`,
+  sidecarctl translate --profiles profiles.yaml --region cn-hangzhou -f sandboxset.yaml
+  sidecarctl translate --profiles profiles.yaml --region cn-hangzhou --profile agent-runtime -f sandbox.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(); err != nil {
@@ -80,6 +88,7 @@ sidecarctl.dev/app-part annotation where its app-container part went.`,
 	f.BoolVar(&o.AllowPrivileged, "allow-privileged", false, "virtual-node target: accept privileged sidecars (ACS grants them by ticket only)")
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "restrict every SidecarSet to this namespace (spec.namespace)")
 	f.StringVar(&o.MainContainer, "main-container", "", "the app container the app-container part goes to (default: the first container that is not a sidecar)")
+	f.StringArrayVar(&o.StampProfiles, "profile", nil, "with -f: give this profile to every workload of -f, whatever its kind (repeatable)")
 	f.StringArrayVarP(&o.Filenames, "filename", "f", nil, "workloads whose pod templates get the selection labels and the app-container part")
 	f.BoolVarP(&o.Recursive, "recursive", "R", false, "process directories of -f recursively")
 	f.StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml or json")
@@ -133,6 +142,9 @@ func (o *TranslateOptions) Validate() error {
 	}
 	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
 		return fmt.Errorf("--output must be yaml or json, not %q", o.Output)
+	}
+	if len(o.StampProfiles) > 0 && len(o.Filenames) == 0 {
+		return errors.New("--profile needs -f: the workloads to give the profiles to")
 	}
 	for _, f := range o.Filenames {
 		if f == "-" && o.Profiles == "-" {
@@ -192,7 +204,7 @@ func (o *TranslateOptions) Run(context.Context) error {
 			}
 		}
 		for i := range docs {
-			st, err := translate.Stamp(docs[i].Object, res, translate.StampOptions{MainContainer: o.MainContainer})
+			st, err := translate.StampProfiles(docs[i].Object, res, o.StampProfiles, translate.StampOptions{MainContainer: o.MainContainer})
 			if err != nil {
 				return fmt.Errorf("%s: %w", docs[i], err)
 			}
