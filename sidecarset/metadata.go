@@ -32,11 +32,11 @@ func patchPodMetadata(pod *corev1.Pod, ss *appsv1alpha1.SidecarSet) error {
 					pod.Annotations[key] = value
 					continue
 				}
-				merged, err := jsonpatch.MergePatch([]byte(old), []byte(value))
+				merged, err := mergePatchSorted(old, value)
 				if err != nil {
 					return fmt.Errorf("patchPodMetadata annotation %s: %w", key, err)
 				}
-				pod.Annotations[key] = string(merged)
+				pod.Annotations[key] = merged
 			default: // Retain, or empty when defaulting was skipped
 				if !exists {
 					pod.Annotations[key] = value
@@ -117,4 +117,18 @@ func parseWorkingHotUpgrade(value string) map[string]string {
 		}
 	}
 	return out
+}
+
+// mergePatchSorted applies an RFC 7386 merge patch and encodes the result compactly with
+// sorted keys, as Kruise's merge (through a Go map) does.
+func mergePatchSorted(doc, patch string) (string, error) {
+	merged, err := jsonpatch.MergePatch([]byte(doc), []byte(patch))
+	if err != nil {
+		return "", err
+	}
+	var v any
+	if err := json.Unmarshal(merged, &v); err != nil {
+		return "", err
+	}
+	return encodeJSON(v), nil
 }

@@ -1,7 +1,6 @@
 package sidecarset
 
 import (
-	"fmt"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -107,7 +106,20 @@ func validateContainer(c *corev1.Container, volumes map[string]corev1.VolumeSour
 		}
 	}
 	paths := sets.New[string]()
+	devicePaths, deviceNames := sets.New[string](), sets.New[string]()
+	for _, d := range c.VolumeDevices {
+		devicePaths.Insert(d.DevicePath)
+		deviceNames.Insert(d.Name)
+	}
+	mountNames := sets.New[string]()
 	for i, m := range c.VolumeMounts {
+		mountNames.Insert(m.Name)
+		if deviceNames.Has(m.Name) {
+			errs = append(errs, field.Invalid(p.Child("volumeMounts").Index(i).Child("name"), m.Name, "must not already exist in volumeDevices"))
+		}
+		if devicePaths.Has(m.MountPath) {
+			errs = append(errs, field.Invalid(p.Child("volumeMounts").Index(i).Child("mountPath"), m.MountPath, "must not already exist as a path in volumeDevices"))
+		}
 		mp := p.Child("volumeMounts").Index(i)
 		if m.Name == "" {
 			errs = append(errs, field.Required(mp.Child("name"), ""))
@@ -133,8 +145,11 @@ func validateContainer(c *corev1.Container, volumes map[string]corev1.VolumeSour
 		case src.PersistentVolumeClaim == nil && src.Ephemeral == nil:
 			errs = append(errs, field.Invalid(dp.Child("name"), d.Name, "can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode"))
 		}
+		if mountNames.Has(d.Name) {
+			errs = append(errs, field.Invalid(dp.Child("name"), d.Name, "must not already exist in volumeMounts"))
+		}
 		if paths.Has(d.DevicePath) {
-			errs = append(errs, field.Invalid(dp.Child("devicePath"), d.DevicePath, fmt.Sprintf("%s is already used as a mountPath", d.DevicePath)))
+			errs = append(errs, field.Invalid(dp.Child("devicePath"), d.DevicePath, "must not already exist as a path in volumeMounts"))
 		}
 	}
 	native := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
