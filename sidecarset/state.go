@@ -100,7 +100,7 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 	}
 	if !s.opts.SkipValidation {
 		old := s.byName[ss.Name]
-		if errs := Validate(ss, old, s.validationEnv()); len(errs) > 0 {
+		if errs := Validate(ss, old, s.ValidationEnv()); len(errs) > 0 {
 			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: "sidecarset-validating-webhook", Message: errs.ToAggregate().Error()}
 		}
 	}

@@ -34,7 +34,8 @@ type ValidationEnv struct {
 	Revisions []*appsv1.ControllerRevision
 }
 
-func (s *State) validationEnv() ValidationEnv {
+// ValidationEnv is what the SidecarSet validating webhook reads from this state.
+func (s *State) ValidationEnv() ValidationEnv {
 	s.buildIndex()
 	cm, _ := s.whitelistConfigMap()
 	return ValidationEnv{

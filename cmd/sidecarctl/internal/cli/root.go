@@ -46,6 +46,7 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 		newCmdCheck(streams),
 		newCmdBindings(streams),
 		newCmdTranslate(streams),
+		newCmdServe(streams),
 		newCmdVersion(streams),
 	)
 	return root

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/server"
+)
+
+// ServeOptions holds `sidecarctl serve` flags.
+type ServeOptions struct {
+	IOStreams
+	engineFlags
+	Mode              string
+	Kubeconfig        string
+	Host              string
+	Port              int
+	CertDir           string
+	MetricsAddr       string
+	ProbeAddr         string
+	LeaderElect       bool
+	LeaderElectionNS  string
+	AppPatchNamespace string
+
+	opts server.Options
+}
+
+func newCmdServe(streams IOStreams) *cobra.Command {
+	o := &ServeOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the in-cluster webhooks: pod injection, SidecarSet defaulting and validation, binding validation",
+		Long: `serve runs sidecarctl inside a cluster. In --mode standalone it is the SidecarSet injector (for
+clusters without Kruise, or for virtual-node pods) and applies the app-container part of
+injection profiles; in --mode kruise, Kruise injects SidecarSets and sidecarctl applies the
+profile app parts and enforces SidecarSetResourceBindings. The webhooks call the same engine
+as 'sidecarctl inject', so a pod gets the same result online and offline.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			cfg, err := o.restConfig()
+			if err != nil {
+				return err
+			}
+			return server.Run(cmd.Context(), cfg, o.opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Mode, "mode", string(server.Standalone), "standalone (sidecarctl injects SidecarSets) or kruise (Kruise does; sidecarctl applies profiles and bindings)")
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file; empty means in-cluster or $KUBECONFIG")
+	f.StringVar(&o.Host, "webhook-host", "", "address the webhook server binds")
+	f.IntVar(&o.Port, "webhook-port", 9443, "port of the webhook server")
+	f.StringVar(&o.CertDir, "cert-dir", "", "directory with tls.crt and tls.key (reloaded when they change)")
+	f.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "Prometheus metrics address ('0' disables)")
+	f.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "/healthz and /readyz address")
+	f.BoolVar(&o.LeaderElect, "leader-elect", false, "elect a leader for the controllers (webhooks serve on every replica)")
+	f.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "namespace of the leader-election lease")
+	f.StringVar(&o.AppPatchNamespace, "app-patch-namespace", "", "namespace of the sidecarctl-app-patches ConfigMap (default sidecarctl-system)")
+	o.engineFlags.addFlags(f)
+	_ = f.MarkHidden("from")
+	return cmd
+}
+
+// Complete turns flags into server options.
+func (o *ServeOptions) Complete() error {
+	engine, err := o.engineFlags.options()
+	if err != nil {
+		return err
+	}
+	if o.Timestamp == defaultTimestamp {
+		// In a cluster the hash annotations record the real injection time, as Kruise does.
+		engine.Now = metav1.Time{}
+	}
+	mode := server.Mode(o.Mode)
+	if mode != server.Standalone && mode != server.KruiseMode {
+		return fmt.Errorf("--mode must be standalone or kruise, not %q", o.Mode)
+	}
+	o.opts = server.Options{Mode: mode, Engine: engine, Host: o.Host, Port: o.Port, CertDir: o.CertDir,
+		MetricsAddr: o.MetricsAddr, ProbeAddr: o.ProbeAddr, LeaderElection: o.LeaderElect,
+		LeaderElectionNS: o.LeaderElectionNS, AppPatchNamespace: o.AppPatchNamespace}
+	return nil
+}
+
+func (o *ServeOptions) restConfig() (*rest.Config, error) {
+	if o.Kubeconfig != "" {
+		return clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
+	}
+	if os.Getenv("KUBECONFIG") == "" {
+		if cfg, err := rest.InClusterConfig(); err == nil {
+			return cfg, nil
+		}
+	}
+	return ctrl.GetConfig()
+}

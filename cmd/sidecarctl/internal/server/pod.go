@@ -1,0 +1,126 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
+)
+
+// PodHandler is the pod mutating webhook.
+type PodHandler struct {
+	Snapshot *Snapshot
+	Metrics  *Metrics
+	// Recorder, if set, gets an Event on the pod's owner for every refusal.
+	Recorder events.EventRecorder
+}
+
+var _ admission.Handler = &PodHandler{}
+
+// Handle injects the pod. The patch is computed from the request's raw JSON to a lossless
+// merge of the engine's result into it, so fields the engine does not own (including ones this
+// build's Go types do not know) are never removed.
+func (h *PodHandler) Handle(ctx context.Context, req admission.Request) admission.Response {
+	start := time.Now()
+	resp, result := h.handle(ctx, req)
+	if h.Metrics != nil {
+		h.Metrics.Admissions.WithLabelValues("pod", result).Inc()
+		h.Metrics.Latency.WithLabelValues("pod").Observe(time.Since(start).Seconds())
+	}
+	return resp
+}
+
+func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admission.Response, string) {
+	if req.Resource.Resource != "pods" || req.SubResource != "" {
+		return admission.Allowed("not a pod"), "unchanged"
+	}
+	op := sidecarset.Operation(req.Operation)
+	if op != sidecarset.Create && op != sidecarset.Update {
+		return admission.Allowed("not a create"), "unchanged"
+	}
+	pod := &corev1.Pod{}
+	if err := json.Unmarshal(req.Object.Raw, pod); err != nil {
+		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode pod: %w", err)), "error"
+	}
+	view, err := h.Snapshot.View(ctx)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err), "error"
+	}
+	res, err := view.Injector.Pod(pod, sidecarset.Request{Namespace: req.Namespace, Operation: op})
+	if err != nil {
+		var refusal *sidecarset.RefusalError
+		if errors.As(err, &refusal) {
+			h.event(pod, req.Namespace, "InjectionRefused", err.Error())
+			return admission.Denied(err.Error()), "refused"
+		}
+		return admission.Errored(http.StatusInternalServerError, err), "error"
+	}
+	if h.Metrics != nil {
+		for _, d := range res.Decisions {
+			h.Metrics.Decisions.WithLabelValues(string(d.Reason)).Inc()
+		}
+	}
+	var warnings []string
+	for _, n := range res.Notes {
+		if n.Severity == "warning" {
+			warnings = append(warnings, n.Message)
+		}
+	}
+	if !res.Changed {
+		return admission.Allowed("").WithWarnings(warnings...), "unchanged"
+	}
+	patched, err := LosslessJSON(req.Object.Raw, res.Pod)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err), "error"
+	}
+	return PatchResponse(req.Object.Raw, patched).WithWarnings(warnings...), "injected"
+}
+
+// LosslessJSON merges the engine's pod into the raw request object: unchanged parts keep the
+// raw JSON (unknown fields included), changed parts take the engine's.
+func LosslessJSON(raw []byte, after *corev1.Pod) ([]byte, error) {
+	var rawTree, beforeTree, afterTree any
+	if err := json.Unmarshal(raw, &rawTree); err != nil {
+		return nil, err
+	}
+	before := &corev1.Pod{}
+	if err := json.Unmarshal(raw, before); err != nil {
+		return nil, err
+	}
+	for _, x := range []struct {
+		obj  any
+		tree *any
+	}{{before, &beforeTree}, {after, &afterTree}} {
+		b, err := json.Marshal(x.obj)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(b, x.tree); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(workload.MergeLossless(rawTree, beforeTree, afterTree))
+}
+
+// event records a refusal on the pod's controller, which exists (the pod does not yet).
+func (h *PodHandler) event(pod *corev1.Pod, namespace, reason, note string) {
+	if h.Recorder == nil {
+		return
+	}
+	for _, ref := range pod.OwnerReferences {
+		if ref.Controller == nil || !*ref.Controller {
+			continue
+		}
+		h.Recorder.Eventf(&corev1.ObjectReference{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name,
+			UID: ref.UID, Namespace: namespace}, nil, corev1.EventTypeWarning, reason, "Inject", "%s", note)
+	}
+}

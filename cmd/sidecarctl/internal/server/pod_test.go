@@ -1,0 +1,159 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/injector"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
+)
+
+var fixedTime = metav1.NewTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+
+func caseSnapshot(t *testing.T, c *sidecarsettest.Case) (*Snapshot, bool) {
+	t.Helper()
+	st := sidecarset.NewState(sidecarset.Options{FeatureGates: c.FeatureGates, Now: fixedTime})
+	for i := range c.Namespaces {
+		st.AddNamespace(&c.Namespaces[i])
+	}
+	for i := range c.ConfigMaps {
+		st.AddConfigMap(&c.ConfigMaps[i])
+	}
+	for i := range c.SidecarSets {
+		if _, err := st.Create(&c.SidecarSets[i]); err != nil {
+			return nil, false
+		}
+	}
+	return NewStaticSnapshot(&View{Full: st, Injector: &injector.Injector{State: st}}), true
+}
+
+func podRequest(raw []byte, namespace string) admission.Request {
+	return admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
+		UID:       "1",
+		Operation: admissionv1.Create,
+		Resource:  metav1.GroupVersionResource{Version: "v1", Resource: "pods"},
+		Namespace: namespace,
+		Object:    runtime.RawExtension{Raw: raw},
+	}}
+}
+
+// applyResponse applies a webhook response's patch to raw, as the API server does.
+func applyResponse(t *testing.T, raw []byte, resp admission.Response) []byte {
+	t.Helper()
+	if len(resp.Patches) == 0 {
+		return raw
+	}
+	ops, err := json.Marshal(resp.Patches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch, err := jsonpatch.DecodePatch(ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := patch.Apply(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPodHandlerConformance runs the Kruise corpus through the mutating webhook handler: the
+// patch applied to the request pod must give the oracle's pod, and a second invocation
+// (reinvocationPolicy IfNeeded) must return no patch.
+func TestPodHandlerConformance(t *testing.T) {
+	t.Parallel()
+	cases, err := sidecarsettest.Cases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			snap, ok := caseSnapshot(t, c)
+			_, wantRefusal := c.ExpectsRefusal()
+			if !ok {
+				if !wantRefusal {
+					t.Fatal("a SidecarSet was refused")
+				}
+				return
+			}
+			raw, err := json.Marshal(c.Pod)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ns := c.Pod.Namespace
+			if ns == "" {
+				ns = "default"
+			}
+			h := &PodHandler{Snapshot: snap}
+			resp := h.Handle(context.Background(), podRequest(raw, ns))
+			if wantRefusal {
+				if resp.Allowed {
+					t.Fatal("want the pod refused, got allowed")
+				}
+				return
+			}
+			if !resp.Allowed {
+				t.Fatalf("refused: %v", resp.Result)
+			}
+			got := applyResponse(t, raw, resp)
+			diff, err := sidecarsettest.Diff(c.Expected, got, sidecarsettest.CompareOptions{StrictTime: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff != "" {
+				t.Errorf("patched pod mismatch (-want +got):\n%s", diff)
+			}
+			again := h.Handle(context.Background(), podRequest(got, ns))
+			if len(again.Patches) != 0 {
+				t.Errorf("second invocation patched again: %v", again.Patches)
+			}
+		})
+	}
+}
+
+// TestPodHandlerKeepsUnknownFields: a pod with a native sidecar and fields this build's types
+// do not know passes through intact; only the injected parts are added.
+func TestPodHandlerKeepsUnknownFields(t *testing.T) {
+	t.Parallel()
+	st := sidecarset.NewState(sidecarset.Options{Now: fixedTime})
+	cases, err := sidecarsettest.Cases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if c.Name == "001-selector-match" {
+			if _, err := st.Create(&c.SidecarSets[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	raw := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-0","namespace":"default","labels":{"app":"web"},"futureMeta":1},
+"spec":{"futureSpecField":{"a":[1,2]},"initContainers":[{"name":"proxy","image":"proxy:1","restartPolicy":"Always","futureContainerField":true}],
+"containers":[{"name":"app","image":"nginx:1.25","futureContainerField":"x"}]}}`)
+	h := &PodHandler{Snapshot: NewStaticSnapshot(&View{Full: st, Injector: &injector.Injector{State: st}})}
+	resp := h.Handle(context.Background(), podRequest(raw, "default"))
+	for _, op := range resp.Patches {
+		if op.Operation == "remove" {
+			t.Errorf("patch removes %s", op.Path)
+		}
+	}
+	got := string(applyResponse(t, raw, resp))
+	for _, want := range []string{`"futureMeta":1`, `"futureSpecField":{"a":[1,2]}`, `"futureContainerField":true`,
+		`"futureContainerField":"x"`, `"restartPolicy":"Always"`, `"name":"log-agent"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("patched pod lacks %s:\n%s", want, got)
+		}
+	}
+}

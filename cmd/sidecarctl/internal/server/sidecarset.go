@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/sidecarctl/sidecarctl/binding"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+)
+
+// SidecarSetDefaulter is the SidecarSet mutating webhook for clusters without Kruise: the
+// defaults and hash annotations Kruise's own mutating webhook would write.
+type SidecarSetDefaulter struct {
+	Version sidecarset.Version
+	Metrics *Metrics
+}
+
+// Handle defaults the SidecarSet.
+func (h *SidecarSetDefaulter) Handle(_ context.Context, req admission.Request) admission.Response {
+	start := time.Now()
+	defer h.observe(start)
+	ss := &appsv1alpha1.SidecarSet{}
+	if err := json.Unmarshal(req.Object.Raw, ss); err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
+	}
+	sidecarset.Default(ss, h.Version)
+	if err := sidecarset.SetHashAnnotations(ss, h.Version); err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	out, err := json.Marshal(ss)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	return PatchResponse(req.Object.Raw, out)
+}
+
+func (h *SidecarSetDefaulter) observe(start time.Time) {
+	if h.Metrics != nil {
+		h.Metrics.Latency.WithLabelValues("sidecarset-defaulting").Observe(time.Since(start).Seconds())
+	}
+}
+
+// SidecarSetValidator is the SidecarSet validating webhook: Kruise's rules against the other
+// SidecarSets of the cluster, plus binding authorization of namespace/name references.
+type SidecarSetValidator struct {
+	Snapshot *Snapshot
+	Metrics  *Metrics
+	// AllowPrivileged mirrors kruise-manager's --allow-privileged.
+	AllowPrivileged bool
+}
+
+// Handle validates a SidecarSet create or update.
+func (h *SidecarSetValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
+	start := time.Now()
+	resp := h.handle(ctx, req)
+	if h.Metrics != nil {
+		result := "allowed"
+		if !resp.Allowed {
+			result = "denied"
+		}
+		h.Metrics.Admissions.WithLabelValues("sidecarset", result).Inc()
+		h.Metrics.Latency.WithLabelValues("sidecarset").Observe(time.Since(start).Seconds())
+	}
+	return resp
+}
+
+func (h *SidecarSetValidator) handle(ctx context.Context, req admission.Request) admission.Response {
+	ss := &appsv1alpha1.SidecarSet{}
+	if err := json.Unmarshal(req.Object.Raw, ss); err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
+	}
+	var old *appsv1alpha1.SidecarSet
+	if len(req.OldObject.Raw) > 0 {
+		old = &appsv1alpha1.SidecarSet{}
+		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
+			return admission.Errored(http.StatusBadRequest, err)
+		}
+	}
+	view, err := h.Snapshot.View(ctx)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	env := view.Full.ValidationEnv()
+	env.AllowPrivileged = h.AllowPrivileged
+	errs := sidecarset.Validate(ss, old, env)
+	var warnings []string
+	for _, f := range binding.Check(ss, view.Bindings) {
+		if f.Severity == binding.SeverityError {
+			errs = append(errs, field.Forbidden(field.NewPath(f.Field), bindingMessage(f)))
+		} else {
+			warnings = append(warnings, f.Message)
+		}
+	}
+	if len(errs) > 0 {
+		return admission.Errored(http.StatusUnprocessableEntity,
+			apierrors.NewInvalid(appsv1alpha1.SchemeGroupVersion.WithKind("SidecarSet").GroupKind(), ss.Name, errs)).WithWarnings(warnings...)
+	}
+	return admission.Allowed("").WithWarnings(warnings...)
+}
+
+func bindingMessage(f binding.Finding) string {
+	if f.Binding == nil {
+		return f.Message
+	}
+	return fmt.Sprintf("%s (field %s; a SidecarSetResourceBinding %s/%s naming SidecarSet %s and %s %s would allow it)",
+		f.Message, f.Field, f.Binding.Namespace, f.Binding.Name, f.SidecarSet, f.Kind, f.Name)
+}
