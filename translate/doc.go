@@ -14,7 +14,11 @@
 //     pod spec by ApplyAppPatch with openkruise/agents' merge rules;
 //   - Stamp: for openkruise/agents Sandbox, SandboxSet and SandboxTemplate objects that declare
 //     `spec.runtimes`, the selection labels and app patches go into the pod template and the
-//     translated runtimes leave the spec, so nothing injects twice.
+//     translated runtimes leave the spec, so nothing injects twice;
+//   - StampProfiles: the same for named profiles and any workload kind package workload knows
+//     (Deployment, agent-sandbox Sandbox, OpenSandbox Pool, ...). A profile only adds; what it
+//     cannot express (pod-level fields, the app's command) stays in the template, and findings
+//     say when the profile's sidecars need it (shareProcessNamespace, a wrapped command).
 //
 // It does not load or render profiles (package config), inject SidecarSets into pods
 // (package sidecarset), or check cross-namespace references (package binding).

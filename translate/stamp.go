@@ -226,7 +226,7 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 	}
 	if len(extra) > 0 {
 		note(Info, ReasonProfilesStamped, "", fieldPrefix+"metadata.labels",
-			"profiles %s stamped: selection labels in the pod template, app-container parts applied", strings.Join(extra, ", "))
+			"selection labels of %s written into the pod template, app-container parts applied", strings.Join(extra, ", "))
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -176,6 +177,11 @@ func (o *TranslateOptions) Run(context.Context) error {
 	res, err := translate.Compile(set, o.opts)
 	if err != nil {
 		return err
+	}
+	for _, name := range o.StampProfiles {
+		if _, ok := res.Profile(name); !ok {
+			return fmt.Errorf("--profile %s: %s has no such profile (it has %s)", name, o.Profiles, strings.Join(set.Names(), ", "))
+		}
 	}
 	var report bytes.Buffer
 	for _, f := range res.Findings {
