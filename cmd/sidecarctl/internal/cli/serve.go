@@ -27,6 +27,12 @@ type ServeOptions struct {
 	LeaderElect       bool
 	LeaderElectionNS  string
 	AppPatchNamespace string
+	Namespace         string
+	ServiceName       string
+	WebhookURL        string
+	WebhookConfigName string
+	ManageCerts       bool
+	ExcludeNamespaces []string
 
 	opts server.Options
 }
@@ -64,6 +70,12 @@ as 'sidecarctl inject', so a pod gets the same result online and offline.`,
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "elect a leader for the controllers (webhooks serve on every replica)")
 	f.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "namespace of the leader-election lease")
 	f.StringVar(&o.AppPatchNamespace, "app-patch-namespace", "", "namespace of the sidecarctl-app-patches ConfigMap (default sidecarctl-system)")
+	f.StringVar(&o.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "namespace sidecarctl runs in (default $POD_NAMESPACE)")
+	f.StringVar(&o.ServiceName, "service-name", "sidecarctl-webhook", "Service in front of the webhook server")
+	f.StringVar(&o.WebhookURL, "webhook-url", "", "address the webhooks by this base URL instead of the Service (a server outside the cluster)")
+	f.StringVar(&o.WebhookConfigName, "webhook-config-name", "sidecarctl", "name of the webhook configurations sidecarctl keeps in sync ('' to leave them alone)")
+	f.BoolVar(&o.ManageCerts, "manage-certs", true, "issue and rotate the serving certificate in a Secret and patch caBundle; false when cert-manager provides --cert-dir")
+	f.StringSliceVar(&o.ExcludeNamespaces, "exclude-namespaces", []string{"kube-system"}, "namespaces whose pods never reach the pod webhook (sidecarctl's own is always excluded)")
 	o.engineFlags.addFlags(f)
 	_ = f.MarkHidden("from")
 	return cmd
@@ -83,9 +95,15 @@ func (o *ServeOptions) Complete() error {
 	if mode != server.Standalone && mode != server.KruiseMode {
 		return fmt.Errorf("--mode must be standalone or kruise, not %q", o.Mode)
 	}
+	exclude := append([]string{}, o.ExcludeNamespaces...)
+	if o.Namespace != "" {
+		exclude = append(exclude, o.Namespace)
+	}
 	o.opts = server.Options{Mode: mode, Engine: engine, Host: o.Host, Port: o.Port, CertDir: o.CertDir,
 		MetricsAddr: o.MetricsAddr, ProbeAddr: o.ProbeAddr, LeaderElection: o.LeaderElect,
-		LeaderElectionNS: o.LeaderElectionNS, AppPatchNamespace: o.AppPatchNamespace}
+		LeaderElectionNS: o.LeaderElectionNS, AppPatchNamespace: o.AppPatchNamespace,
+		Namespace: o.Namespace, ServiceName: o.ServiceName, WebhookURL: o.WebhookURL,
+		WebhookConfigName: o.WebhookConfigName, ManageCerts: o.ManageCerts, ExcludeNamespaces: exclude}
 	return nil
 }
 

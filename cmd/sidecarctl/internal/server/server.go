@@ -3,13 +3,18 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"time"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
@@ -50,6 +55,20 @@ type Options struct {
 	LeaderElection    bool
 	LeaderElectionNS  string
 	AppPatchNamespace string
+	// Namespace and ServiceName locate the server in the cluster (certificate names,
+	// webhook clientConfig, the certificate Secret).
+	Namespace   string
+	ServiceName string
+	// WebhookURL, if set, addresses the server by URL instead of the Service (a server run
+	// outside the cluster); its host goes into the certificate.
+	WebhookURL string
+	// WebhookConfigName names both webhook configurations; empty disables their management.
+	WebhookConfigName string
+	// ManageCerts makes the server issue and rotate its own certificate in a Secret; without
+	// it CertDir must already hold one (cert-manager).
+	ManageCerts bool
+	// ExcludeNamespaces never reach the pod webhook.
+	ExcludeNamespaces []string
 }
 
 // NewScheme returns the scheme of every kind the server reads.
@@ -84,6 +103,11 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
 	}
+	if o.ManageCerts {
+		if err := o.syncCertsOnce(ctx, cfg, scheme); err != nil {
+			return err
+		}
+	}
 	m, err := NewMetrics(metrics.Registry)
 	if err != nil {
 		return err
@@ -99,6 +123,25 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	if o.Mode != KruiseMode {
 		ws.Register(PathMutateSidecarSet, &webhook.Admission{Handler: &SidecarSetDefaulter{Version: o.Engine.Version, Metrics: m}})
 	}
+	if o.WebhookConfigName != "" {
+		sync := &WebhookSync{Client: mgr.GetClient(), Snapshot: snap, Options: o.webhookConfigOptions()}
+		if o.ManageCerts {
+			sync.Certs = o.certSource(mgr.GetClient())
+		}
+		if err := mgr.Add(sync); err != nil {
+			return err
+		}
+	}
+	if o.ManageCerts {
+		// Every replica copies a renewed certificate from the Secret into its cert dir.
+		certs := o.certSource(mgr.GetClient())
+		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+			wait.UntilWithContext(ctx, func(ctx context.Context) { _, _ = certs.Sync(ctx) }, time.Hour)
+			return nil
+		})); err != nil {
+			return err
+		}
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
@@ -106,4 +149,34 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		return err
 	}
 	return mgr.Start(ctx)
+}
+
+func (o Options) certSource(c client.Client) *CertSource {
+	cs := &CertSource{Client: c, Namespace: o.Namespace, SecretName: o.ServiceName + "-webhook-cert",
+		ServiceName: o.ServiceName, CertDir: o.CertDir}
+	if o.WebhookURL != "" {
+		if u, err := url.Parse(o.WebhookURL); err == nil {
+			cs.Hosts = append(cs.Hosts, u.Hostname())
+		}
+	}
+	return cs
+}
+
+// syncCertsOnce issues or fetches the certificate before the webhook server starts, with a
+// direct client: the manager's cache is not running yet.
+func (o Options) syncCertsOnce(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme) error {
+	if o.CertDir == "" || o.Namespace == "" || o.ServiceName == "" {
+		return fmt.Errorf("managing certificates needs --cert-dir, --namespace and --service-name")
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return err
+	}
+	_, err = o.certSource(c).Sync(ctx)
+	return err
+}
+
+func (o Options) webhookConfigOptions() WebhookConfigOptions {
+	return WebhookConfigOptions{Name: o.WebhookConfigName, ServiceNamespace: o.Namespace, ServiceName: o.ServiceName,
+		ServicePort: 443, URL: o.WebhookURL, ExcludeNamespaces: o.ExcludeNamespaces, Mode: o.Mode}
 }

@@ -27,9 +27,10 @@ type Snapshot struct {
 	injectSidecarSets bool
 	appPatchNamespace string
 
-	mu      sync.Mutex
-	dirty   bool
-	current *View
+	mu         sync.Mutex
+	dirty      bool
+	current    *View
+	generation uint64
 }
 
 // View is one consistent state: what Injector and the validators read.
@@ -49,7 +50,15 @@ func NewSnapshot(reader client.Reader, opts sidecarset.Options, injectSidecarSet
 func (s *Snapshot) Invalidate() {
 	s.mu.Lock()
 	s.dirty = true
+	s.generation++
 	s.mu.Unlock()
+}
+
+// Generation counts changes, so a poller can tell whether anything happened since it looked.
+func (s *Snapshot) Generation() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.generation
 }
 
 // Watch registers Invalidate on the informers of every kind the snapshot reads.
