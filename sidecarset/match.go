@@ -55,8 +55,23 @@ func (s *State) match(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (matchResult
 		return matchResult{reason: ReasonSelectorEmpty, message: "spec.selector is empty, which matches no pod"}, nil
 	}
 	if !selector.Matches(labels.Set(pod.Labels)) {
-		return matchResult{reason: ReasonSelectorMismatch,
-			message: fmt.Sprintf("pod labels %v do not match selector %s", labels.Set(pod.Labels), selector)}, nil
+		return matchResult{reason: ReasonSelectorMismatch, message: selectorMismatch(selector, pod.Labels)}, nil
 	}
 	return matchResult{matched: true}, nil
+}
+
+// selectorMismatch names the first requirement of the selector the pod labels fail, which is
+// what a user needs to fix, instead of dumping every label.
+func selectorMismatch(selector labels.Selector, podLabels map[string]string) string {
+	reqs, _ := selector.Requirements()
+	for _, r := range reqs {
+		if r.Matches(labels.Set(podLabels)) {
+			continue
+		}
+		if v, ok := podLabels[r.Key()]; ok {
+			return fmt.Sprintf("selector requires %s; the pod has %s=%s", r.String(), r.Key(), v)
+		}
+		return fmt.Sprintf("selector requires %s; the pod has no label %s", r.String(), r.Key())
+	}
+	return fmt.Sprintf("pod labels do not match selector %s", selector)
 }

@@ -12,7 +12,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
 	"github.com/sidecarctl/sidecarctl/binding"
+	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -81,6 +86,8 @@ func (o *CheckOptions) Run(context.Context) error {
 		return err
 	}
 	var findings []finding
+	fixes := map[string]*bindingv1alpha1.SidecarSetResourceBinding{}
+	var fixOrder []string
 	for _, r := range refused {
 		var se *stateError
 		errors.As(r, &se)
@@ -109,6 +116,13 @@ func (o *CheckOptions) Run(context.Context) error {
 		}
 		for _, f := range binding.Check(c.ss, cs.bindings) {
 			findings = append(findings, finding{Severity: string(f.Severity), Object: name, Reason: string(f.Reason), Message: f.Message})
+			if f.Binding != nil && f.Severity == binding.SeverityError {
+				key := f.Binding.Namespace + "/" + f.Binding.Name
+				if _, dup := fixes[key]; !dup {
+					fixes[key] = f.Binding
+					fixOrder = append(fixOrder, key)
+				}
+			}
 		}
 	}
 	for _, n := range cs.st.Notes() {
@@ -127,6 +141,20 @@ func (o *CheckOptions) Run(context.Context) error {
 		}
 	} else {
 		writeFindings(&out, findings, len(cs.created)+len(refused))
+		if len(fixOrder) > 0 {
+			fmt.Fprintf(&out, "\nThese SidecarSetResourceBindings would allow the unauthorized references:\n")
+			var objs []*unstructured.Unstructured
+			for _, key := range fixOrder {
+				m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(fixes[key])
+				if err != nil {
+					return err
+				}
+				objs = append(objs, &unstructured.Unstructured{Object: m})
+			}
+			if err := manifest.Write(&out, objs, manifest.FormatYAML); err != nil {
+				return err
+			}
+		}
 	}
 	if _, err := io.Copy(o.Out, &out); err != nil {
 		return err

@@ -129,10 +129,15 @@ func decisionsWithoutInject(st *sidecarset.State, doc *manifest.Document, namesp
 }
 
 func writeExplanations(w io.Writer, all []explanation) {
-	for i, ex := range all {
-		if i > 0 {
+	first := true
+	for _, ex := range all {
+		if ex.Outcome == workload.ReasonUnsupportedKind && len(ex.Decisions) == 0 {
+			continue // SidecarSets and other non-workloads next to the workloads
+		}
+		if !first {
 			fmt.Fprintln(w)
 		}
+		first = false
 		fmt.Fprintf(w, "%s (%s)\n", ex.Object, ex.Outcome)
 		if ex.Refusal != "" {
 			fmt.Fprintf(w, "  REFUSED: %s\n", ex.Refusal)

@@ -156,7 +156,11 @@ func injectDocument(inj *injector.Injector, doc *manifest.Document, namespace st
 
 func writeOutcome(w io.Writer, outcome workload.Outcome, res *injector.Result) {
 	if res == nil {
-		fmt.Fprintln(w, outcome.Message)
+		// Cluster-state kinds next to the workloads (SidecarSets, bindings ...) are expected in
+		// -f and pass through quietly; anything else deserves a line.
+		if !isStateKind(outcome) {
+			fmt.Fprintln(w, outcome.Message)
+		}
 		return
 	}
 	var injected []string
@@ -169,7 +173,14 @@ func writeOutcome(w io.Writer, outcome workload.Outcome, res *injector.Result) {
 		fmt.Fprintf(w, "%s: applied the app-container part of profile(s) %s\n", outcome.Object, strings.Join(res.AppPatches, ", "))
 	}
 	if len(injected) == 0 {
-		fmt.Fprintf(w, "%s: no SidecarSet matched\n", outcome.Object)
+		var why []string
+		for _, d := range res.Decisions {
+			why = append(why, fmt.Sprintf("%s: %s", d.SidecarSet, d.Message))
+		}
+		if len(why) == 0 {
+			why = []string{"no SidecarSets in --from"}
+		}
+		fmt.Fprintf(w, "%s: no SidecarSet matched (%s)\n", outcome.Object, strings.Join(why, "; "))
 	} else {
 		fmt.Fprintf(w, "%s: injected %s\n", outcome.Object, strings.Join(injected, ", "))
 	}
@@ -185,4 +196,13 @@ func writeWarnings(w io.Writer, warnings []string, notes []sidecarset.Note) {
 	for _, n := range notes {
 		fmt.Fprintf(w, "%s: sidecarset %s: %s [%s]\n", n.Severity, n.SidecarSet, n.Message, n.Reason)
 	}
+}
+
+func isStateKind(outcome workload.Outcome) bool {
+	for _, prefix := range []string{"SidecarSet.", "SidecarSetResourceBinding.", "Namespace ", "ConfigMap ", "ControllerRevision."} {
+		if strings.HasPrefix(outcome.Object, prefix) {
+			return true
+		}
+	}
+	return false
 }

@@ -127,8 +127,8 @@ func loadState(paths []string, recursive bool, stdin io.Reader, so stateOptions)
 			}
 			cs.bindings = append(cs.bindings, b)
 		default:
-			// Workloads next to their SidecarSets are common in one file; they are not state.
-			cs.warnings = append(cs.warnings, fmt.Sprintf("%s: %s is not cluster state Kruise's webhooks read; ignored", doc, gk))
+			// Workloads next to their SidecarSets are common in one file; they are not state,
+			// and `inject -f` reads them.
 		}
 	}
 	for _, doc := range sets {
