@@ -47,6 +47,7 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 		newCmdBindings(streams),
 		newCmdTranslate(streams),
 		newCmdServe(streams),
+		newCmdInstall(streams),
 		newCmdVersion(streams),
 	)
 	return root

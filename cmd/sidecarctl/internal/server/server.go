@@ -7,11 +7,14 @@ import (
 	"time"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -91,8 +94,20 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	if o.AppPatchNamespace == "" {
 		o.AppPatchNamespace = translate.DefaultAppPatchNamespace
 	}
+	// The cache holds only what the snapshot reads: ConfigMaps and ControllerRevisions of the
+	// namespaces that matter, so RBAC can stay narrow. Secrets and webhook configurations go
+	// through a direct client and are never cached.
+	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.ConfigMap{}:          {Namespaces: map[string]cache.Config{sidecarset.KruiseNamespace: {}, o.AppPatchNamespace: {}}},
+		&appsv1.ControllerRevision{}: {Namespaces: map[string]cache.Config{sidecarset.KruiseNamespace: {}}},
+	}}
+	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return err
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
+		Cache:                   cacheOpts,
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElection,
@@ -104,7 +119,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		return fmt.Errorf("create manager: %w", err)
 	}
 	if o.ManageCerts {
-		if err := o.syncCertsOnce(ctx, cfg, scheme); err != nil {
+		if err := o.syncCertsOnce(ctx, direct); err != nil {
 			return err
 		}
 	}
@@ -124,9 +139,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		ws.Register(PathMutateSidecarSet, &webhook.Admission{Handler: &SidecarSetDefaulter{Version: o.Engine.Version, Metrics: m}})
 	}
 	if o.WebhookConfigName != "" {
-		sync := &WebhookSync{Client: mgr.GetClient(), Snapshot: snap, Options: o.webhookConfigOptions()}
+		sync := &WebhookSync{Client: direct, Snapshot: snap, Options: o.webhookConfigOptions()}
 		if o.ManageCerts {
-			sync.Certs = o.certSource(mgr.GetClient())
+			sync.Certs = o.certSource(direct)
 		}
 		if err := mgr.Add(sync); err != nil {
 			return err
@@ -134,7 +149,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	}
 	if o.ManageCerts {
 		// Every replica copies a renewed certificate from the Secret into its cert dir.
-		certs := o.certSource(mgr.GetClient())
+		certs := o.certSource(direct)
 		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 			wait.UntilWithContext(ctx, func(ctx context.Context) { _, _ = certs.Sync(ctx) }, time.Hour)
 			return nil
@@ -164,15 +179,11 @@ func (o Options) certSource(c client.Client) *CertSource {
 
 // syncCertsOnce issues or fetches the certificate before the webhook server starts, with a
 // direct client: the manager's cache is not running yet.
-func (o Options) syncCertsOnce(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme) error {
+func (o Options) syncCertsOnce(ctx context.Context, c client.Client) error {
 	if o.CertDir == "" || o.Namespace == "" || o.ServiceName == "" {
 		return fmt.Errorf("managing certificates needs --cert-dir, --namespace and --service-name")
 	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		return err
-	}
-	_, err = o.certSource(c).Sync(ctx)
+	_, err := o.certSource(c).Sync(ctx)
 	return err
 }
 
