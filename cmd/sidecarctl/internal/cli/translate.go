@@ -29,6 +29,7 @@ type TranslateOptions struct {
 	AllowPrivileged  bool
 	Namespace        string
 	MainContainer    string
+	AppPatchNS       string
 	StampProfiles    []string
 	Filenames        []string
 	Recursive        bool
@@ -88,6 +89,7 @@ on stderr say when the profile's sidecars need such a field.`,
 	f.StringVar(&o.HostPath, "hostpath", "", "virtual-node target: what to do with hostPath volumes: error (default) or emptydir")
 	f.BoolVar(&o.AllowPrivileged, "allow-privileged", false, "virtual-node target: accept privileged sidecars (ACS grants them by ticket only)")
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "restrict every SidecarSet to this namespace (spec.namespace)")
+	f.StringVar(&o.AppPatchNS, "app-patch-namespace", "", "namespace of the sidecarctl-app-patches ConfigMap (default sidecarctl-system; the namespace sidecarctl serve runs in)")
 	f.StringVar(&o.MainContainer, "main-container", "", "the app container the app-container part goes to (default: the first container that is not a sidecar)")
 	f.StringArrayVar(&o.StampProfiles, "profile", nil, "with -f: give this profile to every workload of -f, whatever its kind (repeatable)")
 	f.StringArrayVarP(&o.Filenames, "filename", "f", nil, "workloads whose pod templates get the selection labels and the app-container part")
@@ -133,6 +135,7 @@ func (o *TranslateOptions) Complete() error {
 	o.opts.AllowPrivileged = o.AllowPrivileged
 	o.opts.Namespace = o.Namespace
 	o.opts.MainContainer = o.MainContainer
+	o.opts.AppPatchNamespace = o.AppPatchNS
 	return nil
 }
 
