@@ -82,4 +82,3 @@ func project(pod *corev1.Pod) injected {
 	}
 	return out
 }
-
