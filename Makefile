@@ -3,14 +3,26 @@ GO       ?= go
 BIN      ?= bin/sidecarctl
 PKGS     ?= ./...
 
-.PHONY: build test lint examples conformance clean
+.PHONY: build test unit e2e e2e-assets lint examples conformance clean
+
+# kube-apiserver and etcd for the e2e suite, built once from the Go module proxy.
+E2E_ASSETS ?= $(CURDIR)/.cache/kubebuilder-assets
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sidecarctl
 
-# test runs every test (race detector on) after the lint checks.
-test: lint
+# test runs every test: lint, the unit and golden tests, and the e2e suite against a real
+# kube-apiserver and etcd (built on first use, about 10 minutes on 2 cores).
+test: lint unit e2e
+
+unit:
 	$(GO) test -race -count=1 $(PKGS)
+
+e2e-assets:
+	./e2e/assets.sh $(E2E_ASSETS) >/dev/null
+
+e2e: e2e-assets
+	SIDECARCTL_E2E=1 KUBEBUILDER_ASSETS=$(E2E_ASSETS) $(GO) test -race -count=1 ./e2e/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
