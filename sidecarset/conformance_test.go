@@ -31,19 +31,8 @@ func runCase(t *testing.T, c *sidecarsettest.Case) ([]byte, error) {
 		opts.DisallowPrivileged = true
 	}
 	st := sidecarset.NewState(opts)
-	for i := range c.Namespaces {
-		st.AddNamespace(&c.Namespaces[i])
-	}
-	for i := range c.ConfigMaps {
-		st.AddConfigMap(&c.ConfigMaps[i])
-	}
-	for i := range c.ControllerRevisions {
-		st.AddControllerRevision(&c.ControllerRevisions[i])
-	}
-	for i := range c.SidecarSets {
-		if _, err := st.Create(&c.SidecarSets[i]); err != nil {
-			return nil, err
-		}
+	if err := c.Admit(st); err != nil {
+		return nil, err
 	}
 	op := sidecarset.Create
 	if c.Operation == "UPDATE" {

@@ -108,3 +108,32 @@ func Load(fsys fs.FS, dir string) ([]*Case, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
+
+// Admitter receives a case's cluster objects; *sidecarset.State is one. The interface keeps
+// this package free of the engine.
+type Admitter interface {
+	AddNamespace(*corev1.Namespace)
+	AddConfigMap(*corev1.ConfigMap)
+	AddControllerRevision(*appsv1.ControllerRevision)
+	Create(*appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, error)
+}
+
+// Admit stores the case's Namespaces, ConfigMaps and ControllerRevisions, then creates its
+// SidecarSets in order, as the oracle did. It stops at the first refused SidecarSet.
+func (c *Case) Admit(a Admitter) error {
+	for i := range c.Namespaces {
+		a.AddNamespace(&c.Namespaces[i])
+	}
+	for i := range c.ConfigMaps {
+		a.AddConfigMap(&c.ConfigMaps[i])
+	}
+	for i := range c.ControllerRevisions {
+		a.AddControllerRevision(&c.ControllerRevisions[i])
+	}
+	for i := range c.SidecarSets {
+		if _, err := a.Create(&c.SidecarSets[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

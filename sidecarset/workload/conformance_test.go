@@ -43,16 +43,8 @@ func TestConformanceThroughWorkloads(t *testing.T) {
 			t.Run(c.Name+"/"+w.kind, func(t *testing.T) {
 				t.Parallel()
 				st := sidecarset.NewState(sidecarset.Options{FeatureGates: c.FeatureGates, Now: now})
-				for i := range c.Namespaces {
-					st.AddNamespace(&c.Namespaces[i])
-				}
-				for i := range c.ConfigMaps {
-					st.AddConfigMap(&c.ConfigMaps[i])
-				}
-				for i := range c.SidecarSets {
-					if _, err := st.Create(&c.SidecarSets[i]); err != nil {
-						t.Fatal(err)
-					}
+				if err := c.Admit(st); err != nil {
+					t.Fatal(err)
 				}
 				obj := wrap(t, c.Pod, w.apiVersion, w.kind, w.path)
 				if _, err := workload.Mutate(obj, func(pod *corev1.Pod) error {

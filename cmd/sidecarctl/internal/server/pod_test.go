@@ -23,16 +23,8 @@ var fixedTime = metav1.NewTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 func caseSnapshot(t *testing.T, c *sidecarsettest.Case) (*Snapshot, bool) {
 	t.Helper()
 	st := sidecarset.NewState(sidecarset.Options{FeatureGates: c.FeatureGates, Now: fixedTime})
-	for i := range c.Namespaces {
-		st.AddNamespace(&c.Namespaces[i])
-	}
-	for i := range c.ConfigMaps {
-		st.AddConfigMap(&c.ConfigMaps[i])
-	}
-	for i := range c.SidecarSets {
-		if _, err := st.Create(&c.SidecarSets[i]); err != nil {
-			return nil, false
-		}
+	if err := c.Admit(st); err != nil {
+		return nil, false
 	}
 	return NewStaticSnapshot(&View{Full: st, Injector: &injector.Injector{State: st}}), true
 }
