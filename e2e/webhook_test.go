@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
 )
 
@@ -56,6 +57,7 @@ func TestWebhook(t *testing.T) {
 	t.Run("corpus", func(t *testing.T) { testCorpus(ctx, t, c, srv) })
 	t.Run("profiles", func(t *testing.T) { testProfiles(ctx, t, c, kubeconfig) })
 	t.Run("binding", func(t *testing.T) { testBindingAuthorization(ctx, t, c, kubeconfig) })
+	t.Run("mirror", func(t *testing.T) { testMirror(ctx, t, c) })
 	t.Run("outage", func(t *testing.T) { testOutage(ctx, t, c, srv) })
 	if t.Failed() {
 		t.Logf("server log:\n%s", srv.logs())
@@ -382,4 +384,69 @@ func testOutage(ctx context.Context, t *testing.T, c client.Client, srv *server)
 		return true, nil
 	})
 	deletePod(ctx, t, c, "default", "matching")
+}
+
+// testMirror: a SidecarSet for regular nodes references kube-system/app-config. With its
+// binding, the ConfigMap is copied into the pod's namespace and the pod mounts the copy by
+// name; when the binding goes, the copy is garbage-collected.
+func testMirror(ctx context.Context, t *testing.T, c client.Client) {
+	ensureNamespace(ctx, t, c, "mirror-app", nil)
+	source := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "app-config"}, Data: map[string]string{"k": "v1"}}
+	if err := c.Create(ctx, source); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	b := &bindingv1alpha1.SidecarSetResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "mirror-e2e"},
+		Spec: bindingv1alpha1.SidecarSetResourceBindingSpec{
+			Subjects:     []bindingv1alpha1.Subject{{Kind: bindingv1alpha1.SubjectKindSidecarSet, Name: "mirror-e2e"}},
+			ResourceRefs: []bindingv1alpha1.ResourceRef{{Kind: bindingv1alpha1.ResourceKindConfigMap, Name: "app-config"}}}}
+	if err := c.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	ss := &appsv1alpha1.SidecarSet{ObjectMeta: metav1.ObjectMeta{Name: "mirror-e2e"}, Spec: appsv1alpha1.SidecarSetSpec{
+		Namespace: "mirror-app",
+		Selector:  &metav1.LabelSelector{MatchLabels: map[string]string{"app": "mirror-e2e"}},
+		Containers: []appsv1alpha1.SidecarContainer{{Container: corev1.Container{Name: "agent", Image: "agent:1",
+			VolumeMounts: []corev1.VolumeMount{{Name: "cfg", MountPath: "/etc/agent"}}}}},
+		Volumes: []corev1.Volume{{Name: "cfg", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: "kube-system/app-config"}}}}},
+	}}
+	if err := c.Create(ctx, ss); err != nil {
+		t.Fatalf("authorized SidecarSet refused: %v", err)
+	}
+	defer func() { _ = c.Delete(ctx, ss) }()
+	mirror := client.ObjectKey{Namespace: "mirror-app", Name: "sidecarctl-kube-system.app-config"}
+	waitFor(ctx, t, "the mirror "+mirror.String(), func() (bool, error) {
+		var cm corev1.ConfigMap
+		return c.Get(ctx, mirror, &cm) == nil && cm.Data["k"] == "v1", nil
+	})
+	source.Data["k"] = "v2"
+	if err := c.Update(ctx, source); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the mirror to follow its source", func() (bool, error) {
+		var cm corev1.ConfigMap
+		return c.Get(ctx, mirror, &cm) == nil && cm.Data["k"] == "v2", nil
+	})
+	waitPodWebhook(ctx, t, c, ss.Spec.Selector)
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "mirror-e2e", Namespace: "mirror-app", Labels: map[string]string{"app": "mirror-e2e"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx:1.25"}}}}
+	if err := c.Create(ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	defer deletePod(ctx, t, c, pod.Namespace, pod.Name)
+	var got string
+	for _, v := range pod.Spec.Volumes {
+		if v.Name == "cfg" && v.ConfigMap != nil {
+			got = v.ConfigMap.Name
+		}
+	}
+	if got != mirror.Name {
+		t.Errorf("pod mounts ConfigMap %q, want the mirror %q", got, mirror.Name)
+	}
+	if err := c.Delete(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the mirror to be garbage-collected", func() (bool, error) {
+		return apierrors.IsNotFound(c.Get(ctx, mirror, &corev1.ConfigMap{})), nil
+	})
 }

@@ -33,6 +33,7 @@ type ServeOptions struct {
 	WebhookConfigName string
 	ManageCerts       bool
 	ExcludeNamespaces []string
+	Mirror            bool
 
 	opts server.Options
 }
@@ -76,6 +77,7 @@ as 'sidecarctl inject', so a pod gets the same result online and offline.`,
 	f.StringVar(&o.WebhookConfigName, "webhook-config-name", "sidecarctl", "name of the webhook configurations sidecarctl keeps in sync ('' to leave them alone)")
 	f.BoolVar(&o.ManageCerts, "manage-certs", true, "issue and rotate the serving certificate in a Secret and patch caBundle; false when cert-manager provides --cert-dir")
 	f.StringSliceVar(&o.ExcludeNamespaces, "exclude-namespaces", []string{"kube-system"}, "namespaces whose pods never reach the pod webhook (sidecarctl's own is always excluded)")
+	f.BoolVar(&o.Mirror, "mirror-cross-namespace", true, "copy ConfigMaps/Secrets a binding authorizes as namespace/name into the namespaces of regular-node pods, and point those pods at the copies")
 	o.engineFlags.addFlags(f)
 	_ = f.MarkHidden("from")
 	return cmd
@@ -103,7 +105,8 @@ func (o *ServeOptions) Complete() error {
 		MetricsAddr: o.MetricsAddr, ProbeAddr: o.ProbeAddr, LeaderElection: o.LeaderElect,
 		LeaderElectionNS: o.LeaderElectionNS, AppPatchNamespace: o.AppPatchNamespace,
 		Namespace: o.Namespace, ServiceName: o.ServiceName, WebhookURL: o.WebhookURL,
-		WebhookConfigName: o.WebhookConfigName, ManageCerts: o.ManageCerts, ExcludeNamespaces: exclude}
+		WebhookConfigName: o.WebhookConfigName, ManageCerts: o.ManageCerts, ExcludeNamespaces: exclude,
+		MirrorCrossNamespace: o.Mirror}
 	return nil
 }
 

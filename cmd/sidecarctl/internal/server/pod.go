@@ -22,6 +22,9 @@ type PodHandler struct {
 	Metrics  *Metrics
 	// Recorder, if set, gets an Event on the pod's owner for every refusal.
 	Recorder events.EventRecorder
+	// MirrorCrossNamespace rewrites authorized namespace/name references of regular-node
+	// pods to the mirrors in the pod's namespace (see Mirrorer).
+	MirrorCrossNamespace bool
 }
 
 var _ admission.Handler = &PodHandler{}
@@ -74,6 +77,9 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		if n.Severity == "warning" {
 			warnings = append(warnings, n.Message)
 		}
+	}
+	if h.MirrorCrossNamespace && rewriteCrossNamespace(res.Pod, view.Bindings) {
+		res.Changed = true
 	}
 	if !res.Changed {
 		return admission.Allowed("").WithWarnings(warnings...), "unchanged"

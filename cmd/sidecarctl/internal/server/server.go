@@ -72,6 +72,9 @@ type Options struct {
 	ManageCerts bool
 	// ExcludeNamespaces never reach the pod webhook.
 	ExcludeNamespaces []string
+	// MirrorCrossNamespace copies authorized namespace/name ConfigMaps and Secrets into the
+	// namespaces regular-node pods run in, and points those pods at the copies.
+	MirrorCrossNamespace bool
 }
 
 // NewScheme returns the scheme of every kind the server reads.
@@ -132,7 +135,17 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		return err
 	}
 	ws := mgr.GetWebhookServer()
-	ws.Register(PathMutatePod, &webhook.Admission{Handler: &PodHandler{Snapshot: snap, Metrics: m, Recorder: mgr.GetEventRecorder("sidecarctl")}})
+	ws.Register(PathMutatePod, &webhook.Admission{Handler: &PodHandler{Snapshot: snap, Metrics: m,
+		Recorder: mgr.GetEventRecorder("sidecarctl"), MirrorCrossNamespace: o.MirrorCrossNamespace}})
+	if o.MirrorCrossNamespace {
+		excluded := map[string]bool{}
+		for _, ns := range o.ExcludeNamespaces {
+			excluded[ns] = true
+		}
+		if err := mgr.Add(&Mirrorer{Client: direct, Snapshot: snap, Excluded: excluded}); err != nil {
+			return err
+		}
+	}
 	ws.Register(PathValidateSidecarSet, &webhook.Admission{Handler: &SidecarSetValidator{Snapshot: snap, Metrics: m, AllowPrivileged: !o.Engine.DisallowPrivileged}})
 	ws.Register(PathValidateBinding, &webhook.Admission{Handler: &BindingValidator{Metrics: m}})
 	if o.Mode != KruiseMode {

@@ -37,8 +37,9 @@ type Snapshot struct {
 type View struct {
 	Injector *injector.Injector
 	// Full holds every SidecarSet even in Kruise mode (for validation and binding checks).
-	Full     *sidecarset.State
-	Bindings []bindingv1alpha1.SidecarSetResourceBinding
+	Full       *sidecarset.State
+	Bindings   []bindingv1alpha1.SidecarSetResourceBinding
+	Namespaces []*corev1.Namespace
 }
 
 // NewSnapshot returns a snapshot over reader (the manager's cache).
@@ -109,7 +110,9 @@ func (s *Snapshot) build(ctx context.Context) (*View, error) {
 	if err := s.reader.List(ctx, &namespaces); err != nil {
 		return nil, fmt.Errorf("list namespaces: %w", err)
 	}
+	var nsList []*corev1.Namespace
 	for i := range namespaces.Items {
+		nsList = append(nsList, &namespaces.Items[i])
 		full.AddNamespace(&namespaces.Items[i])
 		if inject != full {
 			inject.AddNamespace(&namespaces.Items[i])
@@ -122,7 +125,7 @@ func (s *Snapshot) build(ctx context.Context) (*View, error) {
 	for i := range revisions.Items {
 		full.AddControllerRevision(&revisions.Items[i])
 	}
-	v := &View{Full: full, Injector: &injector.Injector{State: inject}}
+	v := &View{Full: full, Injector: &injector.Injector{State: inject}, Namespaces: nsList}
 	var kruiseConfig corev1.ConfigMap
 	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: sidecarset.KruiseNamespace, Name: sidecarset.KruiseConfigurationName}, &kruiseConfig); err == nil {
 		full.AddConfigMap(&kruiseConfig)

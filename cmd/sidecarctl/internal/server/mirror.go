@@ -1,0 +1,266 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"time"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/sidecarctl/sidecarctl/binding"
+	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+)
+
+// Labels on mirrored objects: who owns them and what they copy.
+const (
+	LabelMirror          = "sidecarctl.dev/mirror"
+	LabelMirrorNamespace = "sidecarctl.dev/mirror-of-namespace"
+	LabelMirrorName      = "sidecarctl.dev/mirror-of-name"
+	labelManagedBy       = "app.kubernetes.io/managed-by"
+)
+
+// MirrorName is the deterministic name of the copy of namespace/name in another namespace.
+// A regular kubelet mounts only objects of the pod's namespace; Alibaba's virtual nodes read
+// namespace/name themselves, so only regular-node pods use mirrors.
+func MirrorName(namespace, name string) string {
+	n := "sidecarctl-" + namespace + "." + name
+	if len(n) <= 253 {
+		return n
+	}
+	sum := sha256.Sum256([]byte(namespace + "/" + name))
+	return n[:240] + "-" + hex.EncodeToString(sum[:])[:12]
+}
+
+// mirrorKey identifies one wanted copy.
+type mirrorKey struct {
+	kind            bindingv1alpha1.ResourceKind
+	targetNamespace string
+	source          client.ObjectKey
+}
+
+// desiredMirrors lists the copies the SidecarSets need: every authorized cross-namespace
+// reference, in every namespace the SidecarSet can inject into. Nothing is copied without a
+// binding that authorizes it.
+func desiredMirrors(sets []*appsv1alpha1.SidecarSet, bindings []bindingv1alpha1.SidecarSetResourceBinding,
+	namespaces []*corev1.Namespace, excluded map[string]bool) map[mirrorKey]bool {
+	out := map[mirrorKey]bool{}
+	for _, ss := range sets {
+		if binding.RequiresVirtualNode(ss.Spec.Selector) {
+			continue // only virtual-node pods, which read namespace/name natively
+		}
+		unauthorized := map[string]bool{}
+		for _, f := range binding.Check(ss, bindings) {
+			if f.Severity == binding.SeverityError {
+				unauthorized[f.Field] = true
+			}
+		}
+		for _, ref := range binding.References(ss) {
+			if ref.Malformed() || unauthorized[ref.Path.String()] {
+				continue
+			}
+			for _, ns := range namespaces {
+				if excluded[ns.Name] || ns.Name == ref.Namespace || !namespaceEligible(ss, ns) {
+					continue
+				}
+				out[mirrorKey{kind: ref.Kind, targetNamespace: ns.Name, source: client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}}] = true
+			}
+		}
+	}
+	return out
+}
+
+func namespaceEligible(ss *appsv1alpha1.SidecarSet, ns *corev1.Namespace) bool {
+	if ss.Spec.Namespace != "" && ss.Spec.Namespace != ns.Name {
+		return false
+	}
+	if sel := ss.Spec.NamespaceSelector; sel != nil {
+		s, err := metav1.LabelSelectorAsSelector(sel)
+		return err == nil && s.Matches(labels.Set(ns.Labels))
+	}
+	return true
+}
+
+// Mirrorer keeps the copies in step with their sources and deletes copies nothing needs. It
+// runs on the leader; it reads Secrets with a direct client so no Secret is ever cached.
+type Mirrorer struct {
+	Client   client.Client
+	Snapshot *Snapshot
+	Excluded map[string]bool
+	Interval time.Duration
+}
+
+// NeedLeaderElection: one replica writes the copies.
+func (m *Mirrorer) NeedLeaderElection() bool { return true }
+
+// Start reconciles on every snapshot change and at least every Interval (source changes).
+func (m *Mirrorer) Start(ctx context.Context) error {
+	log := logf.FromContext(ctx).WithName("mirror")
+	interval := m.Interval
+	if interval == 0 {
+		interval = 10 * time.Second
+	}
+	var seen uint64
+	last := time.Time{}
+	wait.UntilWithContext(ctx, func(ctx context.Context) {
+		gen := m.Snapshot.Generation()
+		if gen == seen && time.Since(last) < interval {
+			return
+		}
+		if err := m.Reconcile(ctx); err != nil {
+			log.Error(err, "mirror cross-namespace references")
+			return
+		}
+		seen, last = gen, time.Now()
+	}, time.Second)
+	return nil
+}
+
+// Reconcile creates, updates and garbage-collects the copies once.
+func (m *Mirrorer) Reconcile(ctx context.Context) error {
+	view, err := m.Snapshot.View(ctx)
+	if err != nil {
+		return err
+	}
+	desired := desiredMirrors(view.Full.SidecarSets(), view.Bindings, view.Namespaces, m.Excluded)
+	keys := make([]mirrorKey, 0, len(desired))
+	for k := range desired {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+	for _, k := range keys {
+		if err := m.sync(ctx, k); err != nil {
+			return err
+		}
+	}
+	return m.collect(ctx, desired)
+}
+
+func mirrorLabels(k mirrorKey) map[string]string {
+	return map[string]string{labelManagedBy: "sidecarctl", LabelMirror: "true",
+		LabelMirrorNamespace: k.source.Namespace, LabelMirrorName: k.source.Name}
+}
+
+func (m *Mirrorer) sync(ctx context.Context, k mirrorKey) error {
+	target := client.ObjectKey{Namespace: k.targetNamespace, Name: MirrorName(k.source.Namespace, k.source.Name)}
+	switch k.kind {
+	case bindingv1alpha1.ResourceKindSecret:
+		var src corev1.Secret
+		if err := m.Client.Get(ctx, k.source, &src); err != nil {
+			return client.IgnoreNotFound(err) // a missing source: pods fail to mount as they would anyway
+		}
+		want := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: target.Namespace, Name: target.Name, Labels: mirrorLabels(k)},
+			Type: src.Type, Data: src.Data, Immutable: src.Immutable}
+		return m.upsert(ctx, want, &corev1.Secret{}, func(cur client.Object) bool {
+			s := cur.(*corev1.Secret)
+			if equalBytesMap(s.Data, src.Data) && equalStrings(s.Labels, want.Labels) {
+				return false
+			}
+			s.Data, s.Labels = src.Data, want.Labels
+			return true
+		})
+	default:
+		var src corev1.ConfigMap
+		if err := m.Client.Get(ctx, k.source, &src); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		want := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: target.Namespace, Name: target.Name, Labels: mirrorLabels(k)},
+			Data: src.Data, BinaryData: src.BinaryData}
+		return m.upsert(ctx, want, &corev1.ConfigMap{}, func(cur client.Object) bool {
+			c := cur.(*corev1.ConfigMap)
+			if equalStrings(c.Data, src.Data) && equalBytesMap(c.BinaryData, src.BinaryData) && equalStrings(c.Labels, want.Labels) {
+				return false
+			}
+			c.Data, c.BinaryData, c.Labels = src.Data, src.BinaryData, want.Labels
+			return true
+		})
+	}
+}
+
+func (m *Mirrorer) upsert(ctx context.Context, want, cur client.Object, update func(client.Object) bool) error {
+	err := m.Client.Get(ctx, client.ObjectKeyFromObject(want), cur)
+	if apierrors.IsNotFound(err) {
+		return m.Client.Create(ctx, want)
+	}
+	if err != nil {
+		return err
+	}
+	if cur.GetLabels()[LabelMirror] != "true" {
+		return fmt.Errorf("%s/%s exists and is not a sidecarctl mirror; not overwriting it", want.GetNamespace(), want.GetName())
+	}
+	if !update(cur) {
+		return nil
+	}
+	return m.Client.Update(ctx, cur)
+}
+
+// collect deletes mirrors that no authorized reference needs any more (binding removed,
+// SidecarSet deleted or changed).
+func (m *Mirrorer) collect(ctx context.Context, desired map[mirrorKey]bool) error {
+	sel := client.MatchingLabels{LabelMirror: "true", labelManagedBy: "sidecarctl"}
+	var cms corev1.ConfigMapList
+	if err := m.Client.List(ctx, &cms, sel); err != nil {
+		return err
+	}
+	for i := range cms.Items {
+		if !desired[keyOf(bindingv1alpha1.ResourceKindConfigMap, &cms.Items[i])] {
+			if err := client.IgnoreNotFound(m.Client.Delete(ctx, &cms.Items[i])); err != nil {
+				return err
+			}
+		}
+	}
+	var secrets corev1.SecretList
+	if err := m.Client.List(ctx, &secrets, sel); err != nil {
+		return err
+	}
+	for i := range secrets.Items {
+		if !desired[keyOf(bindingv1alpha1.ResourceKindSecret, &secrets.Items[i])] {
+			if err := client.IgnoreNotFound(m.Client.Delete(ctx, &secrets.Items[i])); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func keyOf(kind bindingv1alpha1.ResourceKind, obj client.Object) mirrorKey {
+	l := obj.GetLabels()
+	k := mirrorKey{kind: kind, targetNamespace: obj.GetNamespace(), source: client.ObjectKey{Namespace: l[LabelMirrorNamespace], Name: l[LabelMirrorName]}}
+	if obj.GetName() != MirrorName(k.source.Namespace, k.source.Name) {
+		return mirrorKey{} // not a name this controller writes: never desired
+	}
+	return k
+}
+
+func equalStrings(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func equalBytesMap(a, b map[string][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || string(w) != string(v) {
+			return false
+		}
+	}
+	return true
+}
