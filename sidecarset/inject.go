@@ -20,6 +20,11 @@ type Request struct {
 	Operation Operation
 	// SubResource is set for pods/status, pods/binding and the like, which Kruise ignores.
 	SubResource string
+	// MatchedOnly keeps Result.Decisions to the SidecarSets that matched (same order as the
+	// full result) and counts the others in Result.Skipped by reason. Candidates then come
+	// from an index on selector labels and namespaces, so the cost of an admission does not
+	// grow with the number of SidecarSets: the webhook wants this, explain does not.
+	MatchedOnly bool
 }
 
 // Inject is the one injection code path: it does what the SidecarSet part of Kruise's pod
@@ -39,8 +44,19 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 	if op == "" {
 		op = Create
 	}
-	candidates := st.Candidates(pod.Namespace)
+	if req.MatchedOnly {
+		res.Skipped = map[Reason]int{}
+	}
+	var candidates []*appsv1alpha1.SidecarSet
+	if !req.MatchedOnly {
+		candidates = st.Candidates(pod.Namespace)
+	}
 	skipAll := func(reason Reason, msg string) *Result {
+		if req.MatchedOnly {
+			if n := st.candidateCount(pod.Namespace); n > 0 {
+				res.Skipped[reason] = n
+			}
+		}
 		for _, ss := range candidates {
 			res.Decisions = append(res.Decisions, Decision{SidecarSet: ss.Name, Reason: reason, Message: msg})
 		}
@@ -56,18 +72,11 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 
 	var matched []*appsv1alpha1.SidecarSet
 	decisionOf := map[string]int{}
-	for _, ss := range candidates {
-		m, err := st.match(ss, pod)
-		if err != nil {
-			return nil, err
-		}
-		if !m.matched {
-			res.Decisions = append(res.Decisions, Decision{SidecarSet: ss.Name, Reason: m.reason, Message: m.message})
-			continue
-		}
+	// accept records a matched set, in candidate order, with the revision it injects.
+	accept := func(ss *appsv1alpha1.SidecarSet) error {
 		chosen, pinned, err := st.suitableRevision(ss, pod)
 		if err != nil {
-			return nil, &RefusalError{SidecarSet: ss.Name, Message: err.Error()}
+			return &RefusalError{SidecarSet: ss.Name, Message: err.Error()}
 		}
 		d := Decision{SidecarSet: ss.Name, Injected: true, Reason: ReasonInjected}
 		if pinned {
@@ -77,8 +86,29 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 		decisionOf[ss.Name] = len(res.Decisions)
 		res.Decisions = append(res.Decisions, d)
 		matched = append(matched, chosen)
+		return nil
 	}
-	res.Decisions = append(res.Decisions, st.outOfIndex(pod.Namespace, candidates)...)
+	if req.MatchedOnly {
+		if err := st.matchIndexed(pod, res.Skipped, accept); err != nil {
+			return nil, err
+		}
+	}
+	for _, ss := range candidates {
+		m, err := st.match(ss, pod)
+		if err != nil {
+			return nil, err
+		}
+		if !m.matched {
+			res.Decisions = append(res.Decisions, Decision{SidecarSet: ss.Name, Reason: m.reason, Message: m.message})
+			continue
+		}
+		if err := accept(ss); err != nil {
+			return nil, err
+		}
+	}
+	if !req.MatchedOnly {
+		res.Decisions = append(res.Decisions, st.outOfIndex(pod.Namespace, candidates)...)
+	}
 	if len(matched) == 0 {
 		res.Changed = !equality.Semantic.DeepEqual(in, pod)
 		return res, nil
@@ -157,7 +187,8 @@ const metav1NamespaceDefault = "default"
 // outOfIndex explains the SidecarSets the namespace index leaves out (v1.8): they are indexed
 // under another namespace, so they never reach the match test.
 func (s *State) outOfIndex(ns string, candidates []*appsv1alpha1.SidecarSet) []Decision {
-	if len(candidates) == len(s.all) {
+	all := s.buildIndex().all
+	if len(candidates) == len(all) {
 		return nil
 	}
 	in := make(map[string]bool, len(candidates))
@@ -165,7 +196,7 @@ func (s *State) outOfIndex(ns string, candidates []*appsv1alpha1.SidecarSet) []D
 		in[ss.Name] = true
 	}
 	var out []Decision
-	for _, ss := range s.all {
+	for _, ss := range all {
 		if in[ss.Name] {
 			continue
 		}

@@ -22,40 +22,88 @@ type matchResult struct {
 	message string
 }
 
+// compiledSelectors are a SidecarSet's selectors parsed once, when the set is stored: Kruise
+// parses them for every SidecarSet on every pod, which is most of its per-pod cost.
+type compiledSelectors struct {
+	selector    labels.Selector // nil when spec.selector is nil
+	selectorErr error
+	namespace   labels.Selector // nil when spec.namespaceSelector is nil
+	namespaceOK bool            // spec.namespaceSelector parsed
+}
+
+func compileSelectors(ss *appsv1alpha1.SidecarSet) *compiledSelectors {
+	c := &compiledSelectors{}
+	if ss.Spec.Selector != nil {
+		c.selector, c.selectorErr = metav1.LabelSelectorAsSelector(ss.Spec.Selector)
+	}
+	if sel := ss.Spec.NamespaceSelector; sel != nil {
+		var err error
+		c.namespace, err = metav1.LabelSelectorAsSelector(sel)
+		c.namespaceOK = err == nil
+	}
+	return c
+}
+
+// selectorsOf returns the compiled selectors of a stored SidecarSet. Sets that reach the
+// engine without Store (pinned revisions restored from history) are compiled on the spot.
+func (s *State) selectorsOf(ss *appsv1alpha1.SidecarSet) *compiledSelectors {
+	if c, ok := s.selectors[ss]; ok {
+		return c
+	}
+	return compileSelectors(ss)
+}
+
 // match applies the filter in Kruise's order: paused, namespace, namespaceSelector (v1.4+),
 // label selector. A selector that does not parse is an error: Kruise rejects the pod.
 func (s *State) match(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (matchResult, error) {
+	return s.matchCompiled(ss, s.selectorsOf(ss), pod, true)
+}
+
+// matchCompiled is match with the selectors given; without withMessage it leaves the
+// human sentence out, for callers that only count reasons.
+func (s *State) matchCompiled(ss *appsv1alpha1.SidecarSet, c *compiledSelectors, pod *corev1.Pod, withMessage bool) (matchResult, error) {
 	if ss.Spec.InjectionStrategy.Paused {
 		return matchResult{reason: ReasonPaused, message: "spec.injectionStrategy.paused is true"}, nil
 	}
 	if ns := ss.Spec.Namespace; ns != "" && ns != pod.Namespace {
-		return matchResult{reason: ReasonNamespaceMismatch,
-			message: fmt.Sprintf("spec.namespace is %q, the pod is in %q", ns, pod.Namespace)}, nil
+		r := matchResult{reason: ReasonNamespaceMismatch}
+		if withMessage {
+			r.message = fmt.Sprintf("spec.namespace is %q, the pod is in %q", ns, pod.Namespace)
+		}
+		return r, nil
 	}
-	if sel := ss.Spec.NamespaceSelector; sel != nil && s.opts.version() != KruiseV13 {
+	if ss.Spec.NamespaceSelector != nil && s.opts.version() != KruiseV13 {
 		ns, ok := s.namespaces[pod.Namespace]
 		if !ok {
-			return matchResult{reason: ReasonNamespaceNotFound,
-				message: fmt.Sprintf("spec.namespaceSelector is set and Namespace %q is unknown", pod.Namespace)}, nil
+			r := matchResult{reason: ReasonNamespaceNotFound}
+			if withMessage {
+				r.message = fmt.Sprintf("spec.namespaceSelector is set and Namespace %q is unknown", pod.Namespace)
+			}
+			return r, nil
 		}
-		selector, err := metav1.LabelSelectorAsSelector(sel)
-		if err != nil || !selector.Matches(labels.Set(ns.Labels)) {
-			return matchResult{reason: ReasonNamespaceSelectorMismatch,
-				message: fmt.Sprintf("Namespace %q labels %v do not match spec.namespaceSelector", pod.Namespace, labels.Set(ns.Labels))}, nil
+		if !c.namespaceOK || !c.namespace.Matches(labels.Set(ns.Labels)) {
+			r := matchResult{reason: ReasonNamespaceSelectorMismatch}
+			if withMessage {
+				r.message = fmt.Sprintf("Namespace %q labels %v do not match spec.namespaceSelector", pod.Namespace, labels.Set(ns.Labels))
+			}
+			return r, nil
 		}
 	}
 	if ss.Spec.Selector == nil {
 		return matchResult{reason: ReasonSelectorEmpty, message: "spec.selector is not set, which matches no pod"}, nil
 	}
-	selector, err := metav1.LabelSelectorAsSelector(ss.Spec.Selector)
-	if err != nil {
-		return matchResult{}, &RefusalError{SidecarSet: ss.Name, Message: err.Error()}
+	if c.selectorErr != nil {
+		return matchResult{}, &RefusalError{SidecarSet: ss.Name, Message: c.selectorErr.Error()}
 	}
-	if selector.Empty() {
+	if c.selector.Empty() {
 		return matchResult{reason: ReasonSelectorEmpty, message: "spec.selector is empty, which matches no pod"}, nil
 	}
-	if !selector.Matches(labels.Set(pod.Labels)) {
-		return matchResult{reason: ReasonSelectorMismatch, message: selectorMismatch(selector, pod.Labels)}, nil
+	if !c.selector.Matches(labels.Set(pod.Labels)) {
+		r := matchResult{reason: ReasonSelectorMismatch}
+		if withMessage {
+			r.message = selectorMismatch(c.selector, pod.Labels)
+		}
+		return r, nil
 	}
 	return matchResult{matched: true}, nil
 }

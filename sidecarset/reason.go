@@ -65,8 +65,12 @@ type Result struct {
 	Pod *corev1.Pod
 	// Changed reports whether Pod differs from the input.
 	Changed bool
-	// Decisions holds one entry per candidate SidecarSet, in Kruise's candidate order.
+	// Decisions holds one entry per candidate SidecarSet, in Kruise's candidate order (with
+	// Request.MatchedOnly, one per matched SidecarSet, in the same order).
 	Decisions []Decision
+	// Skipped counts, by reason, the SidecarSets that Request.MatchedOnly left out of
+	// Decisions; nil without MatchedOnly.
+	Skipped map[Reason]int
 	// Notes are warnings about the result.
 	Notes []Note
 }

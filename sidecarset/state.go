@@ -3,6 +3,8 @@ package sidecarset
 import (
 	"fmt"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -26,11 +28,27 @@ type State struct {
 	namespaces  map[string]*corev1.Namespace
 	configMaps  map[string]*corev1.ConfigMap
 	revisions   []*appsv1.ControllerRevision
-	// index maps a namespace (or clusterScope) to its SidecarSets sorted by name; rebuilt
-	// lazily after a change.
-	index map[string][]*appsv1alpha1.SidecarSet
-	all   []*appsv1alpha1.SidecarSet
-	notes []Note
+	// selectors holds each stored SidecarSet's compiled selectors, built once in Store so
+	// that no admission parses a selector.
+	selectors map[*appsv1alpha1.SidecarSet]*compiledSelectors
+	// index is the namespace index, rebuilt lazily after a change. Readers may run
+	// concurrently (the webhook shares one State between requests), hence the atomic pointer
+	// and the build lock.
+	index   atomic.Pointer[stateIndex]
+	buildMu sync.Mutex
+	notes   []Note
+}
+
+// stateIndex is one build of the namespace index.
+type stateIndex struct {
+	// byNS maps a namespace (or clusterScope) to its SidecarSets sorted by name.
+	byNS map[string][]*appsv1alpha1.SidecarSet
+	// all holds every SidecarSet sorted by name.
+	all []*appsv1alpha1.SidecarSet
+	// labels is the candidate index on selector labels, built on first use only: State.Create
+	// rebuilds the namespace index once per SidecarSet, and only admissions need this one.
+	labelsOnce sync.Once
+	labels     *labelIndex
 }
 
 const clusterScope = "\x00cluster-scope"
@@ -42,6 +60,7 @@ func NewState(opts Options) *State {
 		byName:     map[string]*appsv1alpha1.SidecarSet{},
 		namespaces: map[string]*corev1.Namespace{},
 		configMaps: map[string]*corev1.ConfigMap{},
+		selectors:  map[*appsv1alpha1.SidecarSet]*compiledSelectors{},
 	}
 }
 
@@ -120,6 +139,7 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 // from a cluster, where Kruise's webhooks already ran.
 func (s *State) Store(ss *appsv1alpha1.SidecarSet) {
 	if old, ok := s.byName[ss.Name]; ok {
+		delete(s.selectors, old)
 		for i := range s.sidecarSets {
 			if s.sidecarSets[i] == old {
 				s.sidecarSets[i] = ss
@@ -129,7 +149,8 @@ func (s *State) Store(ss *appsv1alpha1.SidecarSet) {
 		s.sidecarSets = append(s.sidecarSets, ss)
 	}
 	s.byName[ss.Name] = ss
-	s.index = nil
+	s.selectors[ss] = compileSelectors(ss)
+	s.index.Store(nil)
 }
 
 func (s *State) revisionsOf(name string) []*appsv1.ControllerRevision {
@@ -148,28 +169,35 @@ func (s *State) revisionsOf(name string) []*appsv1.ControllerRevision {
 // Kruise's order inside each group comes from a Go map and is undefined; sidecarctl sorts each
 // group by name so that results are reproducible.
 func (s *State) Candidates(ns string) []*appsv1alpha1.SidecarSet {
-	s.buildIndex()
+	idx := s.buildIndex()
 	if s.opts.version() == KruiseV13 {
-		return s.all
+		return idx.all
 	}
-	local, cluster := s.index[ns], s.index[clusterScope]
+	local, cluster := idx.byNS[ns], idx.byNS[clusterScope]
 	out := make([]*appsv1alpha1.SidecarSet, 0, len(local)+len(cluster))
 	out = append(out, local...)
 	return append(out, cluster...)
 }
 
-func (s *State) buildIndex() {
-	if s.index != nil {
-		return
+func (s *State) buildIndex() *stateIndex {
+	if idx := s.index.Load(); idx != nil {
+		return idx
 	}
-	s.index = map[string][]*appsv1alpha1.SidecarSet{}
-	s.all = append([]*appsv1alpha1.SidecarSet(nil), s.sidecarSets...)
-	sort.SliceStable(s.all, func(i, j int) bool { return s.all[i].Name < s.all[j].Name })
-	for _, ss := range s.all {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	if idx := s.index.Load(); idx != nil {
+		return idx
+	}
+	idx := &stateIndex{byNS: map[string][]*appsv1alpha1.SidecarSet{}}
+	idx.all = append([]*appsv1alpha1.SidecarSet(nil), s.sidecarSets...)
+	sort.SliceStable(idx.all, func(i, j int) bool { return idx.all[i].Name < idx.all[j].Name })
+	for _, ss := range idx.all {
 		for _, key := range indexKeys(ss) {
-			s.index[key] = append(s.index[key], ss)
+			idx.byNS[key] = append(idx.byNS[key], ss)
 		}
 	}
+	s.index.Store(idx)
+	return idx
 }
 
 // indexKeys mirrors Kruise's SidecarSet namespace field index: spec.namespace, else the

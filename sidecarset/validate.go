@@ -36,13 +36,13 @@ type ValidationEnv struct {
 
 // ValidationEnv is what the SidecarSet validating webhook reads from this state.
 func (s *State) ValidationEnv() ValidationEnv {
-	s.buildIndex()
+	idx := s.buildIndex()
 	cm, _ := s.whitelistConfigMap()
 	return ValidationEnv{
 		Version:             s.opts.version(),
 		FeatureGates:        s.opts.FeatureGates,
 		AllowPrivileged:     !s.opts.DisallowPrivileged,
-		Others:              s.all,
+		Others:              idx.all,
 		Namespace:           s.Namespace,
 		KruiseConfiguration: cm,
 		Revisions:           s.revisions,
