@@ -93,7 +93,7 @@ func TestMatchedOnlyAgreesOnSelectors(t *testing.T) {
 	}
 	set := func(name string, s *metav1.LabelSelector, mutate ...func(*appsv1alpha1.SidecarSet)) *appsv1alpha1.SidecarSet {
 		ss := &appsv1alpha1.SidecarSet{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: appsv1alpha1.SidecarSetSpec{
-			Selector: s,
+			Selector:   s,
 			Containers: []appsv1alpha1.SidecarContainer{{Container: corev1.Container{Name: name + "-c", Image: "busybox"}}},
 		}}
 		for _, m := range mutate {
