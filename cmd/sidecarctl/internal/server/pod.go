@@ -72,10 +72,16 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 			h.Metrics.Decisions.WithLabelValues(string(d.Reason)).Inc()
 		}
 	}
+	for _, d := range res.Decisions {
+		if eventWorthy(d.Reason) {
+			h.event(pod, req.Namespace, "SidecarSetSkipped", fmt.Sprintf("SidecarSet %s not injected (%s): %s", d.SidecarSet, d.Reason, d.Message))
+		}
+	}
 	var warnings []string
 	for _, n := range res.Notes {
 		if n.Severity == "warning" {
 			warnings = append(warnings, n.Message)
+			h.event(pod, req.Namespace, "InjectionWarning", fmt.Sprintf("%s (%s)", n.Message, n.Reason))
 		}
 	}
 	if h.MirrorCrossNamespace && rewriteCrossNamespace(res.Pod, view.Bindings) {
@@ -89,6 +95,13 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		return admission.Errored(http.StatusInternalServerError, err), "error"
 	}
 	return PatchResponse(req.Object.Raw, patched).WithWarnings(warnings...), "injected"
+}
+
+// eventWorthy are the skip reasons an owner should hear about: a SidecarSet meant for the
+// pod that did not inject. Selector and namespace mismatches are the normal case for every
+// other pod and would only flood the owner's events.
+func eventWorthy(r sidecarset.Reason) bool {
+	return r == sidecarset.ReasonPaused || r == sidecarset.ReasonNamespaceNotFound
 }
 
 // LosslessJSON merges the engine's pod into the raw request object: unchanged parts keep the
