@@ -45,7 +45,7 @@ BENCHTIME ?= 1s
 BENCH_PKGS ?= ./sidecarset/ ./cmd/sidecarctl/internal/server/ ./cmd/sidecarctl/internal/cli/ ./cmd/sidecarctl/internal/loadgen/
 bench:
 	@mkdir -p .cache
-	@$(GO) test -run '^$$' -bench . -benchmem -benchtime=$(BENCHTIME) $(BENCH_PKGS) > .cache/bench.out 2>&1 || { cat .cache/bench.out; exit 1; }
+	@$(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime=$(BENCHTIME) $(BENCH_PKGS) > .cache/bench.out 2>&1 || { cat .cache/bench.out; exit 1; }
 	@$(GO) run ./cmd/sidecarctl/internal/loadgen/benchsummary < .cache/bench.out
 
 clean:

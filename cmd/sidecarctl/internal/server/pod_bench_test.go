@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
@@ -35,6 +36,8 @@ import (
 
 var benchSizes = []int{10, 100, 1000, 10000}
 
+var benchTime = metav1.NewTime(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+
 // benchPods are the two request pods of the issue.
 var benchPods = []struct {
 	name string
@@ -49,7 +52,8 @@ func benchState(tb testing.TB, n int) *sidecarset.State {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st := sidecarset.NewState(sidecarset.Options{})
+	// A fixed injection time keeps the hash annotations of two runs comparable.
+	st := sidecarset.NewState(sidecarset.Options{Now: benchTime})
 	st.AddNamespace(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: sidecarsettest.BenchNamespace,
 		Labels: map[string]string{corev1.LabelMetadataName: sidecarsettest.BenchNamespace}}})
 	for _, ss := range sets {
