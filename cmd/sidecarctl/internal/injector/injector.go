@@ -29,12 +29,23 @@ type Result struct {
 // it builds the pod, before any admission webhook sees it; then Kruise's SidecarSet injection
 // runs on that pod, so shareVolumePolicy and transferEnv see the patched app container.
 func (i *Injector) Pod(in *corev1.Pod, req sidecarset.Request) (*Result, error) {
+	var matching []translate.AppPatch
+	for _, patch := range i.AppPatches {
+		if len(patch.Selector) > 0 && labels.SelectorFromSet(patch.Selector).Matches(labels.Set(in.Labels)) {
+			matching = append(matching, patch)
+		}
+	}
+	if len(matching) == 0 {
+		// The common case on the admission path: no copy, the engine copies the pod itself.
+		res, err := sidecarset.Inject(i.State, in, req)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Result: res}, nil
+	}
 	pod := in.DeepCopy()
 	var applied []string
-	for _, patch := range i.AppPatches {
-		if len(patch.Selector) == 0 || !labels.SelectorFromSet(patch.Selector).Matches(labels.Set(pod.Labels)) {
-			continue
-		}
+	for _, patch := range matching {
 		if err := translate.ApplyAppPatch(&pod.Spec, patch, i.MainContainer); err != nil {
 			return nil, fmt.Errorf("app patch %s: %w", patch.Profile, err)
 		}

@@ -9,6 +9,8 @@ import (
 
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
@@ -127,4 +129,93 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// insertOnlyPatch returns the JSON patch from before to after when after is before with list
+// items inserted (containers, init containers, volumes, image pull secrets), annotation or
+// label keys set, or the namespace set, and nothing else changed; ok is false otherwise.
+func insertOnlyPatch(before, after *corev1.Pod) (ops []jsonpatch.Operation, ok bool) {
+	if before.TypeMeta != after.TypeMeta {
+		return nil, false
+	}
+	bm, am := before.ObjectMeta, after.ObjectMeta
+	bm.Annotations, am.Annotations, bm.Labels, am.Labels, bm.Namespace, am.Namespace = nil, nil, nil, nil, "", ""
+	bs, as := before.Spec, after.Spec
+	bs.Containers, as.Containers, bs.InitContainers, as.InitContainers = nil, nil, nil, nil
+	bs.Volumes, as.Volumes, bs.ImagePullSecrets, as.ImagePullSecrets = nil, nil, nil, nil
+	if !equality.Semantic.DeepEqual(bm, am) || !equality.Semantic.DeepEqual(bs, as) ||
+		!equality.Semantic.DeepEqual(before.Status, after.Status) {
+		return nil, false
+	}
+	if before.Namespace != after.Namespace {
+		ops = append(ops, jsonpatch.NewOperation("add", "/metadata/namespace", after.Namespace))
+	}
+	for _, m := range []struct {
+		path          string
+		before, after map[string]string
+	}{{"/metadata/labels", before.Labels, after.Labels}, {"/metadata/annotations", before.Annotations, after.Annotations}} {
+		if ops, ok = mapOps(ops, m.path, m.before, m.after); !ok {
+			return nil, false
+		}
+	}
+	containerName := func(c *corev1.Container) string { return c.Name }
+	if ops, ok = insertOps(ops, "/spec/initContainers", before.Spec.InitContainers, after.Spec.InitContainers, containerName); !ok {
+		return nil, false
+	}
+	if ops, ok = insertOps(ops, "/spec/containers", before.Spec.Containers, after.Spec.Containers, containerName); !ok {
+		return nil, false
+	}
+	if ops, ok = insertOps(ops, "/spec/volumes", before.Spec.Volumes, after.Spec.Volumes, func(v *corev1.Volume) string { return v.Name }); !ok {
+		return nil, false
+	}
+	return insertOps(ops, "/spec/imagePullSecrets", before.Spec.ImagePullSecrets, after.Spec.ImagePullSecrets,
+		func(s *corev1.LocalObjectReference) string { return s.Name })
+}
+
+func mapOps(ops []jsonpatch.Operation, path string, before, after map[string]string) ([]jsonpatch.Operation, bool) {
+	for k := range before {
+		if _, kept := after[k]; !kept {
+			return nil, false
+		}
+	}
+	if len(before) == 0 {
+		if len(after) > 0 {
+			ops = append(ops, jsonpatch.NewOperation("add", path, after))
+		}
+		return ops, true
+	}
+	keys := make([]string, 0, len(after))
+	for k, v := range after {
+		if old, had := before[k]; !had || old != v {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ops = append(ops, jsonpatch.NewOperation("add", path+"/"+escape(k), after[k]))
+	}
+	return ops, true
+}
+
+// insertOps emits one add per inserted item, at its final index, so that applying the ops in
+// order yields after; items present in both lists must be equal and in the same order.
+func insertOps[T any](ops []jsonpatch.Operation, path string, before, after []T, name func(*T) string) ([]jsonpatch.Operation, bool) {
+	if len(before) == 0 {
+		if len(after) > 0 {
+			ops = append(ops, jsonpatch.NewOperation("add", path, after))
+		}
+		return ops, true
+	}
+	i := 0
+	for j := range after {
+		if i < len(before) && name(&before[i]) == name(&after[j]) {
+			if !equality.Semantic.DeepEqual(before[i], after[j]) {
+				return nil, false
+			}
+			i++
+			continue
+		}
+		ops = append(ops, jsonpatch.NewOperation("add", path+"/"+strconv.Itoa(j), &after[j]))
+	}
+	return ops, i == len(before)
 }

@@ -58,7 +58,9 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, err), "error"
 	}
-	res, err := view.Injector.Pod(pod, sidecarset.Request{Namespace: req.Namespace, Operation: op})
+	// MatchedOnly: candidates come from the selector index, so the cost stays flat in the
+	// number of SidecarSets; the sets that did not match are only counted, by reason.
+	res, err := view.Injector.Pod(pod, sidecarset.Request{Namespace: req.Namespace, Operation: op, MatchedOnly: true})
 	if err != nil {
 		var refusal *sidecarset.RefusalError
 		if errors.As(err, &refusal) {
@@ -70,6 +72,9 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	if h.Metrics != nil {
 		for _, d := range res.Decisions {
 			h.Metrics.Decisions.WithLabelValues(string(d.Reason)).Inc()
+		}
+		for reason, n := range res.Skipped {
+			h.Metrics.Decisions.WithLabelValues(string(reason)).Add(float64(n))
 		}
 	}
 	for _, d := range res.Decisions {
@@ -89,6 +94,11 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	}
 	if !res.Changed {
 		return admission.Allowed("").WithWarnings(warnings...), "unchanged"
+	}
+	// Injection usually only inserts list items and sets metadata keys: then the patch comes
+	// straight from the typed pods, and every byte of the request it does not insert stays.
+	if ops, ok := insertOnlyPatch(pod, res.Pod); ok {
+		return admission.Patched("", ops...).WithWarnings(warnings...), "injected"
 	}
 	patched, err := LosslessJSON(req.Object.Raw, res.Pod)
 	if err != nil {
