@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/injector"
@@ -92,6 +96,12 @@ func (o *InjectOptions) Validate() error {
 
 // Run injects and writes the result only when every object succeeded.
 func (o *InjectOptions) Run(context.Context) error {
+	if os.Getenv("GOGC") == "" {
+		// A run is a batch over documents that are all alive until the output is written;
+		// collecting four times less often is about a third faster on large streams, for a
+		// short-lived process. GOGC, if set, wins.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	cs, _, err := loadState(o.From, o.Recursive, o.In, stateOptions{engine: o.opts, region: o.Region, keepGoing: false})
 	if err != nil {
 		return err
@@ -101,13 +111,30 @@ func (o *InjectOptions) Run(context.Context) error {
 		return err
 	}
 	inj := cs.injector()
+	// Documents are independent and the state is read-only, so they are injected in
+	// parallel; reports and errors are taken in document order, so output stays deterministic.
+	reports := make([]bytes.Buffer, len(docs))
+	errs := make([]error, len(docs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range docs {
+		g.Go(func() error {
+			outcome, res, err := injectDocument(inj, &docs[i], o.Namespace)
+			if err != nil {
+				errs[i] = err
+				return nil
+			}
+			writeOutcome(&reports[i], outcome, res)
+			return nil
+		})
+	}
+	_ = g.Wait()
 	var report bytes.Buffer
 	for i := range docs {
-		outcome, res, err := injectDocument(inj, &docs[i], o.Namespace)
-		if err != nil {
-			return err
+		if errs[i] != nil {
+			return errs[i]
 		}
-		writeOutcome(&report, outcome, res)
+		_, _ = reports[i].WriteTo(&report)
 	}
 	var out bytes.Buffer
 	if err := manifest.WriteDocuments(&out, docs, o.Output); err != nil {

@@ -12,7 +12,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"runtime"
 	"sigs.k8s.io/yaml"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Output and input formats.
@@ -166,13 +169,25 @@ func Parse(source string, data []byte) ([]Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
+	// Chunks decode independently: decode them in parallel, keep their order, and report the
+	// first failing one in file order.
+	decoded := make([][]Document, len(chunks))
+	errs := make([]error, len(chunks))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range chunks {
+		g.Go(func() error {
+			decoded[i], errs[i] = decode(source, chunks[i])
+			return nil
+		})
+	}
+	_ = g.Wait()
 	var docs []Document
-	for _, c := range chunks {
-		got, err := decode(source, c)
-		if err != nil {
-			return nil, err
+	for i := range chunks {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		docs = append(docs, got...)
+		docs = append(docs, decoded[i]...)
 	}
 	return docs, nil
 }
