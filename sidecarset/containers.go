@@ -15,7 +15,8 @@ type sidecar struct {
 // whose name the pod already uses replaces that container in place; the others go before or
 // after the pod's list by podInjectPolicy. emptyBefore says where an empty policy goes:
 // before in v1.3's pod webhook, after since v1.7.
-func placeSidecars(pod []corev1.Container, sidecars []sidecar, emptyBefore bool) []corev1.Container {
+// replaced collects the names of the pod's containers a sidecar took the place of.
+func placeSidecars(pod []corev1.Container, sidecars []sidecar, emptyBefore bool, replaced *[]string) []corev1.Container {
 	if len(sidecars) == 0 {
 		return pod
 	}
@@ -28,6 +29,7 @@ func placeSidecars(pod []corev1.Container, sidecars []sidecar, emptyBefore bool)
 	for _, s := range sidecars {
 		if i, ok := index[s.container.Name]; ok {
 			middle[i] = s.container
+			*replaced = append(*replaced, s.container.Name)
 			continue
 		}
 		switch {

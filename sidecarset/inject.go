@@ -165,9 +165,9 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 			pod.Spec.InitContainers = append(pod.Spec.InitContainers, s.container)
 		}
 	} else {
-		pod.Spec.InitContainers = placeSidecars(pod.Spec.InitContainers, b.initContainers, false)
+		pod.Spec.InitContainers = placeSidecars(pod.Spec.InitContainers, b.initContainers, false, &res.Replaced)
 	}
-	pod.Spec.Containers = placeSidecars(pod.Spec.Containers, b.containers, v == KruiseV13)
+	pod.Spec.Containers = placeSidecars(pod.Spec.Containers, b.containers, v == KruiseV13, &res.Replaced)
 	pod.Spec.Volumes = mergeVolumes(pod.Spec.Volumes, b.volumes)
 	pod.Spec.ImagePullSecrets = mergeSecrets(pod.Spec.ImagePullSecrets, b.secrets)
 	for k, val := range b.annotations {

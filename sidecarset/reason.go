@@ -68,6 +68,11 @@ type Result struct {
 	// Decisions holds one entry per candidate SidecarSet, in Kruise's candidate order (with
 	// Request.MatchedOnly, one per matched SidecarSet, in the same order).
 	Decisions []Decision
+	// Replaced names the pod's own (init) containers a sidecar of the same name replaced in
+	// place. Apart from those, injection only inserts list items (containers, init
+	// containers, volumes, image pull secrets), sets annotations and fills an empty
+	// namespace, so an adapter can build its patch from insertions alone.
+	Replaced []string
 	// Skipped counts, by reason, the SidecarSets that Request.MatchedOnly left out of
 	// Decisions; nil without MatchedOnly.
 	Skipped map[Reason]int

@@ -89,7 +89,8 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 			h.event(pod, req.Namespace, "InjectionWarning", fmt.Sprintf("%s (%s)", n.Message, n.Reason))
 		}
 	}
-	if h.MirrorCrossNamespace && rewriteCrossNamespace(res.Pod, view.Bindings) {
+	rewritten := h.MirrorCrossNamespace && rewriteCrossNamespace(res.Pod, view.Bindings)
+	if rewritten {
 		res.Changed = true
 	}
 	if !res.Changed {
@@ -97,7 +98,8 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	}
 	// Injection usually only inserts list items and sets metadata keys: then the patch comes
 	// straight from the typed pods, and every byte of the request it does not insert stays.
-	if ops, ok := insertOnlyPatch(pod, res.Pod); ok {
+	trusted := len(res.Replaced) == 0 && len(res.AppPatches) == 0 && !rewritten
+	if ops, ok := insertOnlyPatch(pod, res.Pod, trusted); ok {
 		return admission.Patched("", ops...).WithWarnings(warnings...), "injected"
 	}
 	patched, err := LosslessJSON(req.Object.Raw, res.Pod)
