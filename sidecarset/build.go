@@ -56,14 +56,14 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 					return &RefusalError{SidecarSet: ss.Name, Message: fmt.Sprintf(
 						"panic: runtime error: invalid memory address or nil pointer dereference (sidecar %s mounts volume %q, which spec.volumes does not define)", sc.Name, m.Name)}
 				}
-				b.volumes = append(b.volumes, *vol)
+				b.volumes = append(b.volumes, *vol.DeepCopy())
 			}
 			if v == KruiseV13 {
 				return nil
 			}
 			for _, d := range sc.VolumeDevices {
 				if vol, ok := volumesByName[d.Name]; ok {
-					b.volumes = append(b.volumes, *vol)
+					b.volumes = append(b.volumes, *vol.DeepCopy())
 				}
 			}
 			return nil

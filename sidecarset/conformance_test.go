@@ -89,3 +89,38 @@ func TestConformance(t *testing.T) {
 		})
 	}
 }
+
+// TestInjectDoesNotAliasState: the webhook rewrites volume references in the injected pod;
+// that must never reach the SidecarSets held in the state, which every other pod reads.
+func TestInjectDoesNotAliasState(t *testing.T) {
+	t.Parallel()
+	cases, err := sidecarsettest.Cases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if c.Name != "040-volumes-injected" {
+			continue
+		}
+		st := sidecarset.NewState(sidecarset.Options{Now: fixedTime})
+		if err := c.Admit(st); err != nil {
+			t.Fatal(err)
+		}
+		before := st.SidecarSets()[0].DeepCopy()
+		res, err := sidecarset.Inject(st, c.Pod, sidecarset.Request{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range res.Pod.Spec.Volumes {
+			if cm := res.Pod.Spec.Volumes[i].ConfigMap; cm != nil {
+				cm.Name = "changed-by-a-caller"
+			}
+		}
+		for i := range res.Pod.Spec.Containers {
+			res.Pod.Spec.Containers[i].Image = "changed-by-a-caller"
+		}
+		if diff := cmp.Diff(before, st.SidecarSets()[0]); diff != "" {
+			t.Errorf("changing the injected pod changed the stored SidecarSet:\n%s", diff)
+		}
+	}
+}
