@@ -124,3 +124,34 @@ func TestInjectDoesNotAliasState(t *testing.T) {
 		}
 	}
 }
+
+// TestInjectConcurrently: the webhook serves many pods at once from one State (run with -race).
+func TestInjectConcurrently(t *testing.T) {
+	t.Parallel()
+	cases, err := sidecarsettest.Cases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		st := sidecarset.NewState(sidecarset.Options{Now: fixedTime, FeatureGates: c.FeatureGates})
+		if c.Admit(st) != nil {
+			continue
+		}
+		done := make(chan error, 8)
+		for i := 0; i < 8; i++ {
+			go func(matchedOnly bool) {
+				_, err := sidecarset.Inject(st, c.Pod, sidecarset.Request{MatchedOnly: matchedOnly})
+				if err != nil && !sidecarset.IsRefusal(err) {
+					done <- err
+					return
+				}
+				done <- nil
+			}(i%2 == 0)
+		}
+		for i := 0; i < 8; i++ {
+			if err := <-done; err != nil {
+				t.Errorf("%s: %v", c.Name, err)
+			}
+		}
+	}
+}
