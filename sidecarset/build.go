@@ -153,8 +153,8 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 		}
 	}
 
-	b.annotations[AnnotationHash] = encodeJSON(hashes)
-	b.annotations[AnnotationHashWithoutImage] = encodeJSON(hashesWI)
+	b.annotations[AnnotationHash] = encodeHashes(hashes)
+	b.annotations[AnnotationHashWithoutImage] = encodeHashes(hashesWI)
 	if v == KruiseV13 {
 		b.annotations[AnnotationInjectedList] = joinNames(names)
 		if lastWorking != "" {

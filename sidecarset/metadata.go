@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
@@ -131,4 +132,68 @@ func mergePatchSorted(doc, patch string) (string, error) {
 		return "", err
 	}
 	return encodeJSON(v), nil
+}
+
+// encodeHashes writes a hash annotation exactly as encoding/json would (sorted keys, the
+// field order of hashEntry, RFC 3339 times or null), without reflection: it runs for every
+// injected pod. Strings outside the plain set that names, hashes and times use go through
+// encoding/json, so the escaping stays identical.
+func encodeHashes(m map[string]hashEntry) string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, n := range names {
+		e := m[n]
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeJSONString(&b, n)
+		b.WriteString(`:{"updateTimestamp":`)
+		if e.UpdateTimestamp.IsZero() {
+			b.WriteString("null")
+		} else {
+			writeJSONString(&b, e.UpdateTimestamp.UTC().Format(time.RFC3339))
+		}
+		b.WriteString(`,"hash":`)
+		writeJSONString(&b, e.Hash)
+		b.WriteString(`,"sidecarSetName":`)
+		writeJSONString(&b, e.SidecarSetName)
+		b.WriteString(`,"sidecarList":`)
+		if e.SidecarList == nil {
+			b.WriteString("null")
+		} else {
+			b.WriteByte('[')
+			for j, s := range e.SidecarList {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				writeJSONString(&b, s)
+			}
+			b.WriteByte(']')
+		}
+		if e.ControllerRevision != "" {
+			b.WriteString(`,"controllerRevision":`)
+			writeJSONString(&b, e.ControllerRevision)
+		}
+		b.WriteByte('}')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func writeJSONString(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == ':' || c == '/') {
+			b.WriteString(encodeJSON(s))
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }

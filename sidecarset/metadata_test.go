@@ -2,6 +2,7 @@ package sidecarset
 
 import (
 	"testing"
+	"time"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -37,5 +38,22 @@ func TestPatchPodMetadataMergeSortsKeys(t *testing.T) {
 				t.Errorf("key1 = %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// encodeHashes must write what encoding/json writes, byte for byte.
+func TestEncodeHashesMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	now := metav1.NewTime(time.Date(2024, 5, 1, 8, 0, 0, 0, time.FixedZone("x", 3600)))
+	tests := []map[string]hashEntry{
+		{},
+		{"b": {UpdateTimestamp: now, Hash: "h1", SidecarSetName: "b", SidecarList: []string{"x", "y"}, ControllerRevision: "b-123"},
+			"a": {Hash: "h0", SidecarSetName: "a"}},
+		{"odd<&>\"name\u2028": {UpdateTimestamp: now, Hash: "é\n", SidecarSetName: "tab\there", SidecarList: []string{}}},
+	}
+	for i, m := range tests {
+		if got, want := encodeHashes(m), encodeJSON(m); got != want {
+			t.Errorf("case %d:\n got %s\nwant %s", i, got, want)
+		}
 	}
 }
