@@ -54,40 +54,27 @@ func runCase(t *testing.T, c *sidecarsettest.Case) ([]byte, error) {
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	cases, err := sidecarsettest.Cases()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			got, err := runCase(t, c)
-			refusal, wantRefusal := c.ExpectsRefusal()
-			switch {
-			case wantRefusal && err == nil:
-				t.Fatalf("want refusal %q (%s), got a pod", refusal.Error, refusal.Stage)
-			case wantRefusal:
-				var adm *sidecarset.AdmissionError
-				if errors.As(err, &adm) {
-					if adm.Stage != refusal.Stage || adm.Message != refusal.Error {
-						t.Errorf("refusal:\n got %s: %s\nwant %s: %s", adm.Stage, adm.Message, refusal.Stage, refusal.Error)
-					}
-				} else if refusal.Stage != "pod-mutating-webhook" || !sidecarset.IsRefusal(err) {
-					t.Errorf("refusal at %s expected, got %v", refusal.Stage, err)
+	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
+		got, err := runCase(t, c)
+		refusal, wantRefusal := c.ExpectsRefusal()
+		switch {
+		case wantRefusal && err == nil:
+			t.Fatalf("want refusal %q (%s), got a pod", refusal.Error, refusal.Stage)
+		case wantRefusal:
+			var adm *sidecarset.AdmissionError
+			if errors.As(err, &adm) {
+				if adm.Stage != refusal.Stage || adm.Message != refusal.Error {
+					t.Errorf("refusal:\n got %s: %s\nwant %s: %s", adm.Stage, adm.Message, refusal.Stage, refusal.Error)
 				}
-				return
-			case err != nil:
-				t.Fatalf("unexpected error: %v", err)
+			} else if refusal.Stage != "pod-mutating-webhook" || !sidecarset.IsRefusal(err) {
+				t.Errorf("refusal at %s expected, got %v", refusal.Stage, err)
 			}
-			diff, err := sidecarsettest.Diff(c.Expected, got, sidecarsettest.CompareOptions{StrictTime: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff != "" {
-				t.Errorf("%s: %s\npod mismatch (-want +got):\n%s", c.Name, c.Description, diff)
-			}
-		})
-	}
+			return
+		case err != nil:
+			t.Fatalf("unexpected error: %v", err)
+		}
+		c.AssertPod(t, got)
+	})
 }
 
 // TestInjectDoesNotAliasState: the webhook rewrites volume references in the injected pod;

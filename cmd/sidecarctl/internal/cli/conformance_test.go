@@ -71,34 +71,21 @@ func caseArgs(t *testing.T, c *sidecarsettest.Case) []string {
 // oracle's pod, or empty with a non-zero exit and the reason on stderr for a refusal.
 func TestInjectConformance(t *testing.T) {
 	t.Parallel()
-	cases, err := sidecarsettest.Cases()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			var out, errOut bytes.Buffer
-			code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, caseArgs(t, c))
-			if refusal, ok := c.ExpectsRefusal(); ok {
-				if code == 0 || out.Len() != 0 {
-					t.Fatalf("want exit != 0 and empty stdout for refusal %q; got exit %d, stdout %q", refusal.Error, code, out.String())
-				}
-				if !strings.Contains(errOut.String(), refusal.Error) && refusal.Stage != "pod-mutating-webhook" {
-					t.Errorf("stderr %q does not carry Kruise's reason %q", errOut.String(), refusal.Error)
-				}
-				return
+	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
+		var out, errOut bytes.Buffer
+		code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, caseArgs(t, c))
+		if refusal, ok := c.ExpectsRefusal(); ok {
+			if code == 0 || out.Len() != 0 {
+				t.Fatalf("want exit != 0 and empty stdout for refusal %q; got exit %d, stdout %q", refusal.Error, code, out.String())
 			}
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, errOut.String())
+			if !strings.Contains(errOut.String(), refusal.Error) && refusal.Stage != "pod-mutating-webhook" {
+				t.Errorf("stderr %q does not carry Kruise's reason %q", errOut.String(), refusal.Error)
 			}
-			diff, err := sidecarsettest.Diff(c.Expected, out.Bytes(), sidecarsettest.CompareOptions{StrictTime: true})
-			if err != nil {
-				t.Fatalf("%v\nstdout: %s", err, out.String())
-			}
-			if diff != "" {
-				t.Errorf("pod mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+			return
+		}
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		c.AssertPod(t, out.Bytes())
+	})
 }
