@@ -211,6 +211,12 @@ func decode(source string, c chunk) ([]Document, error) {
 	if value == nil {
 		return nil, nil // "~" or "null": an empty document
 	}
+	if arr, isArray := value.([]any); isArray {
+		// A bare array of objects (what tools and the conformance cases hold) reads like
+		// the items of a `v1 List`.
+		doc.Object = &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "List", "items": arr}}
+		return flatten(doc, fail)
+	}
 	m, ok := value.(map[string]any)
 	if !ok {
 		return nil, fail(fmt.Errorf("want an object, got %s", jsonType(value)))

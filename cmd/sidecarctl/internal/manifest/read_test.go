@@ -268,3 +268,22 @@ func TestSplitYAMLSeparators(t *testing.T) {
 		})
 	}
 }
+
+func TestParseBareArray(t *testing.T) {
+	t.Parallel()
+	for name, data := range map[string]string{
+		"json": `[{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}},{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"b"}}]`,
+		"yaml": "- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: b\n",
+	} {
+		docs, err := Parse("ns."+name, []byte(data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(docs) != 2 || docs[0].Object.GetName() != "a" || docs[1].Object.GetName() != "b" || !docs[1].FromList {
+			t.Errorf("%s: got %d documents %v", name, len(docs), docs)
+		}
+	}
+	if _, err := Parse("bad.json", []byte(`[1]`)); err == nil || !strings.Contains(err.Error(), "items[0]") {
+		t.Errorf("an array of non-objects: want an error naming items[0], got %v", err)
+	}
+}

@@ -17,11 +17,12 @@ type chunk struct {
 }
 
 // split cuts a file into documents. A file whose first non-blank byte is "{"
-// is a stream of JSON objects (what `kubectl get -o json` and jq print);
+// is a stream of JSON objects (what `kubectl get -o json` and jq print), and one
+// starting with "[" a JSON array of objects;
 // anything else is YAML with "---" separators.
 func split(data []byte) ([]chunk, error) {
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) > 0 && trimmed[0] == '{' {
+	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
 		return splitJSON(data)
 	}
 	return splitYAML(data), nil
