@@ -67,6 +67,11 @@ func parseHashAnnotation(key, value string) (map[string]hashEntry, error) {
 		return out, nil
 	}
 	if err := json.Unmarshal([]byte(value), &out); err == nil {
+		if out == nil {
+			// "null" decodes into a nil map, and Kruise then assigns into it and panics: the
+			// webhook call fails and the pod is refused.
+			return nil, fmt.Errorf("pod annotation %s is null: panic: assignment to entry in nil map", key)
+		}
 		return out, nil
 	}
 	legacy := map[string]string{}

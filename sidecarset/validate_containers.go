@@ -1,11 +1,13 @@
 package sidecarset
 
 import (
+	"fmt"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"strings"
 )
 
 // validateContainers covers the sidecar-specific checks of Kruise's validator and the part of
@@ -32,7 +34,7 @@ func validateContainers(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p *field
 	}
 	volumes, volErrs := validateVolumes(ss.Spec.Volumes, p.Child("volumes"))
 	errs = append(errs, volErrs...)
-	names := sets.New[string]()
+	names, hostPorts := sets.New[string](), sets.New[string]()
 	for _, group := range []struct {
 		name string
 		list []appsv1alpha1.SidecarContainer
@@ -52,6 +54,16 @@ func validateContainers(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p *field
 				names.Insert(c.Name)
 			}
 			errs = append(errs, validateContainer(c, volumes, env, cp, group.name == "initContainers")...)
+			for j, port := range c.Ports {
+				if port.HostPort == 0 {
+					continue
+				}
+				key := fmt.Sprintf("%s/%d", port.Protocol, port.HostPort)
+				if hostPorts.Has(key) {
+					errs = append(errs, field.Duplicate(cp.Child("ports").Index(j).Child("hostPort"), key))
+				}
+				hostPorts.Insert(key)
+			}
 		}
 	}
 	return errs
@@ -166,7 +178,7 @@ func validateContainer(c *corev1.Container, volumes map[string]corev1.VolumeSour
 	if sc := c.SecurityContext; sc != nil && sc.Privileged != nil && *sc.Privileged && !env.AllowPrivileged {
 		errs = append(errs, field.Forbidden(p.Child("securityContext", "privileged"), "disallowed by cluster policy"))
 	}
-	return errs
+	return append(errs, validatePodRules(c, p, isInit)...)
 }
 
 func validateTransferFieldRef(ref *corev1.ObjectFieldSelector, p *field.Path) field.ErrorList {
@@ -181,7 +193,11 @@ func validateTransferFieldRef(ref *corev1.ObjectFieldSelector, p *field.Path) fi
 	}
 	pod := &corev1.Pod{}
 	if _, ok := containerNameFromFieldPath(ref.FieldPath, pod); !ok {
-		errs = append(errs, field.Invalid(p.Child("fieldPath"), ref.FieldPath, "error converting fieldPath: only metadata.labels['<key>'] and metadata.annotations['<key>'] are supported"))
+		return append(errs, field.Invalid(p.Child("fieldPath"), ref.FieldPath, "error converting fieldPath: only metadata.labels['<key>'] and metadata.annotations['<key>'] are supported"))
+	}
+	key := ref.FieldPath[strings.Index(ref.FieldPath, "['")+2 : len(ref.FieldPath)-2]
+	for _, msg := range validation.IsQualifiedName(strings.ToLower(key)) {
+		errs = append(errs, field.Invalid(p.Child("fieldPath"), ref.FieldPath, msg))
 	}
 	return errs
 }
