@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,7 +32,7 @@ func patchPodMetadata(pod *corev1.Pod, ss *appsv1alpha1.SidecarSet) error {
 					pod.Annotations[key] = value
 					continue
 				}
-				merged, err := mergePatchSorted(old, value)
+				merged, err := mergePatchKruise(old, value)
 				if err != nil {
 					return fmt.Errorf("patchPodMetadata annotation %s: %w", key, err)
 				}
@@ -123,20 +122,6 @@ func parseWorkingHotUpgrade(value string) map[string]string {
 		}
 	}
 	return out
-}
-
-// mergePatchSorted applies an RFC 7386 merge patch and encodes the result compactly with
-// sorted keys, as Kruise's merge (through a Go map) does.
-func mergePatchSorted(doc, patch string) (string, error) {
-	merged, err := jsonpatch.MergePatch([]byte(doc), []byte(patch))
-	if err != nil {
-		return "", err
-	}
-	var v any
-	if err := json.Unmarshal(merged, &v); err != nil {
-		return "", err
-	}
-	return encodeJSON(v), nil
 }
 
 // encodeHashes writes a hash annotation exactly as encoding/json would (sorted keys, the

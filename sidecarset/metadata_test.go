@@ -57,3 +57,36 @@ func TestEncodeHashesMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestMergePatchKruise(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, doc, patch, want, wantErr string
+	}{
+		{name: "sibling keys compose, top level sorted", doc: `{"log-agent":1}`, patch: `{"envoy":2}`, want: `{"envoy":2,"log-agent":1}`},
+		{name: "untouched values keep their text", doc: `{"u":"x","k":{"z":1,"a":2},"n":1.0,"big":12345678901234567890}`, patch: `{"b":2}`,
+			want: `{"b":2,"big":12345678901234567890,"k":{"z":1,"a":2},"n":1.0,"u":"x"}`},
+		{name: "opened objects are re-encoded sorted", doc: `{"k":{"z":1,"a":2}}`, patch: `{"k":{"m":3}}`, want: `{"k":{"a":2,"m":3,"z":1}}`},
+		{name: "null deletes", doc: `{"c":3,"a":1}`, patch: `{"b":2,"a":null}`, want: `{"b":2,"c":3}`},
+		{name: "nulls pruned from added objects", doc: `{}`, patch: `{"x":{"y":null,"z":1}}`, want: `{"x":{"z":1}}`},
+		{name: "string patch is invalid", doc: `{"a":1}`, patch: `"str"`, wantErr: "Invalid JSON Patch"},
+		{name: "non-JSON document", doc: `old`, patch: `{"a":1}`, wantErr: "Invalid JSON Document"},
+		{name: "non-object document is replaced", doc: `"old"`, patch: `{"a":1,"b":null}`, want: `{"a":1}`},
+		{name: "array patch", doc: `{"a":1}`, patch: `[1,null,{"b":null}]`, want: `[1,{}]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := mergePatchKruise(tc.doc, tc.patch)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("err = %v, want %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("got %s, %v; want %s", got, err, tc.want)
+			}
+		})
+	}
+}
