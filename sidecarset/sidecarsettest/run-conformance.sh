@@ -30,6 +30,8 @@ if case.get("sidecarSetValidatingWebhook") is False:
     args.append("--skip-sidecarset-validation")
 if case.get("sidecarSetController"):
     args.append("--record-revisions")
+if case.get("operation", "CREATE") != "CREATE":
+    args.append("--operation=" + case["operation"])
 open(out + ".args", "w").write("\n".join(args))
 PY
   mapfile -t extra < "$work/$name.args"

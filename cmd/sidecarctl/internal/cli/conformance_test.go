@@ -64,6 +64,9 @@ func caseArgs(t *testing.T, c *sidecarsettest.Case) []string {
 	if c.SidecarSetController {
 		args = append(args, "--record-revisions")
 	}
+	if c.Operation != "" && c.Operation != "CREATE" {
+		args = append(args, "--operation", c.Operation)
+	}
 	return args
 }
 

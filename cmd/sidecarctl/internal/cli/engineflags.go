@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -27,6 +28,7 @@ type engineFlags struct {
 	SkipValidation  bool
 	RecordRevisions bool
 	Region          string
+	Operation       string
 }
 
 func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
@@ -37,9 +39,10 @@ func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Timestamp, "timestamp", defaultTimestamp, "updateTimestamp written into the hash annotations (RFC 3339, or 'now')")
 	fs.BoolVar(&f.SkipDefaulting, "skip-sidecarset-defaulting", false, "store SidecarSets without Kruise's SidecarSet mutating webhook (no defaults, empty hashes)")
 	fs.BoolVar(&f.SkipValidation, "skip-sidecarset-validation", false, "store SidecarSets without Kruise's SidecarSet validating webhook")
+	fs.StringVar(&f.Operation, "operation", "CREATE", "admission operation the pods arrive in: CREATE, or UPDATE (on which Kruise injects nothing)")
 	fs.StringVar(&f.Region, "region", "", "region that replaces <region-id> in injection profiles given with --from")
 	fs.BoolVar(&f.RecordRevisions, "record-revisions", false, "record a ControllerRevision per SidecarSet and set status.latestRevision, as Kruise's controller does")
-	for _, name := range []string{"skip-sidecarset-defaulting", "skip-sidecarset-validation", "record-revisions"} {
+	for _, name := range []string{"skip-sidecarset-defaulting", "skip-sidecarset-validation", "record-revisions", "operation"} {
 		_ = fs.MarkHidden(name)
 	}
 }
@@ -47,6 +50,14 @@ func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
 func (f *engineFlags) stateOptions(keepGoing bool) (stateOptions, error) {
 	opts, err := f.options()
 	return stateOptions{engine: opts, region: f.Region, keepGoing: keepGoing}, err
+}
+
+func (f *engineFlags) operation() (sidecarset.Operation, error) {
+	switch op := sidecarset.Operation(strings.ToUpper(f.Operation)); op {
+	case sidecarset.Create, sidecarset.Update:
+		return op, nil
+	}
+	return "", fmt.Errorf("--operation must be CREATE or UPDATE, not %q", f.Operation)
 }
 
 func (f *engineFlags) options() (sidecarset.Options, error) {

@@ -82,7 +82,7 @@ func (o *ExplainOptions) Run(context.Context) error {
 	inj := cs.injector()
 	var all []explanation
 	for i := range docs {
-		outcome, res, err := injectDocument(inj, &docs[i], o.Namespace)
+		outcome, res, err := injectDocument(inj, &docs[i], o.Namespace, sidecarset.Create)
 		ex := explanation{Object: outcome.Object, Outcome: outcome.Reason}
 		switch {
 		case sidecarset.IsRefusal(err):

@@ -32,6 +32,7 @@ type InjectOptions struct {
 	Quiet     bool
 
 	opts sidecarset.Options
+	op   sidecarset.Operation
 }
 
 func newCmdInject(streams IOStreams) *cobra.Command {
@@ -70,7 +71,11 @@ fails with Kruise's reason and prints nothing on stdout.`,
 // Complete turns flags into engine options.
 func (o *InjectOptions) Complete() error {
 	opts, err := o.engineFlags.options()
+	if err != nil {
+		return err
+	}
 	o.opts = opts
+	o.op, err = o.engineFlags.operation()
 	return err
 }
 
@@ -119,7 +124,7 @@ func (o *InjectOptions) Run(context.Context) error {
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range docs {
 		g.Go(func() error {
-			outcome, res, err := injectDocument(inj, &docs[i], o.Namespace)
+			outcome, res, err := injectDocument(inj, &docs[i], o.Namespace, o.op)
 			if err != nil {
 				errs[i] = err
 				return nil
@@ -152,7 +157,7 @@ func (o *InjectOptions) Run(context.Context) error {
 
 // injectDocument injects one document through the engine; the document's Raw is dropped when
 // the object changed so that the writer prints the new object.
-func injectDocument(inj *injector.Injector, doc *manifest.Document, namespace string) (workload.Outcome, *injector.Result, error) {
+func injectDocument(inj *injector.Injector, doc *manifest.Document, namespace string, op sidecarset.Operation) (workload.Outcome, *injector.Result, error) {
 	obj := doc.Object
 	var res *injector.Result
 	outcome, err := workload.Mutate(obj, func(pod *corev1.Pod) error {
@@ -160,7 +165,7 @@ func injectDocument(inj *injector.Injector, doc *manifest.Document, namespace st
 		if obj.GetNamespace() != "" {
 			ns = obj.GetNamespace()
 		}
-		r, err := inj.Pod(pod, sidecarset.Request{Namespace: ns})
+		r, err := inj.Pod(pod, sidecarset.Request{Namespace: ns, Operation: op})
 		if err != nil {
 			return err
 		}
@@ -207,7 +212,7 @@ func writeOutcome(w io.Writer, outcome workload.Outcome, res *injector.Result) {
 		if len(why) == 0 {
 			why = []string{"no SidecarSets in --from"}
 		}
-		fmt.Fprintf(w, "%s: no SidecarSet matched (%s)\n", outcome.Object, strings.Join(why, "; "))
+		fmt.Fprintf(w, "%s: nothing injected (%s)\n", outcome.Object, strings.Join(why, "; "))
 	} else {
 		fmt.Fprintf(w, "%s: injected %s\n", outcome.Object, strings.Join(injected, ", "))
 	}
