@@ -34,6 +34,21 @@ func validateContainers(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p *field
 	}
 	volumes, volErrs := validateVolumes(ss.Spec.Volumes, p.Child("volumes"))
 	errs = append(errs, volErrs...)
+	if env.Version == KruiseV13 {
+		// Before v1.5 the fake pod Kruise validates has no service account, so Kubernetes
+		// refuses projected service-account tokens in the SidecarSet's volumes.
+		for i, v := range ss.Spec.Volumes {
+			if v.Projected == nil {
+				continue
+			}
+			for j, src := range v.Projected.Sources {
+				if src.ServiceAccountToken != nil {
+					errs = append(errs, field.Forbidden(p.Child("volumes").Index(i).Child("projected", "sources").Index(j).Child("serviceAccountToken"),
+						"must not be specified when serviceAccountName is not set"))
+				}
+			}
+		}
+	}
 	names, hostPorts := sets.New[string](), sets.New[string]()
 	for _, group := range []struct {
 		name string

@@ -91,3 +91,23 @@ func TestValidatePodRules(t *testing.T) {
 		t.Errorf("duplicate hostPort: want a refusal, got %v", err)
 	}
 }
+
+// Kruise v1.3 validated SidecarSets as a pod without a service account, so a projected
+// service-account token volume is refused there and accepted from v1.5 on.
+func TestProjectedTokenVolumeByVersion(t *testing.T) {
+	t.Parallel()
+	ss := &appsv1alpha1.SidecarSet{ObjectMeta: metav1.ObjectMeta{Name: "s"}, Spec: appsv1alpha1.SidecarSetSpec{
+		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		Containers: []appsv1alpha1.SidecarContainer{{Container: corev1.Container{Name: "c", Image: "c:1",
+			VolumeMounts: []corev1.VolumeMount{{Name: "token", MountPath: "/var/run/token"}}}}},
+		Volumes: []corev1.Volume{{Name: "token", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token"}}}}}}},
+	}}
+	if _, err := NewState(Options{}).Create(ss); err != nil {
+		t.Errorf("v1.8 refused a projected token volume: %v", err)
+	}
+	_, err := NewState(Options{Version: KruiseV13}).Create(ss)
+	if err == nil || !strings.Contains(err.Error(), "spec.volumes[0].projected.sources[0].serviceAccountToken: Forbidden: must not be specified when serviceAccountName is not set") {
+		t.Errorf("v1.3: want the projected token refused, got %v", err)
+	}
+}
