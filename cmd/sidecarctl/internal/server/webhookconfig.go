@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/translate"
 )
@@ -114,17 +115,21 @@ func podScopes(sets []*appsv1alpha1.SidecarSet, patches []translate.AppPatch, o 
 		key := hex.EncodeToString(sum[:])[:10]
 		byKey[key] = podScope{name: key, objectSelector: obj.DeepCopy(), namespaceSelector: nsSel}
 	}
-	if o.Mode != KruiseMode {
-		for _, ss := range sets {
-			var ns *metav1.LabelSelector
-			switch {
-			case ss.Spec.Namespace != "":
-				ns = &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: ss.Spec.Namespace}}
-			case ss.Spec.NamespaceSelector != nil:
-				ns = ss.Spec.NamespaceSelector
-			}
-			add(ss.Spec.Selector, ns)
+	for _, ss := range sets {
+		// In Kruise mode Kruise injects the SidecarSets; sidecarctl still needs the pods of
+		// those with namespace/name references, to point them at the mirrors (it is
+		// re-invoked after Kruise's webhook, reinvocationPolicy IfNeeded).
+		if o.Mode == KruiseMode && len(binding.References(ss)) == 0 {
+			continue
 		}
+		var ns *metav1.LabelSelector
+		switch {
+		case ss.Spec.Namespace != "":
+			ns = &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: ss.Spec.Namespace}}
+		case ss.Spec.NamespaceSelector != nil:
+			ns = ss.Spec.NamespaceSelector
+		}
+		add(ss.Spec.Selector, ns)
 	}
 	for _, p := range patches {
 		add(&metav1.LabelSelector{MatchLabels: p.Selector}, nil)

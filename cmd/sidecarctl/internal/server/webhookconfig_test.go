@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sidecarctl/sidecarctl/translate"
@@ -45,6 +46,17 @@ func TestPodWebhookScopes(t *testing.T) {
 			sets: []*appsv1alpha1.SidecarSet{set("a", "shop", map[string]string{"app": "web"})},
 			want: [][2]*metav1.LabelSelector{{{MatchLabels: map[string]string{"app": "web"}},
 				{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "shop"}, MatchExpressions: []metav1.LabelSelectorRequirement{exclude}}}},
+		},
+		{
+			name: "kruise mode: SidecarSets with namespace/name references, for the mirror rewrite",
+			mode: KruiseMode,
+			sets: []*appsv1alpha1.SidecarSet{set("plain", "", map[string]string{"app": "web"}), func() *appsv1alpha1.SidecarSet {
+				ss := set("crossns", "", map[string]string{"app": "logs"})
+				ss.Spec.Volumes = []corev1.Volume{{Name: "c", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+					LocalObjectReference: corev1.LocalObjectReference{Name: "kube-system/cfg"}}}}}
+				return ss
+			}()},
+			want: [][2]*metav1.LabelSelector{{{MatchLabels: map[string]string{"app": "logs"}}, {MatchExpressions: []metav1.LabelSelectorRequirement{exclude}}}},
 		},
 		{
 			name:    "kruise mode: only profiles",
