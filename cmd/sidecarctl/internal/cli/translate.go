@@ -212,6 +212,7 @@ func (o *TranslateOptions) Run(context.Context) error {
 				sets = append(sets, manifest.Document{Object: obj, Format: o.Output})
 			}
 		}
+		stampedInto := map[string][]string{}
 		for i := range docs {
 			st, err := translate.StampProfiles(docs[i].Object, res, o.StampProfiles, translate.StampOptions{MainContainer: o.MainContainer})
 			if err != nil {
@@ -223,6 +224,24 @@ func (o *TranslateOptions) Run(context.Context) error {
 			if st.Changed {
 				docs[i].Object, docs[i].Raw = st.Object, nil
 			}
+			for _, p := range st.Profiles {
+				stampedInto[p] = append(stampedInto[p], docs[i].String())
+			}
+		}
+		// With -f the app-container part went into those templates, and the AppPatch ConfigMap
+		// is not printed: say so where the part is looked for.
+		for _, d := range sets {
+			profile := d.Object.GetLabels()[translate.LabelProfile]
+			ann := d.Object.GetAnnotations()
+			if _, has := ann[translate.AnnotationAppPart]; !has {
+				continue
+			}
+			if where := stampedInto[profile]; len(where) > 0 {
+				ann[translate.AnnotationAppPart] = "applied by `sidecarctl translate -f` to the pod templates of " + strings.Join(where, "; ")
+			} else {
+				ann[translate.AnnotationAppPart] = "not applied: no workload given with -f uses this profile; run translate without -f for the AppPatch ConfigMap"
+			}
+			d.Object.SetAnnotations(ann)
 		}
 		if err := manifest.WriteDocuments(&out, append(sets, docs...), o.Output); err != nil {
 			return err
