@@ -1,0 +1,36 @@
+package finding
+
+// Decisions of Kruise's pod webhook about one SidecarSet (package sidecarset, Inject).
+const (
+	Injected                  Code = "injected"
+	MatchedNothingToInject    Code = "matched_nothing_to_inject"
+	InjectionPaused           Code = "injection_paused"
+	NamespaceMismatch         Code = "namespace_mismatch"
+	NamespaceSelectorMismatch Code = "namespace_selector_mismatch"
+	NamespaceNotFound         Code = "namespace_not_found"
+	SelectorMismatch          Code = "selector_mismatch"
+	SelectorEmpty             Code = "selector_empty"
+	PodInactive               Code = "pod_inactive"
+	NotPodRequest             Code = "not_pod_request"
+	PinnedRevision            Code = "pinned_revision"
+	ContainerNameConflict     Code = "container_name_conflict"
+	// NotReached: Kruise stopped at an earlier SidecarSet's refusal and never looked at
+	// this one; the decision says what it would have been.
+	NotReached Code = "not_reached"
+)
+
+var injectionCodes = []Description{
+	{Injected, AreaInjection, "the SidecarSet matched and its sidecars were injected"},
+	{MatchedNothingToInject, AreaInjection, "the SidecarSet matched but injected no container (a pod UPDATE, or every sidecar already there); only its metadata applied"},
+	{InjectionPaused, AreaInjection, "spec.injectionStrategy.paused is true"},
+	{NamespaceMismatch, AreaInjection, "spec.namespace (or the namespace index) names another namespace"},
+	{NamespaceSelectorMismatch, AreaInjection, "the labels of the pod's Namespace do not match spec.namespaceSelector"},
+	{NamespaceNotFound, AreaInjection, "spec.namespaceSelector is set and the pod's Namespace object is unknown"},
+	{SelectorMismatch, AreaInjection, "the pod's labels do not match spec.selector"},
+	{SelectorEmpty, AreaInjection, "spec.selector is nil or empty, which Kruise never matches"},
+	{PodInactive, AreaInjection, "the pod is Succeeded, Failed or being deleted"},
+	{NotPodRequest, AreaInjection, "the request is not a pod CREATE or UPDATE that Kruise acts on"},
+	{PinnedRevision, AreaInjection, "a pinned ControllerRevision was injected instead of the live spec"},
+	{ContainerNameConflict, AreaInjection, "two containers of the pod would share a name, which the API server rejects"},
+	{NotReached, AreaInjection, "Kruise refused the pod because of an earlier SidecarSet and never reached this one"},
+}
