@@ -24,7 +24,9 @@ type NewerField struct {
 // path; with drop, it also clears them from c (what v1.3 stores).
 func ContainerFieldsNewerThanV13(c *corev1.Container, p *field.Path, drop bool) []NewerField {
 	var out []NewerField
-	add := func(fp *field.Path, what, since string) { out = append(out, NewerField{Path: fp, What: what, Since: since}) }
+	add := func(fp *field.Path, what, since string) {
+		out = append(out, NewerField{Path: fp, What: what, Since: since})
+	}
 	if c.RestartPolicy != nil {
 		add(p.Child("restartPolicy"), "restartPolicy", "1.28")
 		if drop {
