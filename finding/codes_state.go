@@ -1,10 +1,12 @@
 package finding
 
-// Admitting the cluster state: files or a cluster (package pipeline).
+// Admitting the cluster state and the options: files or a cluster (package pipeline).
 const (
-	UnknownField Code = "unknown_field"
+	UnknownField       Code = "unknown_field"
+	UnknownFeatureGate Code = "unknown_feature_gate"
 )
 
 var stateCodes = []Description{
 	{UnknownField, AreaState, "a field the object's type does not have: kubectl rejects it by default, the API server drops it"},
+	{UnknownFeatureGate, AreaState, "a feature gate Kruise does not have; Kruise refuses to start with it"},
 }

@@ -7,18 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
-	"github.com/sidecarctl/sidecarctl/binding"
-	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
-	"github.com/sidecarctl/sidecarctl/sidecarset"
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // CheckOptions holds `sidecarctl check` flags.
@@ -29,21 +26,7 @@ type CheckOptions struct {
 	Recursive bool
 	Output    string
 
-	opts sidecarset.Options
 }
-
-// finding is one line of check's report.
-type finding struct {
-	Severity string `json:"severity"`
-	Object   string `json:"object"`
-	Reason   string `json:"reason"`
-	Message  string `json:"message"`
-}
-
-const (
-	severityError   = "error"
-	severityWarning = "warning"
-)
 
 func newCmdCheck(streams IOStreams) *cobra.Command {
 	o := &CheckOptions{IOStreams: streams}
@@ -58,11 +41,6 @@ SidecarSetResourceBindings given. It exits 1 when any finding is an error.`,
 		Example: `  sidecarctl check -f sidecarsets/ -f bindings.yaml`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := o.engineFlags.options()
-			if err != nil {
-				return err
-			}
-			o.opts = opts
 			if len(o.Filenames) == 0 && len(o.From) == 0 {
 				return errors.New("-f is required: SidecarSets, bindings, Namespaces and kruise-configuration to check")
 			}
@@ -81,71 +59,38 @@ SidecarSetResourceBindings given. It exits 1 when any finding is an error.`,
 
 // Run checks and reports; a finding of severity error makes the command exit 1.
 func (o *CheckOptions) Run(context.Context) error {
-	cs, refused, err := loadState(append(append([]string{}, o.From...), o.Filenames...), o.Recursive, o.In, stateOptions{engine: o.opts, region: o.Region, keepGoing: true})
+	opts, err := o.engineFlags.pipelineOptions(true)
 	if err != nil {
 		return err
 	}
-	var findings []finding
-	fixes := map[string]*bindingv1alpha1.SidecarSetResourceBinding{}
-	var fixOrder []string
-	for _, r := range refused {
-		var se *stateError
-		errors.As(r, &se)
-		reason := "refused"
-		msg := r.Error()
-		if adm, ok := asAdmission(r); ok {
-			reason = "refused_by_" + adm.Stage
-			msg = adm.Message
-		}
-		findings = append(findings, finding{Severity: severityError, Object: objectName(se), Reason: reason, Message: msg})
+	st, err := admitState(append(append([]string{}, o.From...), o.Filenames...), o.Recursive, o.In, opts)
+	if err != nil {
+		return err
 	}
-	for _, w := range cs.warnings {
-		findings = append(findings, finding{Severity: severityWarning, Reason: "unknown_field", Message: w})
-	}
-	for _, c := range cs.created {
-		name := "SidecarSet " + c.ss.Name
-		targetsVirtualNodes := binding.RequiresVirtualNode(c.ss.Spec.Selector)
-		if o.opts.Version != sidecarset.KruiseV13 {
-			for _, n := range sidecarset.V13Compatibility(c.ss) {
-				sev := "info"
-				if targetsVirtualNodes {
-					sev = severityError
-				}
-				findings = append(findings, finding{Severity: sev, Object: name, Reason: string(n.Reason), Message: n.Message})
-			}
-		}
-		for _, f := range binding.Check(c.ss, cs.bindings) {
-			findings = append(findings, finding{Severity: string(f.Severity), Object: name, Reason: string(f.Reason), Message: f.Message})
-			if f.Binding != nil && f.Severity == binding.SeverityError {
-				key := f.Binding.Namespace + "/" + f.Binding.Name
-				if _, dup := fixes[key]; !dup {
-					fixes[key] = f.Binding
-					fixOrder = append(fixOrder, key)
-				}
-			}
-		}
-	}
-	for _, n := range cs.st.Notes() {
-		findings = append(findings, finding{Severity: severityError, Object: "SidecarSet " + n.SidecarSet, Reason: string(n.Reason), Message: n.Message})
-	}
-	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Object < findings[j].Object })
+	findings, fixes := st.Check()
 	var out bytes.Buffer
 	if o.Output == "json" {
 		enc := json.NewEncoder(&out)
 		enc.SetIndent("", "  ")
 		if findings == nil {
-			findings = []finding{}
+			findings = finding.List{}
 		}
 		if err := enc.Encode(findings); err != nil {
 			return err
 		}
 	} else {
-		writeFindings(&out, findings, len(cs.created)+len(refused))
-		if len(fixOrder) > 0 {
+		refused := 0
+		for _, f := range findings {
+			if strings.HasPrefix(string(f.Code), "refused") {
+				refused++
+			}
+		}
+		writeFindings(&out, findings, len(st.Created())+refused)
+		if len(fixes) > 0 {
 			fmt.Fprintf(&out, "\nThese SidecarSetResourceBindings would allow the unauthorized references:\n")
 			var objs []*unstructured.Unstructured
-			for _, key := range fixOrder {
-				m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(fixes[key])
+			for _, b := range fixes {
+				m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(b)
 				if err != nil {
 					return err
 				}
@@ -159,26 +104,13 @@ func (o *CheckOptions) Run(context.Context) error {
 	if _, err := io.Copy(o.Out, &out); err != nil {
 		return err
 	}
-	errs := 0
-	for _, f := range findings {
-		if f.Severity == severityError {
-			errs++
-		}
-	}
-	if errs > 0 {
+	if errs := len(findings.Errors()); errs > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("%d error finding(s)", errs)}
 	}
 	return nil
 }
 
-func objectName(se *stateError) string {
-	if se == nil {
-		return ""
-	}
-	return se.doc.String()
-}
-
-func writeFindings(w io.Writer, findings []finding, sets int) {
+func writeFindings(w io.Writer, findings finding.List, sets int) {
 	if len(findings) == 0 {
 		fmt.Fprintf(w, "%d SidecarSet(s) checked: no findings\n", sets)
 		return
@@ -186,7 +118,11 @@ func writeFindings(w io.Writer, findings []finding, sets int) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEVERITY\tOBJECT\tREASON\tMESSAGE")
 	for _, f := range findings {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.Object, f.Reason, f.Message)
+		msg := f.Message
+		if f.Field != "" && !strings.Contains(msg, f.Field) {
+			msg = f.Field + ": " + msg
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.Object, f.Code, msg)
 	}
 	_ = tw.Flush()
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -19,6 +20,7 @@ const defaultTimestamp = "2000-01-01T00:00:00Z"
 // engineFlags are the flags that describe the Kruise installation being reproduced; inject,
 // explain and check share them.
 type engineFlags struct {
+	profileFlags
 	From            []string
 	KruiseVersion   string
 	FeatureGates    string
@@ -29,6 +31,8 @@ type engineFlags struct {
 	RecordRevisions bool
 	Region          string
 	Operation       string
+	Strict          bool
+	Mirror          bool
 }
 
 func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
@@ -41,15 +45,27 @@ func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.SkipValidation, "skip-sidecarset-validation", false, "store SidecarSets without Kruise's SidecarSet validating webhook")
 	fs.StringVar(&f.Operation, "operation", "CREATE", "admission operation the pods arrive in: CREATE, or UPDATE (on which Kruise injects nothing)")
 	fs.StringVar(&f.Region, "region", "", "region that replaces <region-id> in injection profiles given with --from")
+	fs.BoolVar(&f.Strict, "strict", false, "make warnings that hide a mistake errors: unknown fields, unknown feature gates, runtimes no profile defines, unauthorized namespace/name references")
+	fs.BoolVar(&f.Mirror, "mirror-references", false, "point authorized namespace/name ConfigMap and Secret references of regular-node pods at the mirrors sidecarctl serve keeps in the pod's namespace, as serve does")
 	fs.BoolVar(&f.RecordRevisions, "record-revisions", false, "record a ControllerRevision per SidecarSet and set status.latestRevision, as Kruise's controller does")
+	f.profileFlags.addFlags(fs)
 	for _, name := range []string{"skip-sidecarset-defaulting", "skip-sidecarset-validation", "record-revisions", "operation"} {
 		_ = fs.MarkHidden(name)
 	}
 }
 
-func (f *engineFlags) stateOptions(keepGoing bool) (stateOptions, error) {
-	opts, err := f.options()
-	return stateOptions{engine: opts, region: f.Region, keepGoing: keepGoing}, err
+// pipelineOptions are the pipeline options of an offline command over files.
+func (f *engineFlags) pipelineOptions(keepGoing bool) (pipeline.Options, error) {
+	engine, err := f.options()
+	if err != nil {
+		return pipeline.Options{}, err
+	}
+	profiles, err := f.profileFlags.options()
+	if err != nil {
+		return pipeline.Options{}, err
+	}
+	return pipeline.Options{Engine: engine, Trust: pipeline.Files, Origin: pipeline.Offline, KeepGoing: keepGoing,
+		Region: f.Region, Strict: f.Strict, MirrorReferences: f.Mirror, Translate: profiles, Profiles: f.Profiles}, nil
 }
 
 func (f *engineFlags) operation() (sidecarset.Operation, error) {

@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
@@ -26,7 +26,6 @@ type ExplainOptions struct {
 	Output    string
 	Namespace string
 
-	opts sidecarset.Options
 }
 
 // explanation is explain's JSON output for one object.
@@ -35,7 +34,7 @@ type explanation struct {
 	Outcome   workload.Reason       `json:"outcome"`
 	Refusal   string                `json:"refusal,omitempty"`
 	Decisions []sidecarset.Decision `json:"decisions"`
-	Notes     []sidecarset.Note     `json:"notes,omitempty"`
+	Findings  finding.List          `json:"findings,omitempty"`
 }
 
 func newCmdExplain(streams IOStreams) *cobra.Command {
@@ -47,11 +46,6 @@ func newCmdExplain(streams IOStreams) *cobra.Command {
   sidecarctl explain -f pod.yaml --from state/ -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := o.engineFlags.options()
-			if err != nil {
-				return err
-			}
-			o.opts = opts
 			if len(o.Filenames) == 0 {
 				return errors.New("-f is required: the pods or workloads to explain")
 			}
@@ -69,9 +63,14 @@ func newCmdExplain(streams IOStreams) *cobra.Command {
 	return cmd
 }
 
-// Run explains every object; it runs the same Inject as `inject` and reports its decisions.
+// Run explains every object: it runs the pipeline exactly as `inject` does and prints the
+// decisions of that same run, so explain and inject cannot disagree.
 func (o *ExplainOptions) Run(context.Context) error {
-	cs, _, err := loadState(o.From, o.Recursive, o.In, stateOptions{engine: o.opts, region: o.Region, keepGoing: false})
+	opts, err := o.engineFlags.pipelineOptions(false)
+	if err != nil {
+		return err
+	}
+	st, err := admitState(o.From, o.Recursive, o.In, opts)
 	if err != nil {
 		return err
 	}
@@ -79,19 +78,18 @@ func (o *ExplainOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
-	inj := cs.injector()
-	var all []explanation
+	all := make([]explanation, 0, len(docs))
 	for i := range docs {
-		outcome, res, err := injectDocument(inj, &docs[i], o.Namespace, sidecarset.Create)
-		ex := explanation{Object: outcome.Object, Outcome: outcome.Reason}
-		switch {
-		case sidecarset.IsRefusal(err):
-			ex.Refusal = err.Error()
-			ex.Decisions = decisionsWithoutInject(cs.st, &docs[i], o.Namespace)
-		case err != nil:
+		res, err := injectDocument(st, &docs[i], o.Namespace, sidecarset.Create)
+		if err != nil && (res == nil || !sidecarset.IsRefusal(err)) {
 			return err
-		case res != nil:
-			ex.Decisions, ex.Notes = res.Decisions, res.Notes
+		}
+		ex := explanation{Object: res.Object, Outcome: res.Outcome, Findings: res.Findings}
+		if err != nil {
+			ex.Refusal = err.Error()
+		}
+		if res.Pod != nil {
+			ex.Decisions = res.Pod.Decisions
 		}
 		if ex.Object == "" {
 			ex.Object = docs[i].String()
@@ -110,22 +108,6 @@ func (o *ExplainOptions) Run(context.Context) error {
 	}
 	_, err = io.Copy(o.Out, &out)
 	return err
-}
-
-// decisionsWithoutInject re-runs matching on a refused pod so explain still shows which sets
-// matched: a refusal stops Kruise, not the explanation.
-func decisionsWithoutInject(st *sidecarset.State, doc *manifest.Document, namespace string) []sidecarset.Decision {
-	var decisions []sidecarset.Decision
-	obj := doc.Object.DeepCopy()
-	_, _ = workload.Mutate(obj, func(pod *corev1.Pod) error {
-		ns := namespace
-		if obj.GetNamespace() != "" {
-			ns = obj.GetNamespace()
-		}
-		decisions = sidecarset.Explain(st, pod, sidecarset.Request{Namespace: ns})
-		return errors.New("explain only")
-	})
-	return decisions
 }
 
 func writeExplanations(w io.Writer, all []explanation) {
@@ -155,8 +137,6 @@ func writeExplanations(w io.Writer, all []explanation) {
 			fmt.Fprintf(tw, "  %s\t%t\t%s\t%s\n", d.SidecarSet, d.Injected, d.Reason, d.Message)
 		}
 		_ = tw.Flush()
-		for _, n := range ex.Notes {
-			fmt.Fprintf(w, "  %s: %s [%s]\n", n.Severity, n.Message, n.Reason)
-		}
+		writeObjectFindings(w, ex.Findings)
 	}
 }

@@ -13,10 +13,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
-	corev1 "k8s.io/api/core/v1"
 
-	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/injector"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
@@ -107,7 +107,11 @@ func (o *InjectOptions) Run(context.Context) error {
 		// short-lived process. GOGC, if set, wins.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	cs, _, err := loadState(o.From, o.Recursive, o.In, stateOptions{engine: o.opts, region: o.Region, keepGoing: false})
+	opts, err := o.engineFlags.pipelineOptions(false)
+	if err != nil {
+		return err
+	}
+	st, err := admitState(o.From, o.Recursive, o.In, opts)
 	if err != nil {
 		return err
 	}
@@ -115,31 +119,33 @@ func (o *InjectOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
-	inj := cs.injector()
 	// Documents are independent and the state is read-only, so they are injected in
 	// parallel; reports and errors are taken in document order, so output stays deterministic.
-	reports := make([]bytes.Buffer, len(docs))
+	results := make([]*pipeline.ObjectResult, len(docs))
 	errs := make([]error, len(docs))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range docs {
 		g.Go(func() error {
-			outcome, res, err := injectDocument(inj, &docs[i], o.Namespace, o.op)
-			if err != nil {
-				errs[i] = err
-				return nil
-			}
-			writeOutcome(&reports[i], outcome, res)
+			results[i], errs[i] = injectDocument(st, &docs[i], o.Namespace, o.op)
 			return nil
 		})
 	}
 	_ = g.Wait()
 	var report bytes.Buffer
+	all := append(finding.List(nil), st.Findings()...)
 	for i := range docs {
 		if errs[i] != nil {
 			return errs[i]
 		}
-		_, _ = reports[i].WriteTo(&report)
+		writeOutcome(&report, results[i])
+		all = append(all, results[i].Findings...)
+	}
+	writeStateFindings(&report, st.Findings())
+	if n := len(all.Errors()); n > 0 {
+		// --strict made warnings errors: nothing on stdout, the report says why.
+		_, _ = io.Copy(o.ErrOut, &report)
+		return fmt.Errorf("%d finding(s) are errors with --strict", n)
 	}
 	var out bytes.Buffer
 	if err := manifest.WriteDocuments(&out, docs, o.Output); err != nil {
@@ -149,90 +155,95 @@ func (o *InjectOptions) Run(context.Context) error {
 		return err
 	}
 	if !o.Quiet {
-		writeWarnings(&report, cs.warnings, cs.st.Notes())
 		_, err = io.Copy(o.ErrOut, &report)
 	}
 	return err
 }
 
-// injectDocument injects one document through the engine; the document's Raw is dropped when
+// injectDocument runs one document through the pipeline; the document's Raw is dropped when
 // the object changed so that the writer prints the new object.
-func injectDocument(inj *injector.Injector, doc *manifest.Document, namespace string, op sidecarset.Operation) (workload.Outcome, *injector.Result, error) {
-	obj := doc.Object
-	var res *injector.Result
-	outcome, err := workload.Mutate(obj, func(pod *corev1.Pod) error {
-		ns := namespace
-		if obj.GetNamespace() != "" {
-			ns = obj.GetNamespace()
-		}
-		r, err := inj.Pod(pod, sidecarset.Request{Namespace: ns, Operation: op})
-		if err != nil {
-			return err
-		}
-		res = r
-		*pod = *r.Pod
-		return nil
-	})
+func injectDocument(st *pipeline.State, doc *manifest.Document, namespace string, op sidecarset.Operation) (*pipeline.ObjectResult, error) {
+	res, err := st.InjectObject(doc.Object, namespace, op)
 	if err != nil {
-		var refusal *sidecarset.RefusalError
-		if errors.As(err, &refusal) {
-			return outcome, nil, fmt.Errorf("%s: Kruise's pod webhook would refuse the pod: %w", doc, err)
+		if sidecarset.IsRefusal(err) {
+			return res, fmt.Errorf("%s: Kruise's pod webhook would refuse the pod: %w", doc, err)
 		}
-		return outcome, nil, fmt.Errorf("%s: %w", doc, err)
+		return res, fmt.Errorf("%s: %w", doc, err)
 	}
-	if outcome.Changed() {
+	if res.Changed() {
 		doc.Raw = nil
 	}
-	return outcome, res, nil
+	return res, nil
 }
 
-func writeOutcome(w io.Writer, outcome workload.Outcome, res *injector.Result) {
-	if res == nil {
+// writeOutcome writes one object's lines of the inject report.
+func writeOutcome(w io.Writer, res *pipeline.ObjectResult) {
+	if res.Pod == nil {
 		// Cluster-state kinds next to the workloads (SidecarSets, bindings ...) are expected in
 		// -f and pass through quietly; anything else deserves a line.
-		if !isStateKind(outcome) {
-			fmt.Fprintln(w, outcome.Message)
+		if res.Outcome != workload.ReasonUnsupportedKind || !isStateKind(res.Object) {
+			fmt.Fprintln(w, res.Message)
 		}
+		writeObjectFindings(w, res.Findings)
 		return
 	}
 	var injected []string
-	for _, d := range res.Decisions {
+	for _, d := range res.Pod.Decisions {
 		if d.Injected {
 			injected = append(injected, d.SidecarSet)
 		}
 	}
-	if len(res.AppPatches) > 0 {
-		fmt.Fprintf(w, "%s: applied the app-container part of profile(s) %s\n", outcome.Object, strings.Join(res.AppPatches, ", "))
+	if len(res.Pod.AppPatches) > 0 {
+		fmt.Fprintf(w, "%s: applied the app-container part of profile(s) %s\n", res.Object, strings.Join(res.Pod.AppPatches, ", "))
 	}
 	if len(injected) == 0 {
 		var why []string
-		for _, d := range res.Decisions {
+		for _, d := range res.Pod.Decisions {
 			why = append(why, fmt.Sprintf("%s: %s", d.SidecarSet, d.Message))
 		}
 		if len(why) == 0 {
 			why = []string{"no SidecarSets in --from"}
 		}
-		fmt.Fprintf(w, "%s: nothing injected (%s)\n", outcome.Object, strings.Join(why, "; "))
+		fmt.Fprintf(w, "%s: nothing injected (%s)\n", res.Object, strings.Join(why, "; "))
 	} else {
-		fmt.Fprintf(w, "%s: injected %s\n", outcome.Object, strings.Join(injected, ", "))
+		fmt.Fprintf(w, "%s: injected %s\n", res.Object, strings.Join(injected, ", "))
 	}
-	for _, n := range res.Notes {
-		fmt.Fprintf(w, "  %s: %s [%s]\n", n.Severity, n.Message, n.Reason)
+	writeObjectFindings(w, res.Findings)
+}
+
+// writeObjectFindings writes the findings about one object, under its line.
+func writeObjectFindings(w io.Writer, fs finding.List) {
+	for _, f := range fs {
+		fmt.Fprintf(w, "  %s: %s\n", f.Severity, findingText(f, false))
 	}
 }
 
-func writeWarnings(w io.Writer, warnings []string, notes []sidecarset.Note) {
-	for _, warn := range warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
-	}
-	for _, n := range notes {
-		fmt.Fprintf(w, "%s: sidecarset %s: %s [%s]\n", n.Severity, n.SidecarSet, n.Message, n.Reason)
+// writeStateFindings writes what admitting --from reported.
+func writeStateFindings(w io.Writer, fs finding.List) {
+	for _, f := range fs {
+		fmt.Fprintf(w, "%s: %s\n", f.Severity, findingText(f, true))
 	}
 }
 
-func isStateKind(outcome workload.Outcome) bool {
+// findingText is a finding in a report line: where, what, and the code in brackets.
+func findingText(f finding.Finding, withObject bool) string {
+	var b strings.Builder
+	if withObject && f.Object != "" {
+		b.WriteString(f.Object + ": ")
+	}
+	if withObject && f.SidecarSet != "" {
+		b.WriteString("sidecarset " + f.SidecarSet + ": ")
+	}
+	if f.Field != "" {
+		b.WriteString(f.Field + ": ")
+	}
+	b.WriteString(f.Message + " [" + string(f.Code) + "]")
+	return b.String()
+}
+
+func isStateKind(object string) bool {
 	for _, prefix := range []string{"SidecarSet.", "SidecarSetResourceBinding.", "Namespace ", "ConfigMap ", "ControllerRevision."} {
-		if strings.HasPrefix(outcome.Object, prefix) {
+		if strings.HasPrefix(object, prefix) {
 			return true
 		}
 	}

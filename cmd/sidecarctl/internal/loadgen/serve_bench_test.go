@@ -17,7 +17,8 @@ import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
-	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/injector"
+	"github.com/sidecarctl/sidecarctl/pipeline"
+	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/server"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
@@ -36,7 +37,7 @@ func BenchmarkServeLoopback1000rps(b *testing.B) {
 	}
 	st := loadState(b, 1000)
 	h := &admission.Webhook{Handler: &server.PodHandler{Snapshot: server.NewStaticSnapshot(
-		&server.View{Full: st, Injector: &injector.Injector{State: st}})}}
+		&server.View{State: st})}}
 	rec := &Recorder{}
 	mux := http.NewServeMux()
 	mux.Handle("/mutate-pods", rec.Wrap(h))
@@ -84,19 +85,15 @@ func BenchmarkServeLoopback1000rps(b *testing.B) {
 	}
 }
 
-func loadState(tb testing.TB, n int) *sidecarset.State {
+func loadState(tb testing.TB, n int) *pipeline.State {
 	tb.Helper()
 	sets, err := sidecarsettest.BenchSidecarSets(n)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st := sidecarset.NewState(sidecarset.Options{})
-	for _, ss := range sets {
-		sidecarset.Default(ss, sidecarset.KruiseV18)
-		if err := sidecarset.SetHashAnnotations(ss, sidecarset.KruiseV18); err != nil {
-			tb.Fatal(err)
-		}
-		st.Store(ss)
+	st, err := pipelinetest.Stored(sets, nil, metav1.Time{})
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return st
 }

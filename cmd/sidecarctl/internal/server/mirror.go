@@ -131,7 +131,7 @@ func (m *Mirrorer) Reconcile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	desired := desiredMirrors(view.Full.SidecarSets(), view.Bindings, view.Namespaces, m.Excluded)
+	desired := desiredMirrors(view.State.SidecarSets().SidecarSets(), view.State.Bindings(), view.Namespaces, m.Excluded)
 	keys := make([]mirrorKey, 0, len(desired))
 	for k := range desired {
 		keys = append(keys, k)

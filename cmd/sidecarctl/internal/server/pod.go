@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
@@ -22,9 +22,6 @@ type PodHandler struct {
 	Metrics  *Metrics
 	// Recorder, if set, gets an Event on the pod's owner for every refusal.
 	Recorder events.EventRecorder
-	// MirrorCrossNamespace rewrites authorized namespace/name references of regular-node
-	// pods to the mirrors in the pod's namespace (see Mirrorer).
-	MirrorCrossNamespace bool
 }
 
 var _ admission.Handler = &PodHandler{}
@@ -60,13 +57,8 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	}
 	// MatchedOnly: candidates come from the selector index, so the cost stays flat in the
 	// number of SidecarSets; the sets that did not match are only counted, by reason.
-	res, err := view.Injector.Pod(pod, sidecarset.Request{Namespace: req.Namespace, Operation: op, MatchedOnly: true})
-	if err != nil {
-		var refusal *sidecarset.RefusalError
-		if errors.As(err, &refusal) {
-			h.event(pod, req.Namespace, "InjectionRefused", err.Error())
-			return admission.Denied(err.Error()), "refused"
-		}
+	res, err := view.State.InjectPod(pod, sidecarset.Request{Namespace: req.Namespace, Operation: op, MatchedOnly: true})
+	if err != nil && res == nil {
 		return admission.Errored(http.StatusInternalServerError, err), "error"
 	}
 	if h.Metrics != nil {
@@ -77,28 +69,28 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 			h.Metrics.Decisions.WithLabelValues(string(reason)).Add(float64(n))
 		}
 	}
+	if res.Refusal != nil {
+		h.event(pod, req.Namespace, "InjectionRefused", err.Error())
+		return admission.Denied(err.Error()), "refused"
+	}
 	for _, d := range res.Decisions {
 		if eventWorthy(d.Reason) {
 			h.event(pod, req.Namespace, "SidecarSetSkipped", fmt.Sprintf("SidecarSet %s not injected (%s): %s", d.SidecarSet, d.Reason, d.Message))
 		}
 	}
 	var warnings []string
-	for _, n := range res.Notes {
-		if n.Severity == "warning" {
-			warnings = append(warnings, n.Message)
-			h.event(pod, req.Namespace, "InjectionWarning", fmt.Sprintf("%s (%s)", n.Message, n.Reason))
+	for _, f := range res.Findings {
+		if f.Severity == finding.Warning || f.Severity == finding.Error {
+			warnings = append(warnings, f.Message)
+			h.event(pod, req.Namespace, "InjectionWarning", fmt.Sprintf("%s (%s)", f.Message, f.Code))
 		}
-	}
-	rewritten := h.MirrorCrossNamespace && rewriteCrossNamespace(res.Pod, view.Bindings)
-	if rewritten {
-		res.Changed = true
 	}
 	if !res.Changed {
 		return admission.Allowed("").WithWarnings(warnings...), "unchanged"
 	}
 	// Injection usually only inserts list items and sets metadata keys: then the patch comes
 	// straight from the typed pods, and every byte of the request it does not insert stays.
-	trusted := len(res.Replaced) == 0 && len(res.AppPatches) == 0 && !rewritten
+	trusted := len(res.Replaced) == 0 && len(res.AppPatches) == 0 && !res.Mirrored
 	if ops, ok := insertOnlyPatch(pod, res.Pod, trusted); ok {
 		return admission.Patched("", ops...).WithWarnings(warnings...), "injected"
 	}

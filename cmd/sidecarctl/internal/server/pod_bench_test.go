@@ -29,7 +29,8 @@ import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
-	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/injector"
+	"github.com/sidecarctl/sidecarctl/pipeline"
+	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
 )
@@ -46,31 +47,26 @@ var benchPods = []struct {
 
 // BenchState builds the state `serve` holds for n benchmark SidecarSets: defaulted and hashed
 // the way Snapshot.build does for sets read from the cluster, then stored.
-func benchState(tb testing.TB, n int) *sidecarset.State {
+func benchState(tb testing.TB, n int) *pipeline.State {
 	tb.Helper()
 	sets, err := sidecarsettest.BenchSidecarSets(n)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	// A fixed injection time keeps the hash annotations of two runs comparable.
-	st := sidecarset.NewState(sidecarset.Options{Now: benchTime})
-	st.AddNamespace(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: sidecarsettest.BenchNamespace,
-		Labels: map[string]string{corev1.LabelMetadataName: sidecarsettest.BenchNamespace}}})
-	for _, ss := range sets {
-		sidecarset.Default(ss, sidecarset.KruiseV18)
-		if err := sidecarset.SetHashAnnotations(ss, sidecarset.KruiseV18); err != nil {
-			tb.Fatal(err)
-		}
-		st.Store(ss)
+	st, err := pipelinetest.Stored(sets, []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: sidecarsettest.BenchNamespace,
+		Labels: map[string]string{corev1.LabelMetadataName: sidecarsettest.BenchNamespace}}}}, benchTime)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return st
 }
 
-var benchStates sync.Map // n -> *sidecarset.State
+var benchStates sync.Map // n -> *pipeline.State
 
-func cachedBenchState(tb testing.TB, n int) *sidecarset.State {
+func cachedBenchState(tb testing.TB, n int) *pipeline.State {
 	if st, ok := benchStates.Load(n); ok {
-		return st.(*sidecarset.State)
+		return st.(*pipeline.State)
 	}
 	st := benchState(tb, n)
 	benchStates.Store(n, st)
@@ -164,7 +160,7 @@ func newBenchCase(tb testing.TB, n int, pod *corev1.Pod) *benchCase {
 	tb.Helper()
 	c := &benchCase{state: cachedBenchState(tb, n), pod: pod}
 	c.body, c.raw = admissionBody(tb, pod)
-	res, err := sidecarset.Inject(c.state, pod, sidecarset.Request{Namespace: pod.Namespace, MatchedOnly: true})
+	res, err := sidecarset.Inject(c.state.SidecarSets(), pod, sidecarset.Request{Namespace: pod.Namespace, MatchedOnly: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -181,8 +177,7 @@ func newBenchCase(tb testing.TB, n int, pod *corev1.Pod) *benchCase {
 }
 
 func (c *benchCase) handler() http.Handler {
-	st := c.state
-	return &admission.Webhook{Handler: &PodHandler{Snapshot: NewStaticSnapshot(&View{Full: st, Injector: &injector.Injector{State: st}})}}
+	return &admission.Webhook{Handler: &PodHandler{Snapshot: NewStaticSnapshot(&View{State: c.state})}}
 }
 
 // floorHandler does no engine work: it decodes the pod and answers with the content patch.
@@ -242,12 +237,11 @@ func BenchmarkEngine(b *testing.B) {
 		for _, n := range benchSizes {
 			b.Run(fmt.Sprintf("%s/n=%d", p.name, n), func(b *testing.B) {
 				c := newBenchCase(b, n, p.pod())
-				inj := &injector.Injector{State: c.state}
 				b.ReportAllocs()
 				runtime.GC()
 				b.ResetTimer()
 				for b.Loop() {
-					res, err := inj.Pod(c.pod, sidecarset.Request{Namespace: c.pod.Namespace, Operation: sidecarset.Create})
+					res, err := c.state.InjectPod(c.pod, sidecarset.Request{Namespace: c.pod.Namespace, Operation: sidecarset.Create})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -300,7 +294,7 @@ func TestBenchPatchYieldsEnginePod(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := sidecarset.Inject(c.state, c.pod, sidecarset.Request{Namespace: c.pod.Namespace})
+		res, err := sidecarset.Inject(c.state.SidecarSets(), c.pod, sidecarset.Request{Namespace: c.pod.Namespace})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
-	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/injector"
+	"github.com/sidecarctl/sidecarctl/pipeline"
+	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
 )
@@ -22,11 +23,11 @@ var fixedTime = metav1.NewTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 
 func caseSnapshot(t *testing.T, c *sidecarsettest.Case) (*Snapshot, bool) {
 	t.Helper()
-	st := sidecarset.NewState(sidecarset.Options{FeatureGates: c.FeatureGates, Now: fixedTime})
-	if err := c.Admit(st); err != nil {
+	st, err := pipeline.Admit(pipelinetest.Input(c), pipelinetest.Options(c))
+	if err != nil {
 		return nil, false
 	}
-	return NewStaticSnapshot(&View{Full: st, Injector: &injector.Injector{State: st}}), true
+	return NewStaticSnapshot(&View{State: st}), true
 }
 
 func podRequest(raw []byte, namespace string) admission.Request {
@@ -106,22 +107,24 @@ func TestPodHandlerConformance(t *testing.T) {
 // do not know passes through intact; only the injected parts are added.
 func TestPodHandlerKeepsUnknownFields(t *testing.T) {
 	t.Parallel()
-	st := sidecarset.NewState(sidecarset.Options{Now: fixedTime})
 	cases, err := sidecarsettest.Cases()
 	if err != nil {
 		t.Fatal(err)
 	}
+	in := &pipeline.Input{}
 	for _, c := range cases {
 		if c.Name == "001-selector-match" {
-			if _, err := st.Create(&c.SidecarSets[0]); err != nil {
-				t.Fatal(err)
-			}
+			in.Creations = append(in.Creations, pipeline.Creation{SidecarSet: &c.SidecarSets[0], Source: c.Name})
 		}
+	}
+	st, err := pipeline.Admit(in, pipeline.Options{Engine: sidecarset.Options{Now: fixedTime}})
+	if err != nil {
+		t.Fatal(err)
 	}
 	raw := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-0","namespace":"default","labels":{"app":"web"},"futureMeta":1},
 "spec":{"futureSpecField":{"a":[1,2]},"initContainers":[{"name":"proxy","image":"proxy:1","restartPolicy":"Always","futureContainerField":true}],
 "containers":[{"name":"app","image":"nginx:1.25","futureContainerField":"x"}]}}`)
-	h := &PodHandler{Snapshot: NewStaticSnapshot(&View{Full: st, Injector: &injector.Injector{State: st}})}
+	h := &PodHandler{Snapshot: NewStaticSnapshot(&View{State: st})}
 	resp := h.Handle(context.Background(), podRequest(raw, "default"))
 	for _, op := range resp.Patches {
 		if op.Operation == "remove" {

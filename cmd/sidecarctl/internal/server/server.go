@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/translate"
 )
@@ -130,13 +131,14 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	if err != nil {
 		return err
 	}
-	snap := NewSnapshot(mgr.GetCache(), o.Engine, o.Mode != KruiseMode, o.AppPatchNamespace)
+	snap := NewSnapshot(mgr.GetCache(), pipeline.Options{Engine: o.Engine, SkipSidecarSets: o.Mode == KruiseMode,
+		MirrorReferences: o.MirrorCrossNamespace}, o.AppPatchNamespace)
 	if err := snap.Watch(ctx, mgr.GetCache()); err != nil {
 		return err
 	}
 	ws := mgr.GetWebhookServer()
 	ws.Register(PathMutatePod, &webhook.Admission{Handler: &PodHandler{Snapshot: snap, Metrics: m,
-		Recorder: mgr.GetEventRecorder("sidecarctl"), MirrorCrossNamespace: o.MirrorCrossNamespace}})
+		Recorder: mgr.GetEventRecorder("sidecarctl")}})
 	if o.MirrorCrossNamespace {
 		excluded := map[string]bool{}
 		for _, ns := range o.ExcludeNamespaces {
@@ -146,7 +148,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 			return err
 		}
 	}
-	ws.Register(PathValidateSidecarSet, &webhook.Admission{Handler: &SidecarSetValidator{Snapshot: snap, Metrics: m, AllowPrivileged: !o.Engine.DisallowPrivileged}})
+	ws.Register(PathValidateSidecarSet, &webhook.Admission{Handler: &SidecarSetValidator{Snapshot: snap, Metrics: m}})
 	ws.Register(PathValidateBinding, &webhook.Admission{Handler: &BindingValidator{Metrics: m}})
 	if o.Mode != KruiseMode {
 		ws.Register(PathMutateSidecarSet, &webhook.Admission{Handler: &SidecarSetDefaulter{Version: o.Engine.Version, Metrics: m}})

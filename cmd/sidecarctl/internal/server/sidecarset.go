@@ -3,16 +3,13 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
-	"github.com/sidecarctl/sidecarctl/binding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -53,8 +50,6 @@ func (h *SidecarSetDefaulter) observe(start time.Time) {
 type SidecarSetValidator struct {
 	Snapshot *Snapshot
 	Metrics  *Metrics
-	// AllowPrivileged mirrors kruise-manager's --allow-privileged.
-	AllowPrivileged bool
 }
 
 // Handle validates a SidecarSet create or update.
@@ -88,28 +83,14 @@ func (h *SidecarSetValidator) handle(ctx context.Context, req admission.Request)
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
-	env := view.Full.ValidationEnv()
-	env.AllowPrivileged = h.AllowPrivileged
-	errs := sidecarset.Validate(ss, old, env)
+	errs, findings := view.State.ValidateSidecarSet(ss, old)
 	var warnings []string
-	for _, f := range binding.Check(ss, view.Bindings) {
-		if f.Severity == binding.SeverityError {
-			errs = append(errs, field.Forbidden(field.NewPath(f.Field), bindingMessage(f)))
-		} else {
-			warnings = append(warnings, f.Message)
-		}
+	for _, f := range findings {
+		warnings = append(warnings, f.Message)
 	}
 	if len(errs) > 0 {
 		return admission.Errored(http.StatusUnprocessableEntity,
 			apierrors.NewInvalid(appsv1alpha1.SchemeGroupVersion.WithKind("SidecarSet").GroupKind(), ss.Name, errs)).WithWarnings(warnings...)
 	}
 	return admission.Allowed("").WithWarnings(warnings...)
-}
-
-func bindingMessage(f binding.Finding) string {
-	if f.Binding == nil {
-		return f.Message
-	}
-	return fmt.Sprintf("%s (field %s; a SidecarSetResourceBinding %s/%s naming SidecarSet %s and %s %s would allow it)",
-		f.Message, f.Field, f.Binding.Namespace, f.Binding.Name, f.SidecarSet, f.Kind, f.Name)
 }

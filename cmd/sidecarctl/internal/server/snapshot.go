@@ -13,18 +13,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
-	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/injector"
+	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/translate"
 )
 
 // Snapshot is the cluster state the webhooks read, rebuilt from the cache after a change.
-// Building a State once per change, not per request, keeps the admission path free of lists.
+// Building the state once per change, not per request, keeps the admission path free of
+// lists. The state is admitted by the pipeline, as stored (Kruise's webhooks, or sidecarctl's
+// own, already ran on every object).
 type Snapshot struct {
 	reader client.Reader
-	opts   sidecarset.Options
-	// injectSidecarSets is false in Kruise mode, where Kruise's own webhook injects them.
-	injectSidecarSets bool
+	// opts are the pipeline options; Trust is always Stored.
+	opts              pipeline.Options
 	appPatchNamespace string
 
 	mu         sync.Mutex
@@ -33,18 +34,17 @@ type Snapshot struct {
 	generation uint64
 }
 
-// View is one consistent state: what Injector and the validators read.
+// View is one consistent state: what the handlers, the mirror controller and the webhook
+// configuration sync read.
 type View struct {
-	Injector *injector.Injector
-	// Full holds every SidecarSet even in Kruise mode (for validation and binding checks).
-	Full       *sidecarset.State
-	Bindings   []bindingv1alpha1.SidecarSetResourceBinding
+	State      *pipeline.State
 	Namespaces []*corev1.Namespace
 }
 
 // NewSnapshot returns a snapshot over reader (the manager's cache).
-func NewSnapshot(reader client.Reader, opts sidecarset.Options, injectSidecarSets bool, appPatchNamespace string) *Snapshot {
-	return &Snapshot{reader: reader, opts: opts, injectSidecarSets: injectSidecarSets, appPatchNamespace: appPatchNamespace, dirty: true}
+func NewSnapshot(reader client.Reader, opts pipeline.Options, appPatchNamespace string) *Snapshot {
+	opts.Trust, opts.Origin = pipeline.Stored, pipeline.Webhook
+	return &Snapshot{reader: reader, opts: opts, appPatchNamespace: appPatchNamespace, dirty: true}
 }
 
 // Invalidate marks the snapshot stale; the next View rebuilds it.
@@ -100,70 +100,55 @@ func (s *Snapshot) View(ctx context.Context) (*View, error) {
 	return v, nil
 }
 
+// build lists what the cache holds and admits it through the pipeline.
 func (s *Snapshot) build(ctx context.Context) (*View, error) {
-	full := sidecarset.NewState(s.opts)
-	inject := full
-	if !s.injectSidecarSets {
-		inject = sidecarset.NewState(s.opts)
-	}
+	in := &pipeline.Input{}
 	var namespaces corev1.NamespaceList
 	if err := s.reader.List(ctx, &namespaces); err != nil {
 		return nil, fmt.Errorf("list namespaces: %w", err)
 	}
-	var nsList []*corev1.Namespace
 	for i := range namespaces.Items {
-		nsList = append(nsList, &namespaces.Items[i])
-		full.AddNamespace(&namespaces.Items[i])
-		if inject != full {
-			inject.AddNamespace(&namespaces.Items[i])
-		}
+		in.Namespaces = append(in.Namespaces, &namespaces.Items[i])
 	}
 	var revisions appsv1.ControllerRevisionList
 	if err := s.reader.List(ctx, &revisions, client.InNamespace(sidecarset.KruiseNamespace)); err != nil {
 		return nil, fmt.Errorf("list controllerrevisions: %w", err)
 	}
 	for i := range revisions.Items {
-		full.AddControllerRevision(&revisions.Items[i])
+		in.ControllerRevisions = append(in.ControllerRevisions, &revisions.Items[i])
 	}
-	v := &View{Full: full, Injector: &injector.Injector{State: inject}, Namespaces: nsList}
-	var kruiseConfig corev1.ConfigMap
-	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: sidecarset.KruiseNamespace, Name: sidecarset.KruiseConfigurationName}, &kruiseConfig); err == nil {
-		full.AddConfigMap(&kruiseConfig)
-	} else if client.IgnoreNotFound(err) != nil {
-		return nil, fmt.Errorf("get kruise-configuration: %w", err)
-	}
-	var patches corev1.ConfigMap
-	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: s.appPatchNamespace, Name: translate.AppPatchConfigMapName}, &patches); err == nil {
-		loaded, err := translate.LoadAppPatches(&patches)
-		if err != nil {
-			return nil, fmt.Errorf("configmap %s/%s: %w", s.appPatchNamespace, translate.AppPatchConfigMapName, err)
+	for _, key := range []client.ObjectKey{
+		{Namespace: sidecarset.KruiseNamespace, Name: sidecarset.KruiseConfigurationName},
+		{Namespace: s.appPatchNamespace, Name: translate.AppPatchConfigMapName},
+	} {
+		cm := &corev1.ConfigMap{}
+		if err := s.reader.Get(ctx, key, cm); err == nil {
+			in.ConfigMaps = append(in.ConfigMaps, pipeline.Sourced[*corev1.ConfigMap]{Object: cm, Source: "configmap " + key.String()})
+		} else if client.IgnoreNotFound(err) != nil {
+			return nil, fmt.Errorf("get configmap %s: %w", key, err)
 		}
-		v.Injector.AppPatches = loaded
-	} else if client.IgnoreNotFound(err) != nil {
-		return nil, fmt.Errorf("get app patches: %w", err)
 	}
 	var sets appsv1alpha1.SidecarSetList
 	if err := s.reader.List(ctx, &sets); err != nil {
 		return nil, fmt.Errorf("list sidecarsets: %w", err)
 	}
 	for i := range sets.Items {
-		ss := sets.Items[i].DeepCopy()
-		// Without Kruise nobody else defaults a SidecarSet that predates sidecarctl's own
-		// mutating webhook; default it here so injection sees what Kruise would.
-		if _, ok := ss.Annotations[sidecarset.AnnotationHash]; !ok && !s.opts.SkipDefaulting {
-			sidecarset.Default(ss, s.opts.Version)
-			if err := sidecarset.SetHashAnnotations(ss, s.opts.Version); err != nil {
-				return nil, err
-			}
-		}
-		full.Store(ss)
+		in.Creations = append(in.Creations, pipeline.Creation{SidecarSet: &sets.Items[i], Source: "sidecarset " + sets.Items[i].Name})
 	}
 	var bindings bindingv1alpha1.SidecarSetResourceBindingList
 	if err := s.reader.List(ctx, &bindings); err != nil {
 		return nil, fmt.Errorf("list sidecarsetresourcebindings: %w", err)
 	}
-	v.Bindings = bindings.Items
-	return v, nil
+	for i := range bindings.Items {
+		b := &bindings.Items[i]
+		in.Bindings = append(in.Bindings, pipeline.Sourced[*bindingv1alpha1.SidecarSetResourceBinding]{Object: b,
+			Source: "sidecarsetresourcebinding " + b.Namespace + "/" + b.Name})
+	}
+	st, err := pipeline.Admit(in, s.opts)
+	if err != nil {
+		return nil, err
+	}
+	return &View{State: st, Namespaces: in.Namespaces}, nil
 }
 
 // NewStaticSnapshot returns a snapshot that always serves v: for tests and for offline use

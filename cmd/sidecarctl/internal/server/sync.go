@@ -66,7 +66,7 @@ func (w *WebhookSync) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	mutating := MutatingWebhookConfiguration(view.Full.SidecarSets(), view.Injector.AppPatches, opts)
+	mutating := MutatingWebhookConfiguration(view.State.SidecarSets().SidecarSets(), view.State.AppPatches(), opts)
 	validating := ValidatingWebhookConfiguration(opts)
 	keepBundle := w.Certs == nil && opts.CABundle == nil
 	if err := w.apply(ctx, mutating, func(existing client.Object) {

@@ -1,0 +1,55 @@
+package pipeline
+
+import (
+	"github.com/sidecarctl/sidecarctl/binding"
+	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/platform"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+)
+
+// Check is what `check` reports: the admission findings (in v1.3 mode, what v1.3 drops is an
+// error), what Kruise v1.3 (virtual nodes) would drop or refuse (an error for SidecarSets
+// whose selector requires a virtual node), and every cross-namespace reference checked
+// against the bindings. It returns the findings, sorted by object, and the bindings that
+// would authorize the unauthorized references, one per SidecarSet and namespace, in order of
+// first use.
+func (s *State) Check() (finding.List, []*bindingv1alpha1.SidecarSetResourceBinding) {
+	var out finding.List
+	for _, f := range s.findings {
+		if f.Code == finding.PostV13Feature {
+			f.Severity, f.Object = finding.Error, "SidecarSet "+f.SidecarSet
+		}
+		out.Add(f)
+	}
+	var fixes []*bindingv1alpha1.SidecarSetResourceBinding
+	seen := map[string]bool{}
+	for _, c := range s.created {
+		name := "SidecarSet " + c.SidecarSet.Name
+		if s.opts.Engine.Version != sidecarset.KruiseV13 {
+			sev := finding.Info
+			if platform.SelectorRequiresVirtualNode(c.SidecarSet.Spec.Selector) {
+				sev = finding.Error
+			}
+			for _, n := range sidecarset.V13Compatibility(c.SidecarSet) {
+				f := noteFinding(n)
+				f.Severity, f.Object = sev, name
+				out.Add(f)
+			}
+		}
+		for _, b := range binding.Check(c.SidecarSet, s.bindings) {
+			f := finding.Finding{Severity: finding.Severity(b.Severity), Code: finding.Code(b.Reason), Object: name,
+				SidecarSet: b.SidecarSet, Field: b.Field, Message: b.Message}
+			out.Add(s.opts.grade(f))
+			if b.Binding != nil && b.Severity == binding.SeverityError {
+				key := b.Binding.Namespace + "/" + b.Binding.Name
+				if !seen[key] {
+					seen[key] = true
+					fixes = append(fixes, b.Binding)
+				}
+			}
+		}
+	}
+	out.SortByObject()
+	return out, fixes
+}

@@ -1,0 +1,191 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/sidecarctl/sidecarctl/binding"
+	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
+	"github.com/sidecarctl/sidecarctl/translate"
+)
+
+// PodResult is what the pipeline did with one pod.
+type PodResult struct {
+	// Pod is the result (a copy; the input is never modified). On a refusal it is the input.
+	Pod *corev1.Pod
+	// Changed reports whether Pod differs from the input.
+	Changed bool
+	// Decisions holds Kruise's decision for every candidate SidecarSet, refusals included:
+	// explain prints them, inject reports them, the webhook counts them.
+	Decisions []sidecarset.Decision
+	// Replaced, Skipped: see sidecarset.Result.
+	Replaced []string
+	Skipped  map[sidecarset.Reason]int
+	// AppPatches names the profiles whose app-container part was applied to the pod.
+	AppPatches []string
+	// Mirrored is set when namespace/name references were pointed at mirrors.
+	Mirrored bool
+	// Findings are every step's findings, graded by Options.Strict.
+	Findings finding.List
+	// Refusal is Kruise's refusal of the pod, attributed to a SidecarSet; nil if accepted.
+	Refusal *sidecarset.RefusalError
+}
+
+// InjectPod runs the pod steps: the app-container part of the profiles whose selection
+// labels the pod carries (as openkruise/agents applies runtimes when it builds the pod,
+// before any webhook), Kruise's SidecarSet injection on that pod (so shareVolumePolicy and
+// transferEnv see the patched app container), the binding check of what was injected, and
+// the mirror rewrite. skipPatches names profiles whose part the caller already applied.
+// The error is a *sidecarset.RefusalError when Kruise would refuse the pod; the PodResult
+// is returned with it, decisions included.
+func (s *State) InjectPod(in *corev1.Pod, req sidecarset.Request, skipPatches ...string) (*PodResult, error) {
+	out := &PodResult{}
+	pod := in
+	for _, patch := range s.appPatches {
+		if slices.Contains(skipPatches, patch.Profile) || len(patch.Selector) == 0 ||
+			!labels.SelectorFromSet(patch.Selector).Matches(labels.Set(in.Labels)) {
+			continue
+		}
+		if pod == in {
+			pod = in.DeepCopy()
+		}
+		if err := translate.ApplyAppPatch(&pod.Spec, patch, s.opts.Translate.MainContainer); err != nil {
+			return nil, fmt.Errorf("app patch %s: %w", patch.Profile, err)
+		}
+		translate.ApplyAppPatchMetadata(&pod.ObjectMeta, patch)
+		out.AppPatches = append(out.AppPatches, patch.Profile)
+	}
+	res, err := sidecarset.Inject(s.injecting, pod, req)
+	var refusal *sidecarset.RefusalError
+	if err != nil && !errors.As(err, &refusal) {
+		return nil, err
+	}
+	if res == nil {
+		return out, err
+	}
+	out.Pod, out.Decisions, out.Replaced, out.Skipped = res.Pod, res.Decisions, res.Replaced, res.Skipped
+	for _, n := range res.Notes {
+		out.Findings.Add(s.opts.grade(noteFinding(n)))
+	}
+	if refusal != nil {
+		out.Refusal = refusal
+		out.Pod = in
+		return out, err
+	}
+	for _, d := range res.Decisions {
+		if !d.Injected {
+			continue
+		}
+		for _, f := range s.unauthorized[d.SidecarSet] {
+			out.Findings.Add(s.opts.grade(unauthorizedFinding(f)))
+		}
+	}
+	if s.opts.MirrorReferences {
+		for _, rw := range binding.RewriteToMirrors(out.Pod, s.bindings) {
+			out.Mirrored = true
+			out.Findings.Add(finding.Finding{Severity: finding.Rewrite, Code: finding.ReferenceMirrored, Field: rw.Field,
+				Message: fmt.Sprintf("%s reference %s now points at %s", rw.Kind, rw.From, rw.To)})
+		}
+	}
+	out.Changed = res.Changed || out.Mirrored
+	if pod != in {
+		out.Changed = !equality.Semantic.DeepEqual(in, out.Pod)
+	}
+	return out, nil
+}
+
+// unauthorizedFinding reports an injected SidecarSet's reference no binding authorizes: a
+// warning offline (an error with Strict), as the webhook denies the SidecarSet.
+func unauthorizedFinding(b binding.Finding) finding.Finding {
+	return finding.Finding{Severity: finding.Warning, Code: finding.Code(b.Reason), SidecarSet: b.SidecarSet,
+		Field: b.Field, Message: bindingMessage(b)}
+}
+
+// ObjectResult is what the pipeline did with one object of the input.
+type ObjectResult struct {
+	// Object names the object ("Deployment.apps default/x"); Outcome is package workload's.
+	Object  string
+	Outcome workload.Reason
+	// Message says the outcome in one sentence.
+	Message string
+	// Stamped are the profiles given to the object (spec.runtimes or Options.Profiles).
+	Stamped []string
+	// Pod is the pod step's result; nil for objects without a pod (template).
+	Pod *PodResult
+	// Findings are the stamping findings and the pod's.
+	Findings finding.List
+}
+
+// Changed reports whether the object was modified.
+func (r *ObjectResult) Changed() bool { return r.Outcome == workload.ReasonMutated || len(r.Stamped) > 0 }
+
+// InjectObject runs the pipeline on one object: profiles are given to the objects that
+// declare them, then the pod (template) goes through InjectPod. obj is replaced in place by
+// the result only when everything succeeded. namespace is the namespace of objects without
+// one (the request's). A refusal returns the ObjectResult with the *sidecarset.RefusalError.
+func (s *State) InjectObject(obj *unstructured.Unstructured, namespace string, op sidecarset.Operation) (*ObjectResult, error) {
+	out := &ObjectResult{}
+	work := obj
+	if s.profiles != nil || len(s.opts.Profiles) > 0 || IsRuntimeKind(obj) {
+		profiles := s.profiles
+		if profiles == nil {
+			profiles = &translate.Result{}
+		}
+		st, err := translate.StampProfiles(obj, profiles, s.opts.Profiles, translate.StampOptions{MainContainer: s.opts.Translate.MainContainer})
+		if err != nil {
+			return nil, err
+		}
+		out.Stamped = st.Profiles
+		for _, f := range st.Findings {
+			if f.Severity != translate.Info || st.Changed {
+				out.Findings.Add(s.opts.grade(translateFinding(f)))
+			}
+		}
+		if st.Changed {
+			work = st.Object
+		}
+	}
+	var podErr error
+	outcome, err := workload.Mutate(work, func(pod *corev1.Pod) error {
+		ns := namespace
+		if work.GetNamespace() != "" {
+			ns = work.GetNamespace()
+		}
+		r, err := s.InjectPod(pod, sidecarset.Request{Namespace: ns, Operation: op}, out.Stamped...)
+		out.Pod = r
+		if err != nil {
+			podErr = err
+			return err
+		}
+		*pod = *r.Pod
+		return nil
+	})
+	out.Object, out.Outcome, out.Message = outcome.Object, outcome.Reason, outcome.Message
+	if out.Pod != nil {
+		out.Findings = append(out.Findings, out.Pod.Findings...)
+	}
+	if err != nil {
+		if podErr == nil {
+			podErr = err
+		}
+		return out, podErr
+	}
+	if work != obj {
+		obj.Object = work.Object
+	}
+	return out, nil
+}
+
+// IsRuntimeKind reports whether obj is an openkruise/agents kind that declares runtimes.
+func IsRuntimeKind(obj *unstructured.Unstructured) bool {
+	gvk := obj.GroupVersionKind()
+	return gvk.Group == "agents.kruise.io" && slices.Contains([]string{"Sandbox", "SandboxSet", "SandboxTemplate"}, gvk.Kind)
+}

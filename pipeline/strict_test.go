@@ -1,0 +1,104 @@
+package pipeline_test
+
+import (
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/pipeline"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+)
+
+func items(t *testing.T, docs ...string) []pipeline.Item {
+	t.Helper()
+	var out []pipeline.Item
+	for i, d := range docs {
+		obj := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal([]byte(d), &obj.Object); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, pipeline.Item{Object: obj, Source: "doc" + string(rune('1'+i))})
+	}
+	return out
+}
+
+const typoSidecarSet = `
+apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: logs
+spec:
+  selector:
+    matchLabels:
+      app: web
+  containers:
+  - name: agent
+    image: busybox
+    podInjectionPolicy: AfterAppContainer
+`
+
+// TestStrict: warnings that hide a mistake say what the API server does and suggest the
+// near name; --strict makes them errors.
+func TestStrict(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		strict bool
+		gates  sidecarset.FeatureGates
+		want   []finding.Finding
+	}{
+		{name: "unknown field", want: []finding.Finding{{Severity: finding.Warning, Code: finding.UnknownField, Object: "doc1",
+			Field: "spec.containers[0].podInjectionPolicy"}}},
+		{name: "unknown field strict", strict: true, want: []finding.Finding{{Severity: finding.Error, Code: finding.UnknownField, Object: "doc1",
+			Field: "spec.containers[0].podInjectionPolicy"}}},
+		{name: "unknown gate", gates: sidecarset.FeatureGates{"SidecarSetPatchPodMetadataDefaultAllowed": true}, want: []finding.Finding{
+			{Severity: finding.Warning, Code: finding.UnknownFeatureGate, Field: "--feature-gates"},
+			{Severity: finding.Warning, Code: finding.UnknownField, Object: "doc1", Field: "spec.containers[0].podInjectionPolicy"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in, err := pipeline.Decode(items(t, typoSidecarSet))
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := pipeline.Admit(in, pipeline.Options{Strict: tc.strict, Engine: sidecarset.Options{FeatureGates: tc.gates}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := st.Findings()
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d findings, want %d: %v", len(got), len(tc.want), got)
+			}
+			for i, w := range tc.want {
+				g := got[i]
+				if g.Severity != w.Severity || g.Code != w.Code || g.Object != w.Object || g.Field != w.Field {
+					t.Errorf("finding %d: got %+v, want %+v", i, g, w)
+				}
+				if !strings.Contains(g.Message, "did you mean") {
+					t.Errorf("finding %d has no suggestion: %s", i, g.Message)
+				}
+			}
+			if got := got[len(got)-1].Message; !strings.Contains(got, "did you mean spec.containers[0].podInjectPolicy?") {
+				t.Errorf("suggestion: %s", got)
+			}
+		})
+	}
+}
+
+func TestClosest(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		candidates []string
+		want       string
+	}{
+		{"podInjectionPolicy", []string{"name", "podInjectPolicy", "upgradeStrategy"}, "podInjectPolicy"},
+		{"agent-runtme", []string{"agent-runtime", "csi"}, "agent-runtime"},
+		{"nfs", []string{"agent-runtime", "csi"}, ""},
+		{"completely-different", []string{"csi"}, ""},
+	} {
+		if got := pipeline.Closest(tc.name, tc.candidates); got != tc.want {
+			t.Errorf("Closest(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

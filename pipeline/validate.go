@@ -1,0 +1,40 @@
+package pipeline
+
+import (
+	"fmt"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/sidecarctl/sidecarctl/binding"
+	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+)
+
+// ValidateSidecarSet is the SidecarSet validating webhook: Kruise's rules against the stored
+// SidecarSets, then the authorization of every namespace/name reference by the bindings. An
+// unauthorized or malformed reference is a Forbidden error (the webhook denies); the other
+// binding findings (a cross-namespace reference that regular-node pods cannot mount) are
+// returned as warnings.
+func (s *State) ValidateSidecarSet(ss, old *appsv1alpha1.SidecarSet) (field.ErrorList, finding.List) {
+	errs := sidecarset.Validate(ss, old, s.sets.ValidationEnv())
+	var warnings finding.List
+	for _, b := range binding.Check(ss, s.bindings) {
+		if b.Severity == binding.SeverityError {
+			errs = append(errs, field.Forbidden(field.NewPath(b.Field), bindingMessage(b)))
+			continue
+		}
+		warnings.Add(finding.Finding{Severity: finding.Warning, Code: finding.Code(b.Reason), Object: "SidecarSet " + ss.Name,
+			SidecarSet: ss.Name, Field: b.Field, Message: b.Message})
+	}
+	return errs, warnings
+}
+
+// bindingMessage says what is unauthorized and which binding would allow it.
+func bindingMessage(b binding.Finding) string {
+	if b.Binding == nil {
+		return b.Message
+	}
+	return fmt.Sprintf("%s (field %s; a SidecarSetResourceBinding %s/%s naming SidecarSet %s and %s %s would allow it)",
+		b.Message, b.Field, b.Binding.Namespace, b.Binding.Name, b.SidecarSet, b.Kind, b.Name)
+}

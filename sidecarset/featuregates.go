@@ -1,0 +1,29 @@
+package sidecarset
+
+import "sort"
+
+// KnownFeatureGates lists the feature gates of kruise-manager (pkg/features/kruise_features.go
+// at v1.8.0, plus EnableSortSidecarContainerByName of v1.9.0). Only
+// SidecarSetPatchPodMetadataDefaultsAllowed changes SidecarSet injection in the versions
+// sidecarctl emulates; the others are listed so that a misspelt gate can be told apart from
+// one that merely does not concern SidecarSets (kruise-manager refuses to start with a gate
+// it does not know).
+func KnownFeatureGates() []string {
+	gates := []string{
+		"CloneSetEventHandlerOptimization", "CloneSetPartitionRollback", "CloneSetShortHash",
+		"DaemonWatchingPod", "DeletionProtectionForCRDCascadingDeletion", "EnableExternalCerts",
+		"EnableSortSidecarContainerByName", "EnhancedLivenessProbeGate",
+		"ForceDeleteTimeoutExpectationFeatureGate", "ImagePullJobGate", "InPlaceUpdateEnvFromMetadata",
+		"InPlaceWorkloadVerticalScaling", "KruiseDaemon", "KruisePodReadinessGate", "PodIndexLabel",
+		"PodProbeMarkerGate", "PodUnavailableBudgetDeleteGate", "PodUnavailableBudgetUpdateGate",
+		"PodWebhook", "PreDownloadImageForDaemonSetUpdate", "PreDownloadImageForInPlaceUpdate",
+		"PreparingUpdateAsUpdate", "RecreatePodWhenChangeVCTInCloneSetGate",
+		"ResourceDistributionGate", "ResourcesDeletionProtection", GatePatchPodMetadataDefaultsAllowed,
+		"SidecarTerminator", "StatefulSetAutoDeletePVC", "StatefulSetAutoResizePVCGate",
+		"StatefulSetStartOrdinal", "TemplateNoDefaults", "WorkloadSpread",
+		// Kubernetes' feature-gate library accepts these two for every component.
+		"AllAlpha", "AllBeta",
+	}
+	sort.Strings(gates)
+	return gates
+}
