@@ -7,44 +7,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
-// Reason is a snake_case code for why a reference was reported. The CLI
-// report, admission denials and metrics all use these codes, so they are
-// part of sidecarctl's interface: add codes, never rename them.
-type Reason string
-
-const (
-	// ReasonMalformedReference: a value with a slash that is not a valid
-	// `<namespace>/<name>`; no binding can authorize it.
-	ReasonMalformedReference Reason = "malformed_reference"
-	// ReasonUnauthorizedReference: no binding in the object's namespace
-	// names both the SidecarSet and the object.
-	ReasonUnauthorizedReference Reason = "unauthorized_reference"
-	// ReasonCrossNamespaceOnRegularNode: the SidecarSet can inject into pods
-	// on regular nodes, whose kubelet cannot resolve `<namespace>/<name>`.
-	ReasonCrossNamespaceOnRegularNode Reason = "cross_namespace_on_regular_node"
-)
-
-// Severity says whether a Finding blocks (error) or only informs (warning).
-type Severity string
-
-const (
-	// SeverityError marks a finding that makes `sidecarctl check` fail and
-	// the validating webhook deny.
-	SeverityError Severity = "error"
-	// SeverityWarning marks a finding that is reported but allowed.
-	SeverityWarning Severity = "warning"
-)
-
-// Finding is one problem with one reference of one SidecarSet.
+// Finding is one problem with one reference of one SidecarSet: a finding.Finding (Severity,
+// Code, Object "SidecarSet <name>", SidecarSet, Field, Message) plus the referenced object.
+// The codes are finding.MalformedReference, finding.UnauthorizedReference (both
+// finding.Error) and finding.CrossNamespaceOnRegularNode (finding.Warning).
 type Finding struct {
-	Reason   Reason   `json:"reason"`
-	Severity Severity `json:"severity"`
-	// SidecarSet is the name of the SidecarSet that makes the reference.
-	SidecarSet string `json:"sidecarSet"`
-	// Field is the path of the reference, e.g. spec.volumes[0].configMap.name.
-	Field string `json:"field"`
+	finding.Finding
 	// Kind, Namespace and Name identify the referenced object; Namespace and
 	// Name are empty for a malformed reference, whose Value says what was
 	// written.
@@ -52,9 +23,6 @@ type Finding struct {
 	Namespace string                `json:"namespace,omitempty"`
 	Name      string                `json:"name,omitempty"`
 	Value     string                `json:"value"`
-	// Message is one human sentence naming the SidecarSet, the field and
-	// what is missing.
-	Message string `json:"message"`
 	// Binding, set for unauthorized references, is the binding that would
 	// authorize this reference: the one Minimal generates for this
 	// SidecarSet in the object's namespace, ready to apply. Every finding of
@@ -92,15 +60,18 @@ func Check(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBi
 	var findings []Finding
 	for _, ref := range refs {
 		f := Finding{
-			SidecarSet: ss.Name,
-			Field:      ref.Path.String(),
-			Kind:       ref.Kind,
-			Namespace:  ref.Namespace,
-			Name:       ref.Name,
-			Value:      ref.Value,
+			Finding: finding.Finding{
+				Object:     "SidecarSet " + ss.Name,
+				SidecarSet: ss.Name,
+				Field:      ref.Path.String(),
+			},
+			Kind:      ref.Kind,
+			Namespace: ref.Namespace,
+			Name:      ref.Name,
+			Value:     ref.Value,
 		}
 		if ref.Malformed() {
-			f.Reason, f.Severity = ReasonMalformedReference, SeverityError
+			f.Code, f.Severity = finding.MalformedReference, finding.Error
 			f.Message = fmt.Sprintf("SidecarSet %s references %s %q at %s, which is not a valid <namespace>/<name>: %s",
 				ss.Name, ref.Kind, ref.Value, f.Field, ref.Problem)
 			findings = append(findings, f)
@@ -108,7 +79,7 @@ func Check(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBi
 		}
 		if !granted[grant{ref.Namespace, ref.Kind, ref.Name}] {
 			u := f
-			u.Reason, u.Severity = ReasonUnauthorizedReference, SeverityError
+			u.Code, u.Severity = finding.UnauthorizedReference, finding.Error
 			u.Message = fmt.Sprintf("SidecarSet %s references %s %s/%s at %s, but no SidecarSetResourceBinding in namespace %s names SidecarSet %s as a subject and %s %s as a resource%s",
 				ss.Name, ref.Kind, ref.Namespace, ref.Name, u.Field, ref.Namespace, ss.Name, ref.Kind, ref.Name,
 				nearMiss(ss.Name, ref, bindings))
@@ -118,7 +89,7 @@ func Check(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBi
 		}
 		if !virtual {
 			w := f
-			w.Reason, w.Severity = ReasonCrossNamespaceOnRegularNode, SeverityWarning
+			w.Code, w.Severity = finding.CrossNamespaceOnRegularNode, finding.Warning
 			w.Message = fmt.Sprintf("SidecarSet %s references %s %s/%s at %s, but its selector does not require a virtual node (%s), and a regular kubelet cannot mount an object of another namespace",
 				ss.Name, ref.Kind, ref.Namespace, ref.Name, w.Field, virtualNodeHint)
 			findings = append(findings, w)

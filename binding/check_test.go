@@ -11,14 +11,15 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	"github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // verdict is the part of a Finding every case asserts in the table; the
 // whole Finding, messages and suggested bindings included, is compared with
 // testdata/check/<case>.golden.yaml.
 type verdict struct {
-	Reason   binding.Reason
-	Severity binding.Severity
+	Code     finding.Code
+	Severity finding.Severity
 	Field    string
 	Value    string
 }
@@ -26,7 +27,7 @@ type verdict struct {
 func verdicts(findings []binding.Finding) []verdict {
 	var out []verdict
 	for _, f := range findings {
-		out = append(out, verdict{f.Reason, f.Severity, f.Field, f.Value})
+		out = append(out, verdict{f.Code, f.Severity, f.Field, f.Value})
 	}
 	return out
 }
@@ -68,8 +69,8 @@ func TestCheck(t *testing.T) {
 	seedBinding := readBindings(t, "testdata/seed/filebeat-binding.yaml")
 	const cfgField = "spec.volumes[0].configMap.name"
 	const cfgValue = "kube-system/filebeat-config"
-	unauthorized := verdict{binding.ReasonUnauthorizedReference, binding.SeverityError, cfgField, cfgValue}
-	regularNode := verdict{binding.ReasonCrossNamespaceOnRegularNode, binding.SeverityWarning, cfgField, cfgValue}
+	unauthorized := verdict{finding.UnauthorizedReference, finding.Error, cfgField, cfgValue}
+	regularNode := verdict{finding.CrossNamespaceOnRegularNode, finding.Warning, cfgField, cfgValue}
 
 	tests := []struct {
 		name     string
@@ -167,7 +168,7 @@ func TestCheck(t *testing.T) {
 			volumes:  []corev1.Volume{secretVolume("creds", "kube-system/filebeat/creds")},
 			want: []verdict{
 				regularNode,
-				{binding.ReasonMalformedReference, binding.SeverityError, "spec.volumes[2].secret.secretName", "kube-system/filebeat/creds"},
+				{finding.MalformedReference, finding.Error, "spec.volumes[2].secret.secretName", "kube-system/filebeat/creds"},
 			},
 		},
 		{
@@ -175,8 +176,8 @@ func TestCheck(t *testing.T) {
 			bindings: seedBinding,
 			volumes:  []corev1.Volume{secretVolume("creds", "kube-system/es-credentials"), cmVolume("extra", "monitoring/extra")},
 			want: []verdict{
-				{binding.ReasonUnauthorizedReference, binding.SeverityError, "spec.volumes[2].secret.secretName", "kube-system/es-credentials"},
-				{binding.ReasonUnauthorizedReference, binding.SeverityError, "spec.volumes[3].configMap.name", "monitoring/extra"},
+				{finding.UnauthorizedReference, finding.Error, "spec.volumes[2].secret.secretName", "kube-system/es-credentials"},
+				{finding.UnauthorizedReference, finding.Error, "spec.volumes[3].configMap.name", "monitoring/extra"},
 			},
 		},
 	}
@@ -196,13 +197,13 @@ func TestCheck(t *testing.T) {
 				if f.SidecarSet != "filebeat-sidecarset" {
 					t.Errorf("%s: SidecarSet = %q, want filebeat-sidecarset", f.Field, f.SidecarSet)
 				}
-				if (f.Binding != nil) != (f.Reason == binding.ReasonUnauthorizedReference) {
-					t.Errorf("%s %s: Binding set = %v, want a binding exactly for unauthorized references", f.Field, f.Reason, f.Binding != nil)
+				if (f.Binding != nil) != (f.Code == finding.UnauthorizedReference) {
+					t.Errorf("%s %s: Binding set = %v, want a binding exactly for unauthorized references", f.Field, f.Code, f.Binding != nil)
 				}
 				// The suggested binding must authorize what it was suggested for.
 				if f.Binding != nil {
 					for _, again := range binding.Check(ss, append(tc.bindings, *f.Binding)) {
-						if again.Field == f.Field && again.Reason == binding.ReasonUnauthorizedReference {
+						if again.Field == f.Field && again.Code == finding.UnauthorizedReference {
 							t.Errorf("%s: suggested binding %s/%s does not authorize it", f.Field, f.Binding.Namespace, f.Binding.Name)
 						}
 					}

@@ -115,8 +115,8 @@ func (o *CheckOptions) Run(context.Context) error {
 			}
 		}
 		for _, f := range binding.Check(c.ss, cs.bindings) {
-			findings = append(findings, finding{Severity: string(f.Severity), Object: name, Reason: string(f.Reason), Message: f.Message})
-			if f.Binding != nil && f.Severity == binding.SeverityError {
+			findings = append(findings, finding{Severity: string(f.Severity), Object: name, Reason: string(f.Code), Message: f.Message})
+			if f.Binding != nil && f.Severity == severityError {
 				key := f.Binding.Namespace + "/" + f.Binding.Name
 				if _, dup := fixes[key]; !dup {
 					fixes[key] = f.Binding

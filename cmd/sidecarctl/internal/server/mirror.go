@@ -19,6 +19,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // Labels on mirrored objects: who owns them and what they copy.
@@ -60,7 +61,7 @@ func desiredMirrors(sets []*appsv1alpha1.SidecarSet, bindings []bindingv1alpha1.
 		}
 		unauthorized := map[string]bool{}
 		for _, f := range binding.Check(ss, bindings) {
-			if f.Severity == binding.SeverityError {
+			if f.Severity == finding.Error {
 				unauthorized[f.Field] = true
 			}
 		}

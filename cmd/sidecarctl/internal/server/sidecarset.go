@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/sidecarctl/sidecarctl/binding"
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -93,7 +94,7 @@ func (h *SidecarSetValidator) handle(ctx context.Context, req admission.Request)
 	errs := sidecarset.Validate(ss, old, env)
 	var warnings []string
 	for _, f := range binding.Check(ss, view.Bindings) {
-		if f.Severity == binding.SeverityError {
+		if f.Severity == finding.Error {
 			errs = append(errs, field.Forbidden(field.NewPath(f.Field), bindingMessage(f)))
 		} else {
 			warnings = append(warnings, f.Message)
