@@ -4,10 +4,10 @@ import (
 	"fmt"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/platform"
 )
 
 // Finding is one problem with one reference of one SidecarSet: a finding.Finding (Severity,
@@ -40,8 +40,9 @@ type Finding struct {
 //     {kind, name} of the object in spec.resourceRefs;
 //   - cross_namespace_on_regular_node (warning) for every well-formed
 //     reference, authorized or not, when ss's selector does not require a
-//     virtual node (see RequiresVirtualNode): a regular kubelet cannot mount
-//     it, and nothing mirrors the object into the pod's namespace yet.
+//     virtual node (see platform.SelectorRequiresVirtualNode): a regular
+//     kubelet cannot mount it, and nothing mirrors the object into the pod's
+//     namespace yet.
 //
 // Bindings with an empty namespace authorize nothing, because a binding
 // only ever authorizes objects of its own namespace; callers that read
@@ -54,7 +55,7 @@ func Check(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBi
 		return nil
 	}
 	granted := grantsFor(ss.Name, bindings)
-	virtual := RequiresVirtualNode(ss.Spec.Selector)
+	virtual := platform.SelectorRequiresVirtualNode(ss.Spec.Selector)
 	suggested := minimalFor(ss.Name, refs)
 
 	var findings []Finding
@@ -183,48 +184,6 @@ func otherKind(k v1alpha1.ResourceKind) v1alpha1.ResourceKind {
 	return v1alpha1.ResourceKindConfigMap
 }
 
-// Pod labels that put a pod on an Alibaba Cloud virtual node, whose kubelet
-// resolves `<namespace>/<name>` (agent-sandbox-ecosystem.md D.1, D.2).
-// serverless.alibabacloud.com/virtual-node is set by ACK once the pod is
-// scheduled to a virtual node, which is what ACK's own SidecarSet examples
-// select on; alibabacloud.com/eci and alibabacloud.com/acs are set by the
-// user at creation and send the pod to ECI or ACS.
-const (
-	LabelVirtualNode = "serverless.alibabacloud.com/virtual-node"
-	LabelECI         = "alibabacloud.com/eci"
-	LabelACS         = "alibabacloud.com/acs"
-)
-
-const virtualNodeHint = LabelVirtualNode + `, ` + LabelECI + ` or ` + LabelACS + ` "true"`
-
-// RequiresVirtualNode reports whether every pod a selector matches runs on
-// a virtual node: the selector requires one of LabelVirtualNode, LabelECI or
-// LabelACS to be "true", through matchLabels or an In expression whose only
-// value is "true". Selector requirements are ANDed, so one is enough. A nil
-// selector matches no pod in Kruise and is treated as not requiring one,
-// which errs toward the warning.
-func RequiresVirtualNode(sel *metav1.LabelSelector) bool {
-	if sel == nil {
-		return false
-	}
-	for _, key := range []string{LabelVirtualNode, LabelECI, LabelACS} {
-		if v, ok := sel.MatchLabels[key]; ok && v == "true" {
-			return true
-		}
-		for _, e := range sel.MatchExpressions {
-			if e.Key == key && e.Operator == metav1.LabelSelectorOpIn && onlyTrue(e.Values) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func onlyTrue(values []string) bool {
-	for _, v := range values {
-		if v != "true" {
-			return false
-		}
-	}
-	return len(values) > 0
-}
+// virtualNodeHint names the labels a selector can require to reach only virtual nodes, whose
+// kubelet resolves `<namespace>/<name>` (agent-sandbox-ecosystem.md D.1, D.2).
+const virtualNodeHint = platform.LabelVirtualNode + `, ` + platform.LabelECI + ` or ` + platform.LabelACS + ` "true"`

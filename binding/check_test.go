@@ -239,32 +239,43 @@ func TestCheckNothingToReport(t *testing.T) {
 	}
 }
 
-func TestRequiresVirtualNode(t *testing.T) {
+// TestCheckRegularNodeWarning: Check warns about a cross-namespace reference exactly when
+// the selector lets the SidecarSet reach regular-node pods (platform.SelectorRequiresVirtualNode).
+func TestCheckRegularNodeWarning(t *testing.T) {
 	t.Parallel()
+	seedBinding := readBindings(t, "testdata/seed/filebeat-binding.yaml")
 	tests := []struct {
-		name string
-		sel  *metav1.LabelSelector
-		want bool
+		name     string
+		sel      *metav1.LabelSelector
+		wantWarn bool
 	}{
-		{name: "nil selector", sel: nil, want: false},
-		{name: "empty selector", sel: &metav1.LabelSelector{}, want: false},
-		{name: "virtual-node label", sel: matchLabels("serverless.alibabacloud.com/virtual-node", "true"), want: true},
-		{name: "eci label", sel: matchLabels("alibabacloud.com/eci", "true"), want: true},
-		{name: "acs label", sel: matchLabels("alibabacloud.com/acs", "true"), want: true},
-		{name: "label with another value", sel: matchLabels("alibabacloud.com/eci", "True"), want: false},
-		{name: "unrelated label", sel: matchLabels("app", "x"), want: false},
-		{name: "In true", sel: matchExpression("serverless.alibabacloud.com/virtual-node", metav1.LabelSelectorOpIn, "true"), want: true},
-		{name: "In true twice", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn, "true", "true"), want: true},
-		{name: "In true or false", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn, "true", "false"), want: false},
-		{name: "In without values", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn), want: false},
-		{name: "NotIn false", sel: matchExpression("alibabacloud.com/eci", metav1.LabelSelectorOpNotIn, "false"), want: false},
-		{name: "Exists", sel: matchExpression("alibabacloud.com/eci", metav1.LabelSelectorOpExists), want: false},
+		{name: "nil selector", sel: nil, wantWarn: true},
+		{name: "empty selector", sel: &metav1.LabelSelector{}, wantWarn: true},
+		{name: "virtual-node label", sel: matchLabels("serverless.alibabacloud.com/virtual-node", "true"), wantWarn: false},
+		{name: "eci label", sel: matchLabels("alibabacloud.com/eci", "true"), wantWarn: false},
+		{name: "acs label", sel: matchLabels("alibabacloud.com/acs", "true"), wantWarn: false},
+		{name: "label with another value", sel: matchLabels("alibabacloud.com/eci", "True"), wantWarn: true},
+		{name: "unrelated label", sel: matchLabels("app", "x"), wantWarn: true},
+		{name: "In true", sel: matchExpression("serverless.alibabacloud.com/virtual-node", metav1.LabelSelectorOpIn, "true"), wantWarn: false},
+		{name: "In true twice", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn, "true", "true"), wantWarn: false},
+		{name: "In true or false", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn, "true", "false"), wantWarn: true},
+		{name: "In without values", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn), wantWarn: true},
+		{name: "NotIn false", sel: matchExpression("alibabacloud.com/eci", metav1.LabelSelectorOpNotIn, "false"), wantWarn: true},
+		{name: "Exists", sel: matchExpression("alibabacloud.com/eci", metav1.LabelSelectorOpExists), wantWarn: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := binding.RequiresVirtualNode(tc.sel); got != tc.want {
-				t.Errorf("RequiresVirtualNode(%v) = %v, want %v", tc.sel, got, tc.want)
+			ss := readSidecarSets(t, "testdata/seed/filebeat-sidecarset.yaml")[0]
+			ss.Spec.Selector = tc.sel
+			var warned bool
+			for _, f := range binding.Check(ss, seedBinding) {
+				if f.Code == finding.CrossNamespaceOnRegularNode {
+					warned = true
+				}
+			}
+			if warned != tc.wantWarn {
+				t.Errorf("selector %v: cross_namespace_on_regular_node reported = %v, want %v", tc.sel, warned, tc.wantWarn)
 			}
 		})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	"github.com/sidecarctl/sidecarctl/platform"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -104,7 +105,7 @@ func (o *CheckOptions) Run(context.Context) error {
 	}
 	for _, c := range cs.created {
 		name := "SidecarSet " + c.ss.Name
-		targetsVirtualNodes := binding.RequiresVirtualNode(c.ss.Spec.Selector)
+		targetsVirtualNodes := platform.SelectorRequiresVirtualNode(c.ss.Spec.Selector)
 		if o.opts.Version != sidecarset.KruiseV13 {
 			for _, n := range sidecarset.V13Compatibility(c.ss) {
 				sev := "info"

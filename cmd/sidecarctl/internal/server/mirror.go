@@ -20,6 +20,7 @@ import (
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/platform"
 )
 
 // Labels on mirrored objects: who owns them and what they copy.
@@ -56,7 +57,7 @@ func desiredMirrors(sets []*appsv1alpha1.SidecarSet, bindings []bindingv1alpha1.
 	namespaces []*corev1.Namespace, excluded map[string]bool) map[mirrorKey]bool {
 	out := map[mirrorKey]bool{}
 	for _, ss := range sets {
-		if binding.RequiresVirtualNode(ss.Spec.Selector) {
+		if platform.SelectorRequiresVirtualNode(ss.Spec.Selector) {
 			continue // only virtual-node pods, which read namespace/name natively
 		}
 		unauthorized := map[string]bool{}

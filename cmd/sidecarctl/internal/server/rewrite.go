@@ -5,19 +5,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/platform"
 )
 
 // isVirtualNodePod reports whether the pod goes to an Alibaba Cloud virtual node, whose
 // kubelet resolves namespace/name references itself.
 func isVirtualNodePod(pod *corev1.Pod) bool {
-	for _, l := range []string{binding.LabelVirtualNode, binding.LabelECI, binding.LabelACS} {
-		if pod.Labels[l] == "true" {
-			return true
-		}
-	}
-	return false
+	return platform.IsVirtualNode(pod.Labels)
 }
 
 // rewriteCrossNamespace points namespace/name ConfigMap and Secret references of a
