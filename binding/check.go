@@ -41,8 +41,8 @@ type Finding struct {
 //   - cross_namespace_on_regular_node (warning) for every well-formed
 //     reference, authorized or not, when ss's selector does not require a
 //     virtual node (see platform.SelectorRequiresVirtualNode): a regular
-//     kubelet cannot mount it, and nothing mirrors the object into the pod's
-//     namespace yet.
+//     kubelet cannot mount it unless the pod is pointed at a copy in its own
+//     namespace (see RewriteToMirrors).
 //
 // Bindings with an empty namespace authorize nothing, because a binding
 // only ever authorizes objects of its own namespace; callers that read

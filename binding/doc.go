@@ -14,11 +14,15 @@
 //   - Minimal generates the least-privilege bindings a set of SidecarSets
 //     needs.
 //
-// ValidateBinding validates a binding object itself.
+// ValidateBinding validates a binding object itself. For pods on regular
+// nodes, whose kubelet cannot resolve `<namespace>/<name>`, MirrorName names
+// the copy of a shared object in another namespace and RewriteToMirrors
+// points a pod's granted references at those copies, returning each Rewrite
+// so callers can report it.
 //
-// It does not read files, decode manifests, talk to a cluster or mirror
+// It does not read files, decode manifests, talk to a cluster or copy
 // objects between namespaces: decoding is the caller's job (register
-// v1alpha1.AddToScheme), and mirroring belongs to the in-cluster injector.
+// v1alpha1.AddToScheme), and copying belongs to the in-cluster injector.
 //
 // The rules follow ACK's documentation of SidecarSets on virtual nodes (see
 // agent-sandbox-ecosystem.md D.1 and D.2 in the research notes): a binding

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/sidecarctl/sidecarctl/binding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
@@ -23,7 +24,7 @@ type PodHandler struct {
 	// Recorder, if set, gets an Event on the pod's owner for every refusal.
 	Recorder events.EventRecorder
 	// MirrorCrossNamespace rewrites authorized namespace/name references of regular-node
-	// pods to the mirrors in the pod's namespace (see Mirrorer).
+	// pods to the mirrors in the pod's namespace (binding.RewriteToMirrors; see Mirrorer).
 	MirrorCrossNamespace bool
 }
 
@@ -89,7 +90,7 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 			h.event(pod, req.Namespace, "InjectionWarning", fmt.Sprintf("%s (%s)", n.Message, n.Reason))
 		}
 	}
-	rewritten := h.MirrorCrossNamespace && rewriteCrossNamespace(res.Pod, view.Bindings)
+	rewritten := h.MirrorCrossNamespace && len(binding.RewriteToMirrors(res.Pod, view.Bindings)) > 0
 	if rewritten {
 		res.Changed = true
 	}
