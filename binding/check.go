@@ -99,6 +99,21 @@ func Check(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBi
 	return findings
 }
 
+// Unauthorized returns the findings of Check that block: malformed_reference and
+// unauthorized_reference, both finding.Error, in reference order, without the
+// cross_namespace_on_regular_node warnings. It is the one question every path that admits a
+// SidecarSet asks: a non-empty result refuses it, nil means every reference is well formed
+// and authorized.
+func Unauthorized(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBinding) []Finding {
+	var out []Finding
+	for _, f := range Check(ss, bindings) {
+		if f.Severity == finding.Error {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // grant is one object a SidecarSet may reference.
 type grant struct {
 	namespace string

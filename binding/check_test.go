@@ -239,6 +239,58 @@ func TestCheckNothingToReport(t *testing.T) {
 	}
 }
 
+func TestUnauthorized(t *testing.T) {
+	t.Parallel()
+	seedBinding := readBindings(t, "testdata/seed/filebeat-binding.yaml")
+	const cfgField = "spec.volumes[0].configMap.name"
+	const cfgValue = "kube-system/filebeat-config"
+	tests := []struct {
+		name     string
+		selector *metav1.LabelSelector // replaces the seed's selector when set
+		volumes  []corev1.Volume       // appended to the seed's volumes
+		bindings []v1alpha1.SidecarSetResourceBinding
+		want     []verdict
+	}{
+		{name: "authorized", bindings: seedBinding, want: nil},
+		{name: "authorized on regular nodes: the warning is not returned",
+			selector: matchLabels("app", "echo-server"), bindings: seedBinding, want: nil},
+		{name: "unauthorized on regular nodes: the error without the warning",
+			selector: matchLabels("app", "echo-server"),
+			want:     []verdict{{finding.UnauthorizedReference, finding.Error, cfgField, cfgValue}}},
+		{name: "malformed and unauthorized, in reference order",
+			bindings: seedBinding,
+			volumes:  []corev1.Volume{secretVolume("creds", "kube-system/filebeat/creds"), cmVolume("extra", "monitoring/extra")},
+			want: []verdict{
+				{finding.MalformedReference, finding.Error, "spec.volumes[2].secret.secretName", "kube-system/filebeat/creds"},
+				{finding.UnauthorizedReference, finding.Error, "spec.volumes[3].configMap.name", "monitoring/extra"},
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ss := readSidecarSets(t, "testdata/seed/filebeat-sidecarset.yaml")[0]
+			if tc.selector != nil {
+				ss.Spec.Selector = tc.selector
+			}
+			ss.Spec.Volumes = append(ss.Spec.Volumes, tc.volumes...)
+			got := binding.Unauthorized(ss, tc.bindings)
+			if diff := cmp.Diff(tc.want, verdicts(got)); diff != "" {
+				t.Errorf("Unauthorized verdicts (-want +got):\n%s", diff)
+			}
+			// Exactly Check's errors, whole findings included.
+			var wantWhole []binding.Finding
+			for _, f := range binding.Check(ss, tc.bindings) {
+				if f.Severity == finding.Error {
+					wantWhole = append(wantWhole, f)
+				}
+			}
+			if diff := cmp.Diff(wantWhole, got); diff != "" {
+				t.Errorf("Unauthorized is not Check's errors (-Check +Unauthorized):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestCheckRegularNodeWarning: Check warns about a cross-namespace reference exactly when
 // the selector lets the SidecarSet reach regular-node pods (platform.SelectorRequiresVirtualNode).
 func TestCheckRegularNodeWarning(t *testing.T) {

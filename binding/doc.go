@@ -2,7 +2,7 @@
 // authorization ACK requires before a SidecarSet may reference a ConfigMap or
 // Secret of another namespace as `<namespace>/<name>`.
 //
-// It owns three pure functions over API types, which the CLI (`sidecarctl
+// It owns pure functions over API types, which the CLI (`sidecarctl
 // check`, `sidecarctl bindings`) and the in-cluster webhooks call:
 //
 //   - References lists every `<namespace>/<name>` reference a SidecarSet
@@ -10,7 +10,8 @@
 //     init containers), with its field path; malformed values are included.
 //   - Check decides, for each reference, whether a binding authorizes it, and
 //     returns Findings with reason codes, severities and the binding that
-//     would allow an unauthorized reference.
+//     would allow an unauthorized reference; Unauthorized keeps only the
+//     errors, the findings that refuse a SidecarSet.
 //   - Minimal generates the least-privilege bindings a set of SidecarSets
 //     needs.
 //

@@ -17,7 +17,6 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
-	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/platform"
 )
 
@@ -47,10 +46,8 @@ func desiredMirrors(sets []*appsv1alpha1.SidecarSet, bindings []bindingv1alpha1.
 			continue // only virtual-node pods, which read namespace/name natively
 		}
 		unauthorized := map[string]bool{}
-		for _, f := range binding.Check(ss, bindings) {
-			if f.Severity == finding.Error {
-				unauthorized[f.Field] = true
-			}
+		for _, f := range binding.Unauthorized(ss, bindings) {
+			unauthorized[f.Field] = true
 		}
 		for _, ref := range binding.References(ss) {
 			if ref.Malformed() || unauthorized[ref.Path.String()] {
