@@ -4,47 +4,18 @@ import (
 	"fmt"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/platform"
 )
 
-// Reason is a snake_case code for why a reference was reported. The CLI
-// report, admission denials and metrics all use these codes, so they are
-// part of sidecarctl's interface: add codes, never rename them.
-type Reason string
-
-const (
-	// ReasonMalformedReference: a value with a slash that is not a valid
-	// `<namespace>/<name>`; no binding can authorize it.
-	ReasonMalformedReference Reason = "malformed_reference"
-	// ReasonUnauthorizedReference: no binding in the object's namespace
-	// names both the SidecarSet and the object.
-	ReasonUnauthorizedReference Reason = "unauthorized_reference"
-	// ReasonCrossNamespaceOnRegularNode: the SidecarSet can inject into pods
-	// on regular nodes, whose kubelet cannot resolve `<namespace>/<name>`.
-	ReasonCrossNamespaceOnRegularNode Reason = "cross_namespace_on_regular_node"
-)
-
-// Severity says whether a Finding blocks (error) or only informs (warning).
-type Severity string
-
-const (
-	// SeverityError marks a finding that makes `sidecarctl check` fail and
-	// the validating webhook deny.
-	SeverityError Severity = "error"
-	// SeverityWarning marks a finding that is reported but allowed.
-	SeverityWarning Severity = "warning"
-)
-
-// Finding is one problem with one reference of one SidecarSet.
+// Finding is one problem with one reference of one SidecarSet: a finding.Finding (Severity,
+// Code, Object "SidecarSet <name>", SidecarSet, Field, Message) plus the referenced object.
+// The codes are finding.MalformedReference, finding.UnauthorizedReference (both
+// finding.Error) and finding.CrossNamespaceOnRegularNode (finding.Warning).
 type Finding struct {
-	Reason   Reason   `json:"reason"`
-	Severity Severity `json:"severity"`
-	// SidecarSet is the name of the SidecarSet that makes the reference.
-	SidecarSet string `json:"sidecarSet"`
-	// Field is the path of the reference, e.g. spec.volumes[0].configMap.name.
-	Field string `json:"field"`
+	finding.Finding
 	// Kind, Namespace and Name identify the referenced object; Namespace and
 	// Name are empty for a malformed reference, whose Value says what was
 	// written.
@@ -52,9 +23,6 @@ type Finding struct {
 	Namespace string                `json:"namespace,omitempty"`
 	Name      string                `json:"name,omitempty"`
 	Value     string                `json:"value"`
-	// Message is one human sentence naming the SidecarSet, the field and
-	// what is missing.
-	Message string `json:"message"`
 	// Binding, set for unauthorized references, is the binding that would
 	// authorize this reference: the one Minimal generates for this
 	// SidecarSet in the object's namespace, ready to apply. Every finding of
@@ -72,8 +40,9 @@ type Finding struct {
 //     {kind, name} of the object in spec.resourceRefs;
 //   - cross_namespace_on_regular_node (warning) for every well-formed
 //     reference, authorized or not, when ss's selector does not require a
-//     virtual node (see RequiresVirtualNode): a regular kubelet cannot mount
-//     it, and nothing mirrors the object into the pod's namespace yet.
+//     virtual node (see platform.SelectorRequiresVirtualNode): a regular
+//     kubelet cannot mount it unless the pod is pointed at a copy in its own
+//     namespace (see RewriteToMirrors).
 //
 // Bindings with an empty namespace authorize nothing, because a binding
 // only ever authorizes objects of its own namespace; callers that read
@@ -86,21 +55,24 @@ func Check(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBi
 		return nil
 	}
 	granted := grantsFor(ss.Name, bindings)
-	virtual := RequiresVirtualNode(ss.Spec.Selector)
+	virtual := platform.SelectorRequiresVirtualNode(ss.Spec.Selector)
 	suggested := minimalFor(ss.Name, refs)
 
 	var findings []Finding
 	for _, ref := range refs {
 		f := Finding{
-			SidecarSet: ss.Name,
-			Field:      ref.Path.String(),
-			Kind:       ref.Kind,
-			Namespace:  ref.Namespace,
-			Name:       ref.Name,
-			Value:      ref.Value,
+			Finding: finding.Finding{
+				Object:     "SidecarSet " + ss.Name,
+				SidecarSet: ss.Name,
+				Field:      ref.Path.String(),
+			},
+			Kind:      ref.Kind,
+			Namespace: ref.Namespace,
+			Name:      ref.Name,
+			Value:     ref.Value,
 		}
 		if ref.Malformed() {
-			f.Reason, f.Severity = ReasonMalformedReference, SeverityError
+			f.Code, f.Severity = finding.MalformedReference, finding.Error
 			f.Message = fmt.Sprintf("SidecarSet %s references %s %q at %s, which is not a valid <namespace>/<name>: %s",
 				ss.Name, ref.Kind, ref.Value, f.Field, ref.Problem)
 			findings = append(findings, f)
@@ -108,7 +80,7 @@ func Check(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBi
 		}
 		if !granted[grant{ref.Namespace, ref.Kind, ref.Name}] {
 			u := f
-			u.Reason, u.Severity = ReasonUnauthorizedReference, SeverityError
+			u.Code, u.Severity = finding.UnauthorizedReference, finding.Error
 			u.Message = fmt.Sprintf("SidecarSet %s references %s %s/%s at %s, but no SidecarSetResourceBinding in namespace %s names SidecarSet %s as a subject and %s %s as a resource%s",
 				ss.Name, ref.Kind, ref.Namespace, ref.Name, u.Field, ref.Namespace, ss.Name, ref.Kind, ref.Name,
 				nearMiss(ss.Name, ref, bindings))
@@ -118,13 +90,28 @@ func Check(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBi
 		}
 		if !virtual {
 			w := f
-			w.Reason, w.Severity = ReasonCrossNamespaceOnRegularNode, SeverityWarning
+			w.Code, w.Severity = finding.CrossNamespaceOnRegularNode, finding.Warning
 			w.Message = fmt.Sprintf("SidecarSet %s references %s %s/%s at %s, but its selector does not require a virtual node (%s), and a regular kubelet cannot mount an object of another namespace",
 				ss.Name, ref.Kind, ref.Namespace, ref.Name, w.Field, virtualNodeHint)
 			findings = append(findings, w)
 		}
 	}
 	return findings
+}
+
+// Unauthorized returns the findings of Check that block: malformed_reference and
+// unauthorized_reference, both finding.Error, in reference order, without the
+// cross_namespace_on_regular_node warnings. It is the one question every path that admits a
+// SidecarSet asks: a non-empty result refuses it, nil means every reference is well formed
+// and authorized.
+func Unauthorized(ss *appsv1alpha1.SidecarSet, bindings []v1alpha1.SidecarSetResourceBinding) []Finding {
+	var out []Finding
+	for _, f := range Check(ss, bindings) {
+		if f.Severity == finding.Error {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // grant is one object a SidecarSet may reference.
@@ -212,48 +199,6 @@ func otherKind(k v1alpha1.ResourceKind) v1alpha1.ResourceKind {
 	return v1alpha1.ResourceKindConfigMap
 }
 
-// Pod labels that put a pod on an Alibaba Cloud virtual node, whose kubelet
-// resolves `<namespace>/<name>` (agent-sandbox-ecosystem.md D.1, D.2).
-// serverless.alibabacloud.com/virtual-node is set by ACK once the pod is
-// scheduled to a virtual node, which is what ACK's own SidecarSet examples
-// select on; alibabacloud.com/eci and alibabacloud.com/acs are set by the
-// user at creation and send the pod to ECI or ACS.
-const (
-	LabelVirtualNode = "serverless.alibabacloud.com/virtual-node"
-	LabelECI         = "alibabacloud.com/eci"
-	LabelACS         = "alibabacloud.com/acs"
-)
-
-const virtualNodeHint = LabelVirtualNode + `, ` + LabelECI + ` or ` + LabelACS + ` "true"`
-
-// RequiresVirtualNode reports whether every pod a selector matches runs on
-// a virtual node: the selector requires one of LabelVirtualNode, LabelECI or
-// LabelACS to be "true", through matchLabels or an In expression whose only
-// value is "true". Selector requirements are ANDed, so one is enough. A nil
-// selector matches no pod in Kruise and is treated as not requiring one,
-// which errs toward the warning.
-func RequiresVirtualNode(sel *metav1.LabelSelector) bool {
-	if sel == nil {
-		return false
-	}
-	for _, key := range []string{LabelVirtualNode, LabelECI, LabelACS} {
-		if v, ok := sel.MatchLabels[key]; ok && v == "true" {
-			return true
-		}
-		for _, e := range sel.MatchExpressions {
-			if e.Key == key && e.Operator == metav1.LabelSelectorOpIn && onlyTrue(e.Values) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func onlyTrue(values []string) bool {
-	for _, v := range values {
-		if v != "true" {
-			return false
-		}
-	}
-	return len(values) > 0
-}
+// virtualNodeHint names the labels a selector can require to reach only virtual nodes, whose
+// kubelet resolves `<namespace>/<name>` (agent-sandbox-ecosystem.md D.1, D.2).
+const virtualNodeHint = platform.LabelVirtualNode + `, ` + platform.LabelECI + ` or ` + platform.LabelACS + ` "true"`

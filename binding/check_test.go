@@ -11,14 +11,15 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	"github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // verdict is the part of a Finding every case asserts in the table; the
 // whole Finding, messages and suggested bindings included, is compared with
 // testdata/check/<case>.golden.yaml.
 type verdict struct {
-	Reason   binding.Reason
-	Severity binding.Severity
+	Code     finding.Code
+	Severity finding.Severity
 	Field    string
 	Value    string
 }
@@ -26,7 +27,7 @@ type verdict struct {
 func verdicts(findings []binding.Finding) []verdict {
 	var out []verdict
 	for _, f := range findings {
-		out = append(out, verdict{f.Reason, f.Severity, f.Field, f.Value})
+		out = append(out, verdict{f.Code, f.Severity, f.Field, f.Value})
 	}
 	return out
 }
@@ -68,8 +69,8 @@ func TestCheck(t *testing.T) {
 	seedBinding := readBindings(t, "testdata/seed/filebeat-binding.yaml")
 	const cfgField = "spec.volumes[0].configMap.name"
 	const cfgValue = "kube-system/filebeat-config"
-	unauthorized := verdict{binding.ReasonUnauthorizedReference, binding.SeverityError, cfgField, cfgValue}
-	regularNode := verdict{binding.ReasonCrossNamespaceOnRegularNode, binding.SeverityWarning, cfgField, cfgValue}
+	unauthorized := verdict{finding.UnauthorizedReference, finding.Error, cfgField, cfgValue}
+	regularNode := verdict{finding.CrossNamespaceOnRegularNode, finding.Warning, cfgField, cfgValue}
 
 	tests := []struct {
 		name     string
@@ -167,7 +168,7 @@ func TestCheck(t *testing.T) {
 			volumes:  []corev1.Volume{secretVolume("creds", "kube-system/filebeat/creds")},
 			want: []verdict{
 				regularNode,
-				{binding.ReasonMalformedReference, binding.SeverityError, "spec.volumes[2].secret.secretName", "kube-system/filebeat/creds"},
+				{finding.MalformedReference, finding.Error, "spec.volumes[2].secret.secretName", "kube-system/filebeat/creds"},
 			},
 		},
 		{
@@ -175,8 +176,8 @@ func TestCheck(t *testing.T) {
 			bindings: seedBinding,
 			volumes:  []corev1.Volume{secretVolume("creds", "kube-system/es-credentials"), cmVolume("extra", "monitoring/extra")},
 			want: []verdict{
-				{binding.ReasonUnauthorizedReference, binding.SeverityError, "spec.volumes[2].secret.secretName", "kube-system/es-credentials"},
-				{binding.ReasonUnauthorizedReference, binding.SeverityError, "spec.volumes[3].configMap.name", "monitoring/extra"},
+				{finding.UnauthorizedReference, finding.Error, "spec.volumes[2].secret.secretName", "kube-system/es-credentials"},
+				{finding.UnauthorizedReference, finding.Error, "spec.volumes[3].configMap.name", "monitoring/extra"},
 			},
 		},
 	}
@@ -196,13 +197,13 @@ func TestCheck(t *testing.T) {
 				if f.SidecarSet != "filebeat-sidecarset" {
 					t.Errorf("%s: SidecarSet = %q, want filebeat-sidecarset", f.Field, f.SidecarSet)
 				}
-				if (f.Binding != nil) != (f.Reason == binding.ReasonUnauthorizedReference) {
-					t.Errorf("%s %s: Binding set = %v, want a binding exactly for unauthorized references", f.Field, f.Reason, f.Binding != nil)
+				if (f.Binding != nil) != (f.Code == finding.UnauthorizedReference) {
+					t.Errorf("%s %s: Binding set = %v, want a binding exactly for unauthorized references", f.Field, f.Code, f.Binding != nil)
 				}
 				// The suggested binding must authorize what it was suggested for.
 				if f.Binding != nil {
 					for _, again := range binding.Check(ss, append(tc.bindings, *f.Binding)) {
-						if again.Field == f.Field && again.Reason == binding.ReasonUnauthorizedReference {
+						if again.Field == f.Field && again.Code == finding.UnauthorizedReference {
 							t.Errorf("%s: suggested binding %s/%s does not authorize it", f.Field, f.Binding.Namespace, f.Binding.Name)
 						}
 					}
@@ -238,32 +239,95 @@ func TestCheckNothingToReport(t *testing.T) {
 	}
 }
 
-func TestRequiresVirtualNode(t *testing.T) {
+func TestUnauthorized(t *testing.T) {
 	t.Parallel()
+	seedBinding := readBindings(t, "testdata/seed/filebeat-binding.yaml")
+	const cfgField = "spec.volumes[0].configMap.name"
+	const cfgValue = "kube-system/filebeat-config"
 	tests := []struct {
-		name string
-		sel  *metav1.LabelSelector
-		want bool
+		name     string
+		selector *metav1.LabelSelector // replaces the seed's selector when set
+		volumes  []corev1.Volume       // appended to the seed's volumes
+		bindings []v1alpha1.SidecarSetResourceBinding
+		want     []verdict
 	}{
-		{name: "nil selector", sel: nil, want: false},
-		{name: "empty selector", sel: &metav1.LabelSelector{}, want: false},
-		{name: "virtual-node label", sel: matchLabels("serverless.alibabacloud.com/virtual-node", "true"), want: true},
-		{name: "eci label", sel: matchLabels("alibabacloud.com/eci", "true"), want: true},
-		{name: "acs label", sel: matchLabels("alibabacloud.com/acs", "true"), want: true},
-		{name: "label with another value", sel: matchLabels("alibabacloud.com/eci", "True"), want: false},
-		{name: "unrelated label", sel: matchLabels("app", "x"), want: false},
-		{name: "In true", sel: matchExpression("serverless.alibabacloud.com/virtual-node", metav1.LabelSelectorOpIn, "true"), want: true},
-		{name: "In true twice", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn, "true", "true"), want: true},
-		{name: "In true or false", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn, "true", "false"), want: false},
-		{name: "In without values", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn), want: false},
-		{name: "NotIn false", sel: matchExpression("alibabacloud.com/eci", metav1.LabelSelectorOpNotIn, "false"), want: false},
-		{name: "Exists", sel: matchExpression("alibabacloud.com/eci", metav1.LabelSelectorOpExists), want: false},
+		{name: "authorized", bindings: seedBinding, want: nil},
+		{name: "authorized on regular nodes: the warning is not returned",
+			selector: matchLabels("app", "echo-server"), bindings: seedBinding, want: nil},
+		{name: "unauthorized on regular nodes: the error without the warning",
+			selector: matchLabels("app", "echo-server"),
+			want:     []verdict{{finding.UnauthorizedReference, finding.Error, cfgField, cfgValue}}},
+		{name: "malformed and unauthorized, in reference order",
+			bindings: seedBinding,
+			volumes:  []corev1.Volume{secretVolume("creds", "kube-system/filebeat/creds"), cmVolume("extra", "monitoring/extra")},
+			want: []verdict{
+				{finding.MalformedReference, finding.Error, "spec.volumes[2].secret.secretName", "kube-system/filebeat/creds"},
+				{finding.UnauthorizedReference, finding.Error, "spec.volumes[3].configMap.name", "monitoring/extra"},
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := binding.RequiresVirtualNode(tc.sel); got != tc.want {
-				t.Errorf("RequiresVirtualNode(%v) = %v, want %v", tc.sel, got, tc.want)
+			ss := readSidecarSets(t, "testdata/seed/filebeat-sidecarset.yaml")[0]
+			if tc.selector != nil {
+				ss.Spec.Selector = tc.selector
+			}
+			ss.Spec.Volumes = append(ss.Spec.Volumes, tc.volumes...)
+			got := binding.Unauthorized(ss, tc.bindings)
+			if diff := cmp.Diff(tc.want, verdicts(got)); diff != "" {
+				t.Errorf("Unauthorized verdicts (-want +got):\n%s", diff)
+			}
+			// Exactly Check's errors, whole findings included.
+			var wantWhole []binding.Finding
+			for _, f := range binding.Check(ss, tc.bindings) {
+				if f.Severity == finding.Error {
+					wantWhole = append(wantWhole, f)
+				}
+			}
+			if diff := cmp.Diff(wantWhole, got); diff != "" {
+				t.Errorf("Unauthorized is not Check's errors (-Check +Unauthorized):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCheckRegularNodeWarning: Check warns about a cross-namespace reference exactly when
+// the selector lets the SidecarSet reach regular-node pods (platform.SelectorRequiresVirtualNode).
+func TestCheckRegularNodeWarning(t *testing.T) {
+	t.Parallel()
+	seedBinding := readBindings(t, "testdata/seed/filebeat-binding.yaml")
+	tests := []struct {
+		name     string
+		sel      *metav1.LabelSelector
+		wantWarn bool
+	}{
+		{name: "nil selector", sel: nil, wantWarn: true},
+		{name: "empty selector", sel: &metav1.LabelSelector{}, wantWarn: true},
+		{name: "virtual-node label", sel: matchLabels("serverless.alibabacloud.com/virtual-node", "true"), wantWarn: false},
+		{name: "eci label", sel: matchLabels("alibabacloud.com/eci", "true"), wantWarn: false},
+		{name: "acs label", sel: matchLabels("alibabacloud.com/acs", "true"), wantWarn: false},
+		{name: "label with another value", sel: matchLabels("alibabacloud.com/eci", "True"), wantWarn: true},
+		{name: "unrelated label", sel: matchLabels("app", "x"), wantWarn: true},
+		{name: "In true", sel: matchExpression("serverless.alibabacloud.com/virtual-node", metav1.LabelSelectorOpIn, "true"), wantWarn: false},
+		{name: "In true twice", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn, "true", "true"), wantWarn: false},
+		{name: "In true or false", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn, "true", "false"), wantWarn: true},
+		{name: "In without values", sel: matchExpression("alibabacloud.com/acs", metav1.LabelSelectorOpIn), wantWarn: true},
+		{name: "NotIn false", sel: matchExpression("alibabacloud.com/eci", metav1.LabelSelectorOpNotIn, "false"), wantWarn: true},
+		{name: "Exists", sel: matchExpression("alibabacloud.com/eci", metav1.LabelSelectorOpExists), wantWarn: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ss := readSidecarSets(t, "testdata/seed/filebeat-sidecarset.yaml")[0]
+			ss.Spec.Selector = tc.sel
+			var warned bool
+			for _, f := range binding.Check(ss, seedBinding) {
+				if f.Code == finding.CrossNamespaceOnRegularNode {
+					warned = true
+				}
+			}
+			if warned != tc.wantWarn {
+				t.Errorf("selector %v: cross_namespace_on_regular_node reported = %v, want %v", tc.sel, warned, tc.wantWarn)
 			}
 		})
 	}

@@ -2,7 +2,7 @@
 // authorization ACK requires before a SidecarSet may reference a ConfigMap or
 // Secret of another namespace as `<namespace>/<name>`.
 //
-// It owns three pure functions over API types, which the CLI (`sidecarctl
+// It owns pure functions over API types, which the CLI (`sidecarctl
 // check`, `sidecarctl bindings`) and the in-cluster webhooks call:
 //
 //   - References lists every `<namespace>/<name>` reference a SidecarSet
@@ -10,15 +10,20 @@
 //     init containers), with its field path; malformed values are included.
 //   - Check decides, for each reference, whether a binding authorizes it, and
 //     returns Findings with reason codes, severities and the binding that
-//     would allow an unauthorized reference.
+//     would allow an unauthorized reference; Unauthorized keeps only the
+//     errors, the findings that refuse a SidecarSet.
 //   - Minimal generates the least-privilege bindings a set of SidecarSets
 //     needs.
 //
-// ValidateBinding validates a binding object itself.
+// ValidateBinding validates a binding object itself. For pods on regular
+// nodes, whose kubelet cannot resolve `<namespace>/<name>`, MirrorName names
+// the copy of a shared object in another namespace and RewriteToMirrors
+// points a pod's granted references at those copies, returning each Rewrite
+// so callers can report it.
 //
-// It does not read files, decode manifests, talk to a cluster or mirror
+// It does not read files, decode manifests, talk to a cluster or copy
 // objects between namespaces: decoding is the caller's job (register
-// v1alpha1.AddToScheme), and mirroring belongs to the in-cluster injector.
+// v1alpha1.AddToScheme), and copying belongs to the in-cluster injector.
 //
 // The rules follow ACK's documentation of SidecarSets on virtual nodes (see
 // agent-sandbox-ecosystem.md D.1 and D.2 in the research notes): a binding

@@ -25,7 +25,7 @@ func ExampleCheck() {
 		},
 	}
 	for _, f := range binding.Check(ss, nil) {
-		fmt.Println(f.Severity, f.Reason, f.Field)
+		fmt.Println(f.Severity, f.Code, f.Field)
 	}
 	// Output:
 	// error unauthorized_reference spec.volumes[0].configMap.name

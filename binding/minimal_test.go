@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/sidecarctl/sidecarctl/binding"
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // TestMinimal compares Minimal's output for testdata/minimal/<case>/
@@ -47,7 +48,7 @@ func TestMinimal(t *testing.T) {
 			}
 			for _, ss := range sets {
 				for _, f := range binding.Check(ss, got) {
-					if f.Reason == binding.ReasonUnauthorizedReference {
+					if f.Code == finding.UnauthorizedReference {
 						t.Errorf("Minimal's bindings leave a reference unauthorized: %s", f.Message)
 					}
 				}

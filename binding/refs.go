@@ -64,73 +64,85 @@ func References(ss *appsv1alpha1.SidecarSet) []Reference {
 	if ss == nil {
 		return nil
 	}
-	var w refWalker
+	var refs []Reference
+	collect := func(kind v1alpha1.ResourceKind, name *string, path *field.Path) {
+		if ref, ok := parseReference(kind, *name, path); ok {
+			refs = append(refs, ref)
+		}
+	}
 	spec := field.NewPath("spec")
 	for i := range ss.Spec.InitContainers {
-		w.container(&ss.Spec.InitContainers[i].Container, spec.Child("initContainers").Index(i))
+		visitContainer(&ss.Spec.InitContainers[i].Container, spec.Child("initContainers").Index(i), collect)
 	}
 	for i := range ss.Spec.Containers {
-		w.container(&ss.Spec.Containers[i].Container, spec.Child("containers").Index(i))
+		visitContainer(&ss.Spec.Containers[i].Container, spec.Child("containers").Index(i), collect)
 	}
 	for i := range ss.Spec.Volumes {
-		w.volume(&ss.Spec.Volumes[i], spec.Child("volumes").Index(i))
+		visitVolume(&ss.Spec.Volumes[i], spec.Child("volumes").Index(i), collect)
 	}
-	return w.refs
+	return refs
 }
 
-// refWalker collects references; it exists only to keep the append in one
-// place.
-type refWalker struct {
-	refs []Reference
-}
+// visitFunc is called with every ConfigMap or Secret name a container or volume holds: what
+// it refers to, a pointer to the name (so RewriteToMirrors can change it) and its path.
+type visitFunc func(kind v1alpha1.ResourceKind, name *string, path *field.Path)
 
-func (w *refWalker) container(c *corev1.Container, path *field.Path) {
-	for i, env := range c.Env {
-		if env.ValueFrom == nil {
+// visitContainer calls visit for the env and envFrom references of a container, in field
+// order. It is the one list of container fields References and RewriteToMirrors look at.
+func visitContainer(c *corev1.Container, path *field.Path, visit visitFunc) {
+	for i := range c.Env {
+		vf := c.Env[i].ValueFrom
+		if vf == nil {
 			continue
 		}
 		from := path.Child("env").Index(i).Child("valueFrom")
-		if ref := env.ValueFrom.ConfigMapKeyRef; ref != nil {
-			w.add(v1alpha1.ResourceKindConfigMap, ref.Name, from.Child("configMapKeyRef", "name"))
+		if ref := vf.ConfigMapKeyRef; ref != nil {
+			visit(v1alpha1.ResourceKindConfigMap, &ref.Name, from.Child("configMapKeyRef", "name"))
 		}
-		if ref := env.ValueFrom.SecretKeyRef; ref != nil {
-			w.add(v1alpha1.ResourceKindSecret, ref.Name, from.Child("secretKeyRef", "name"))
+		if ref := vf.SecretKeyRef; ref != nil {
+			visit(v1alpha1.ResourceKindSecret, &ref.Name, from.Child("secretKeyRef", "name"))
 		}
 	}
-	for i, env := range c.EnvFrom {
+	for i := range c.EnvFrom {
+		env := &c.EnvFrom[i]
 		from := path.Child("envFrom").Index(i)
 		if ref := env.ConfigMapRef; ref != nil {
-			w.add(v1alpha1.ResourceKindConfigMap, ref.Name, from.Child("configMapRef", "name"))
+			visit(v1alpha1.ResourceKindConfigMap, &ref.Name, from.Child("configMapRef", "name"))
 		}
 		if ref := env.SecretRef; ref != nil {
-			w.add(v1alpha1.ResourceKindSecret, ref.Name, from.Child("secretRef", "name"))
+			visit(v1alpha1.ResourceKindSecret, &ref.Name, from.Child("secretRef", "name"))
 		}
 	}
 }
 
-func (w *refWalker) volume(v *corev1.Volume, path *field.Path) {
+// visitVolume calls visit for the ConfigMap and Secret references of a volume, projected
+// sources included, in field order.
+func visitVolume(v *corev1.Volume, path *field.Path, visit visitFunc) {
 	if cm := v.ConfigMap; cm != nil {
-		w.add(v1alpha1.ResourceKindConfigMap, cm.Name, path.Child("configMap", "name"))
+		visit(v1alpha1.ResourceKindConfigMap, &cm.Name, path.Child("configMap", "name"))
 	}
 	if s := v.Secret; s != nil {
-		w.add(v1alpha1.ResourceKindSecret, s.SecretName, path.Child("secret", "secretName"))
+		visit(v1alpha1.ResourceKindSecret, &s.SecretName, path.Child("secret", "secretName"))
 	}
 	if p := v.Projected; p != nil {
-		for i, src := range p.Sources {
+		for i := range p.Sources {
+			src := &p.Sources[i]
 			at := path.Child("projected", "sources").Index(i)
 			if cm := src.ConfigMap; cm != nil {
-				w.add(v1alpha1.ResourceKindConfigMap, cm.Name, at.Child("configMap", "name"))
+				visit(v1alpha1.ResourceKindConfigMap, &cm.Name, at.Child("configMap", "name"))
 			}
 			if s := src.Secret; s != nil {
-				w.add(v1alpha1.ResourceKindSecret, s.Name, at.Child("secret", "name"))
+				visit(v1alpha1.ResourceKindSecret, &s.Name, at.Child("secret", "name"))
 			}
 		}
 	}
 }
 
-func (w *refWalker) add(kind v1alpha1.ResourceKind, value string, path *field.Path) {
+// parseReference turns a name found at path into a Reference. It returns false for a name
+// without a slash, which names an object in the pod's own namespace.
+func parseReference(kind v1alpha1.ResourceKind, value string, path *field.Path) (Reference, bool) {
 	if !strings.Contains(value, "/") {
-		return
+		return Reference{}, false
 	}
 	ref := Reference{Kind: kind, Value: value, Path: path}
 	if problem := parseProblem(value); problem != "" {
@@ -138,7 +150,7 @@ func (w *refWalker) add(kind v1alpha1.ResourceKind, value string, path *field.Pa
 	} else {
 		ref.Namespace, ref.Name, _ = strings.Cut(value, "/")
 	}
-	w.refs = append(w.refs, ref)
+	return ref, true
 }
 
 // parseProblem says what is wrong with a value that contains a slash, or

@@ -110,10 +110,8 @@ func Admit(in *Input, opts Options) (*State, error) {
 		s.findings.Add(opts.grade(noteFinding(n)))
 	}
 	for _, c := range s.created {
-		for _, f := range binding.Check(c.SidecarSet, s.bindings) {
-			if f.Severity == binding.SeverityError {
-				s.unauthorized[c.SidecarSet.Name] = append(s.unauthorized[c.SidecarSet.Name], f)
-			}
+		if u := binding.Unauthorized(c.SidecarSet, s.bindings); len(u) > 0 {
+			s.unauthorized[c.SidecarSet.Name] = u
 		}
 	}
 	return s, nil

@@ -38,10 +38,8 @@ func (s *State) Check() (finding.List, []*bindingv1alpha1.SidecarSetResourceBind
 			}
 		}
 		for _, b := range binding.Check(c.SidecarSet, s.bindings) {
-			f := finding.Finding{Severity: finding.Severity(b.Severity), Code: finding.Code(b.Reason), Object: name,
-				SidecarSet: b.SidecarSet, Field: b.Field, Message: b.Message}
-			out.Add(s.opts.grade(f))
-			if b.Binding != nil && b.Severity == binding.SeverityError {
+			out.Add(s.opts.grade(b.Finding))
+			if b.Binding != nil && b.Severity == finding.Error {
 				key := b.Binding.Namespace + "/" + b.Binding.Name
 				if !seen[key] {
 					seen[key] = true

@@ -91,8 +91,7 @@ func (s *State) InjectPod(in *corev1.Pod, req sidecarset.Request, skipPatches ..
 	if s.opts.MirrorReferences {
 		for _, rw := range binding.RewriteToMirrors(out.Pod, s.bindings) {
 			out.Mirrored = true
-			out.Findings.Add(finding.Finding{Severity: finding.Rewrite, Code: finding.ReferenceMirrored, Field: rw.Field,
-				Message: fmt.Sprintf("%s reference %s now points at %s", rw.Kind, rw.From, rw.To)})
+			out.Findings.Add(rw.Finding())
 		}
 	}
 	out.Changed = res.Changed || out.Mirrored
@@ -105,8 +104,12 @@ func (s *State) InjectPod(in *corev1.Pod, req sidecarset.Request, skipPatches ..
 // unauthorizedFinding reports an injected SidecarSet's reference no binding authorizes: a
 // warning offline (an error with Strict), as the webhook denies the SidecarSet.
 func unauthorizedFinding(b binding.Finding) finding.Finding {
-	return finding.Finding{Severity: finding.Warning, Code: finding.Code(b.Reason), SidecarSet: b.SidecarSet,
-		Field: b.Field, Message: bindingMessage(b)}
+	f := b.Finding
+	f.Severity = finding.Warning
+	if bd := b.Binding; bd != nil {
+		f.Message += fmt.Sprintf("; the SidecarSetResourceBinding %s/%s that `sidecarctl bindings` writes would allow it", bd.Namespace, bd.Name)
+	}
+	return f
 }
 
 // ObjectResult is what the pipeline did with one object of the input.
@@ -125,7 +128,9 @@ type ObjectResult struct {
 }
 
 // Changed reports whether the object was modified.
-func (r *ObjectResult) Changed() bool { return r.Outcome == workload.ReasonMutated || len(r.Stamped) > 0 }
+func (r *ObjectResult) Changed() bool {
+	return r.Outcome == workload.ReasonMutated || len(r.Stamped) > 0
+}
 
 // InjectObject runs the pipeline on one object: profiles are given to the objects that
 // declare them, then the pod (template) goes through InjectPod. obj is replaced in place by

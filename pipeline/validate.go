@@ -20,12 +20,11 @@ func (s *State) ValidateSidecarSet(ss, old *appsv1alpha1.SidecarSet) (field.Erro
 	errs := sidecarset.Validate(ss, old, s.sets.ValidationEnv())
 	var warnings finding.List
 	for _, b := range binding.Check(ss, s.bindings) {
-		if b.Severity == binding.SeverityError {
+		if b.Severity == finding.Error {
 			errs = append(errs, field.Forbidden(field.NewPath(b.Field), bindingMessage(b)))
 			continue
 		}
-		warnings.Add(finding.Finding{Severity: finding.Warning, Code: finding.Code(b.Reason), Object: "SidecarSet " + ss.Name,
-			SidecarSet: ss.Name, Field: b.Field, Message: b.Message})
+		warnings.Add(b.Finding)
 	}
 	return errs, warnings
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	"github.com/sidecarctl/sidecarctl/pipeline"
 )
 
 // BindingsOptions holds `sidecarctl bindings` flags.
@@ -56,22 +57,21 @@ func (o *BindingsOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
-	var warnings []string
+	in, err := pipeline.Decode(items(docs))
+	if err != nil {
+		return err
+	}
 	var sets []*appsv1alpha1.SidecarSet
-	for _, doc := range docs {
-		if doc.Object.GroupVersionKind().GroupKind() != gkSidecarSet {
+	for _, c := range in.Creations {
+		if c.SidecarSet == nil {
 			continue
 		}
-		ss := &appsv1alpha1.SidecarSet{}
-		if err := decodeStrict(doc, ss, &warnings); err != nil {
-			return err
-		}
-		for _, ref := range binding.References(ss) {
+		for _, ref := range binding.References(c.SidecarSet) {
 			if ref.Malformed() {
-				return fmt.Errorf("%s: %s: %s", doc, ref.Path, ref.Problem)
+				return fmt.Errorf("%s: %s: %s", c.Source, ref.Path, ref.Problem)
 			}
 		}
-		sets = append(sets, ss)
+		sets = append(sets, c.SidecarSet)
 	}
 	var objs []*unstructured.Unstructured
 	for _, b := range binding.Minimal(sets) {
@@ -93,8 +93,6 @@ func (o *BindingsOptions) Run(context.Context) error {
 	if len(objs) == 0 {
 		fmt.Fprintln(o.ErrOut, "no cross-namespace references: no binding needed")
 	}
-	for _, w := range warnings {
-		fmt.Fprintf(o.ErrOut, "warning: %s\n", w)
-	}
+	writeStateFindings(o.ErrOut, in.Findings)
 	return nil
 }

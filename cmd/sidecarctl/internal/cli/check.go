@@ -25,7 +25,6 @@ type CheckOptions struct {
 	Filenames []string
 	Recursive bool
 	Output    string
-
 }
 
 func newCmdCheck(streams IOStreams) *cobra.Command {

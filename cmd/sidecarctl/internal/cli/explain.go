@@ -25,7 +25,6 @@ type ExplainOptions struct {
 	Recursive bool
 	Output    string
 	Namespace string
-
 }
 
 // explanation is explain's JSON output for one object.

@@ -234,7 +234,7 @@ func findingText(f finding.Finding, withObject bool) string {
 	if withObject && f.SidecarSet != "" {
 		b.WriteString("sidecarset " + f.SidecarSet + ": ")
 	}
-	if f.Field != "" {
+	if f.Field != "" && !strings.Contains(f.Message, f.Field) {
 		b.WriteString(f.Field + ": ")
 	}
 	b.WriteString(f.Message + " [" + string(f.Code) + "]")

@@ -17,10 +17,9 @@ import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/server"
 	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
-	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/server"
-	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
 )
 

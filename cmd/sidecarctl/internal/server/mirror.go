@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"sort"
 	"time"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/platform"
 )
 
 // Labels on mirrored objects: who owns them and what they copy.
@@ -28,18 +27,6 @@ const (
 	LabelMirrorName      = "sidecarctl.dev/mirror-of-name"
 	labelManagedBy       = "app.kubernetes.io/managed-by"
 )
-
-// MirrorName is the deterministic name of the copy of namespace/name in another namespace.
-// A regular kubelet mounts only objects of the pod's namespace; Alibaba's virtual nodes read
-// namespace/name themselves, so only regular-node pods use mirrors.
-func MirrorName(namespace, name string) string {
-	n := "sidecarctl-" + namespace + "." + name
-	if len(n) <= 253 {
-		return n
-	}
-	sum := sha256.Sum256([]byte(namespace + "/" + name))
-	return n[:240] + "-" + hex.EncodeToString(sum[:])[:12]
-}
 
 // mirrorKey identifies one wanted copy.
 type mirrorKey struct {
@@ -55,14 +42,12 @@ func desiredMirrors(sets []*appsv1alpha1.SidecarSet, bindings []bindingv1alpha1.
 	namespaces []*corev1.Namespace, excluded map[string]bool) map[mirrorKey]bool {
 	out := map[mirrorKey]bool{}
 	for _, ss := range sets {
-		if binding.RequiresVirtualNode(ss.Spec.Selector) {
+		if platform.SelectorRequiresVirtualNode(ss.Spec.Selector) {
 			continue // only virtual-node pods, which read namespace/name natively
 		}
 		unauthorized := map[string]bool{}
-		for _, f := range binding.Check(ss, bindings) {
-			if f.Severity == binding.SeverityError {
-				unauthorized[f.Field] = true
-			}
+		for _, f := range binding.Unauthorized(ss, bindings) {
+			unauthorized[f.Field] = true
 		}
 		for _, ref := range binding.References(ss) {
 			if ref.Malformed() || unauthorized[ref.Path.String()] {
@@ -151,7 +136,7 @@ func mirrorLabels(k mirrorKey) map[string]string {
 }
 
 func (m *Mirrorer) sync(ctx context.Context, k mirrorKey) error {
-	target := client.ObjectKey{Namespace: k.targetNamespace, Name: MirrorName(k.source.Namespace, k.source.Name)}
+	target := client.ObjectKey{Namespace: k.targetNamespace, Name: binding.MirrorName(k.source.Namespace, k.source.Name)}
 	switch k.kind {
 	case bindingv1alpha1.ResourceKindSecret:
 		var src corev1.Secret
@@ -235,7 +220,7 @@ func (m *Mirrorer) collect(ctx context.Context, desired map[mirrorKey]bool) erro
 func keyOf(kind bindingv1alpha1.ResourceKind, obj client.Object) mirrorKey {
 	l := obj.GetLabels()
 	k := mirrorKey{kind: kind, targetNamespace: obj.GetNamespace(), source: client.ObjectKey{Namespace: l[LabelMirrorNamespace], Name: l[LabelMirrorName]}}
-	if obj.GetName() != MirrorName(k.source.Namespace, k.source.Name) {
+	if obj.GetName() != binding.MirrorName(k.source.Namespace, k.source.Name) {
 		return mirrorKey{} // not a name this controller writes: never desired
 	}
 	return k

@@ -63,32 +63,3 @@ func TestDesiredMirrors(t *testing.T) {
 		})
 	}
 }
-
-func TestRewriteCrossNamespace(t *testing.T) {
-	t.Parallel()
-	pod := func(labels map[string]string) *corev1.Pod {
-		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Labels: labels}, Spec: corev1.PodSpec{
-			Volumes: []corev1.Volume{
-				{Name: "a", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-system/filebeat-config"}}}},
-				{Name: "b", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "shop/local"}}}},
-				{Name: "c", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "kube-system/not-granted"}}},
-			},
-			Containers: []corev1.Container{{Name: "x", EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{
-				LocalObjectReference: corev1.LocalObjectReference{Name: "kube-system/filebeat-config"}}}}}},
-		}}
-	}
-	p := pod(map[string]string{"app": "web"})
-	if !rewriteCrossNamespace(p, []bindingv1alpha1.SidecarSetResourceBinding{filebeatBinding}) {
-		t.Fatal("nothing rewritten")
-	}
-	got := []string{p.Spec.Volumes[0].ConfigMap.Name, p.Spec.Volumes[1].ConfigMap.Name, p.Spec.Volumes[2].Secret.SecretName,
-		p.Spec.Containers[0].EnvFrom[0].ConfigMapRef.Name}
-	want := []string{MirrorName("kube-system", "filebeat-config"), "local", "kube-system/not-granted", MirrorName("kube-system", "filebeat-config")}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("references (-want +got):\n%s", diff)
-	}
-	vn := pod(map[string]string{"alibabacloud.com/acs": "true"})
-	if rewriteCrossNamespace(vn, []bindingv1alpha1.SidecarSetResourceBinding{filebeatBinding}) {
-		t.Error("a virtual-node pod was rewritten; its kubelet resolves namespace/name itself")
-	}
-}

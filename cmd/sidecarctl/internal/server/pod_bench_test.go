@@ -147,7 +147,7 @@ func contentOps(before, after *corev1.Pod) []gomodulespatch.Operation {
 
 // benchCase is one pod against one state, with everything precomputed outside the loop.
 type benchCase struct {
-	state   *sidecarset.State
+	state   *pipeline.State
 	body    []byte
 	raw     []byte
 	pod     *corev1.Pod
@@ -340,7 +340,7 @@ func BenchmarkResidentSidecarSets10000(b *testing.B) {
 		}
 		st := benchState(b, 10000)
 		pod := sidecarsettest.BenchPod()
-		if _, err := sidecarset.Inject(st, pod, sidecarset.Request{MatchedOnly: true}); err != nil {
+		if _, err := st.InjectPod(pod, sidecarset.Request{MatchedOnly: true}); err != nil {
 			b.Fatal(err)
 		}
 		runtime.GC()
