@@ -69,6 +69,7 @@ func (s *State) InjectPod(in *corev1.Pod, req sidecarset.Request, skipPatches ..
 		return nil, err
 	}
 	if res == nil {
+		out.Refusal, out.Pod = refusal, in
 		return out, err
 	}
 	out.Pod, out.Decisions, out.Replaced, out.Skipped = res.Pod, res.Decisions, res.Replaced, res.Skipped

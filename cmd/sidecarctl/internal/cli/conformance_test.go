@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,4 +92,71 @@ func TestInjectConformance(t *testing.T) {
 		}
 		c.AssertPod(t, out.Bytes())
 	})
+}
+
+// TestExplainAgreesWithInject runs every conformance case through `inject` and `explain -o
+// json` with the same state: explain prints the record of the same injection, so the
+// SidecarSets it says were injected are those inject reports, and a refusal is attributed to
+// exactly one SidecarSet with a refused_* code while none shows as injected.
+func TestExplainAgreesWithInject(t *testing.T) {
+	t.Parallel()
+	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
+		injectArgs := slices.DeleteFunc(caseArgs(t, c), func(a string) bool { return a == "-q" })
+		var injOut, injErr bytes.Buffer
+		injCode := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &injOut, ErrOut: &injErr}, injectArgs)
+		explainArgs := append([]string{"explain"}, injectArgs[1:]...)
+		var exOut, exErr bytes.Buffer
+		exCode := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &exOut, ErrOut: &exErr}, explainArgs)
+
+		refusedPod := strings.Contains(injErr.String(), "Kruise's pod webhook would refuse the pod")
+		if injCode != 0 && !refusedPod {
+			// The state itself is refused: explain cannot explain either, with the same reason.
+			if exCode == 0 || exErr.String() != injErr.String() {
+				t.Fatalf("inject failed with %q; explain: exit %d, %q", injErr.String(), exCode, exErr.String())
+			}
+			return
+		}
+		if exCode != 0 {
+			t.Fatalf("explain: exit %d: %s", exCode, exErr.String())
+		}
+		var exps []explanation
+		if err := json.Unmarshal(exOut.Bytes(), &exps); err != nil || len(exps) != 1 {
+			t.Fatalf("explain output: %v\n%s", err, exOut.String())
+		}
+		ex := exps[0]
+		var injected, refusing []string
+		for _, d := range ex.Decisions {
+			if d.Injected {
+				injected = append(injected, d.SidecarSet)
+			}
+			if strings.HasPrefix(string(d.Reason), "refused") {
+				refusing = append(refusing, d.SidecarSet)
+			}
+		}
+		if refusedPod {
+			if ex.Refusal == "" || len(injected) != 0 || len(refusing) != 1 {
+				t.Fatalf("inject refused the pod (%s); explain says refusal %q, injected %v, refused by %v", injErr.String(), ex.Refusal, injected, refusing)
+			}
+			if !strings.Contains(injErr.String(), "sidecarset "+refusing[0]+":") {
+				t.Errorf("explain blames %s, inject says %s", refusing[0], injErr.String())
+			}
+			return
+		}
+		if ex.Refusal != "" || len(refusing) != 0 {
+			t.Fatalf("inject accepted the pod; explain says refusal %q by %v", ex.Refusal, refusing)
+		}
+		if got, want := strings.Join(injected, ", "), reportedInjected(injErr.String()); got != want {
+			t.Errorf("explain says injected %q, inject reports %q", got, want)
+		}
+	})
+}
+
+// reportedInjected reads the SidecarSets inject's report names as injected.
+func reportedInjected(report string) string {
+	for _, line := range strings.Split(report, "\n") {
+		if _, list, ok := strings.Cut(line, ": injected "); ok && !strings.HasPrefix(line, " ") {
+			return list
+		}
+	}
+	return ""
 }

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/pipeline"
+	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
+)
+
+// TestPodHandlerScenarios runs the pipeline's scenarios (app patches, profiles, mirror
+// rewrites, bindings, refusals) through the pod webhook: the pod the API server stores after
+// applying the patch, the denial and the warnings are the golden outcome the pipeline's own
+// test holds.
+func TestPodHandlerScenarios(t *testing.T) {
+	scenarios, err := pipelinetest.Scenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.Name, func(t *testing.T) {
+			want, err := sc.ParseGolden()
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts, err := sc.Options()
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := sc.Input()
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := pipeline.Admit(in, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := json.Marshal(sc.Pod)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := &PodHandler{Snapshot: NewStaticSnapshot(&View{State: st})}
+			resp := h.Handle(context.Background(), podRequest(raw, sc.Pod.Namespace))
+			if want.Refusal != "" {
+				if resp.Allowed || resp.Result == nil || resp.Result.Message != want.Refusal {
+					t.Fatalf("want denial %q, got allowed=%v %v", want.Refusal, resp.Allowed, resp.Result)
+				}
+				return
+			}
+			if !resp.Allowed {
+				t.Fatalf("denied: %v", resp.Result)
+			}
+			got := &corev1.Pod{}
+			if err := json.Unmarshal(applyResponse(t, raw, resp), got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want.Pod, got); diff != "" {
+				t.Errorf("stored pod differs from the pipeline's (-pipeline +handler):\n%s", diff)
+			}
+			for _, f := range want.Findings {
+				if f.Severity == finding.Warning && !slices.Contains(resp.Warnings, f.Message) {
+					t.Errorf("warning %q missing from the response: %v", f.Message, resp.Warnings)
+				}
+			}
+		})
+	}
+}

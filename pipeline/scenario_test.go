@@ -1,0 +1,73 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/sidecarctl/sidecarctl/pipeline"
+	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+)
+
+var update = flag.Bool("update", false, "rewrite the scenarios' golden outcomes under pipelinetest/testdata/scenarios")
+
+// TestScenarios runs the pipeline's own scenarios (app patches, profiles, mirror rewrites,
+// bindings, refusals) and compares the full record with the golden outcome; the webhook
+// handler's test runs the same scenarios against the same goldens.
+func TestScenarios(t *testing.T) {
+	scenarios, err := pipelinetest.Scenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.Name, func(t *testing.T) {
+			got := run(t, sc)
+			path := filepath.Join("pipelinetest", pipelinetest.ScenarioDir, sc.Name+".golden.yaml")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !bytes.Equal(got, sc.Golden) {
+				t.Errorf("%s differs; run go test ./pipeline -run TestScenarios -update if intended\n--- got:\n%s", path, got)
+			}
+		})
+	}
+}
+
+func run(t *testing.T, sc *pipelinetest.Scenario) []byte {
+	t.Helper()
+	opts, err := sc.Options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := sc.Input()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pipeline.Admit(in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.InjectPod(sc.Pod, sidecarset.Request{Namespace: sc.Pod.Namespace})
+	if err != nil && !sidecarset.IsRefusal(err) {
+		t.Fatal(err)
+	}
+	out := pipelinetest.Outcome{Decisions: res.Decisions, Findings: res.Findings, AppPatches: res.AppPatches}
+	if err != nil {
+		out.Refusal = err.Error()
+	} else {
+		out.Pod = res.Pod
+	}
+	b, err := yaml.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
