@@ -33,9 +33,12 @@ lint:
 examples: build
 	@./examples/run.sh $(BIN)
 
-# conformance runs the shared Kruise corpus through the built binary and compare.py.
+# conformance runs the Kruise corpus through the built binary and compare.py. The corpus is
+# the one embedded in the repository; CONFORMANCE_DIR=DIR runs another one laid out the same
+# way (DIR/cases, DIR/expected; sidecarset/sidecarsettest/CONFORMANCE.md).
+CONFORMANCE_DIR ?= sidecarset/sidecarsettest/testdata
 conformance: build
-	@./sidecarset/sidecarsettest/run-conformance.sh $(BIN) ../shared/conformance
+	@./sidecarset/sidecarsettest/run-conformance.sh $(BIN) $(CONFORMANCE_DIR)
 
 # bench runs every benchmark of the performance goals (README "Performance") and ends with
 # one summary line of ratios from this run. A few minutes; the load test sends 1,000

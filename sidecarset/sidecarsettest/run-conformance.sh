@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Runs Kruise conformance cases through `sidecarctl inject`, the way a user would: the case's
 # pod with -f, its Namespaces, ConfigMaps, ControllerRevisions and SidecarSets (in order) with
-# --from, its feature gates and flags; then compares the results with compare.py.
-# usage: run-conformance.sh SIDECARCTL CONFORMANCE_DIR [compare.py options]
+# --from, its feature gates and flags; then compares the results with compare.py (next to this
+# script; CONFORMANCE.md describes the corpus layout and the comparison).
+# usage: run-conformance.sh SIDECARCTL [CONFORMANCE_DIR] [compare.py options]
+# CONFORMANCE_DIR holds cases/ and expected/; it defaults to the corpus in the repository,
+# sidecarset/sidecarsettest/testdata.
 set -euo pipefail
-bin=$1 dir=$2; shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$1; shift
+dir=$here/testdata
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then dir=$1; shift; fi
+for sub in cases expected; do
+  [ -d "$dir/$sub" ] || { echo "run-conformance.sh: $dir/$sub: no such directory" >&2; exit 2; }
+done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/actual"
@@ -40,4 +49,4 @@ PY
     python3 -c 'import json,sys; print(json.dumps({"error": open(sys.argv[1]).read().strip()}))' "$work/$name.err" >"$work/actual/$name.json"
   fi
 done
-python3 "$dir/compare.py" "$dir/expected" "$work/actual" "$@"
+python3 "$here/compare.py" "$dir/expected" "$work/actual" "$@"
