@@ -9,7 +9,6 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
@@ -43,15 +42,7 @@ func TestScenarios(t *testing.T) {
 
 func run(t *testing.T, sc *pipelinetest.Scenario) []byte {
 	t.Helper()
-	opts, err := sc.Options()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := sc.Input()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := pipeline.Admit(in, opts)
+	st, err := sc.Admit()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,3 +113,16 @@ func (sc *Scenario) ParseGolden() (*Outcome, error) {
 	}
 	return &o, nil
 }
+
+// Admit admits the scenario's state with its options: what every path starts from.
+func (sc *Scenario) Admit() (*pipeline.State, error) {
+	opts, err := sc.Options()
+	if err != nil {
+		return nil, err
+	}
+	in, err := sc.Input()
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.Admit(in, opts)
+}

@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/finding"
-	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 )
 
@@ -29,15 +28,7 @@ func TestPodHandlerScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts, err := sc.Options()
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := sc.Input()
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := pipeline.Admit(in, opts)
+			st, err := sc.Admit()
 			if err != nil {
 				t.Fatal(err)
 			}
