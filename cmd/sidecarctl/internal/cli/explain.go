@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	sidecarfinding "github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
@@ -32,7 +33,7 @@ type ExplainOptions struct {
 // explanation is explain's JSON output for one object.
 type explanation struct {
 	Object    string                `json:"object"`
-	Outcome   workload.Reason       `json:"outcome"`
+	Outcome   sidecarfinding.Code   `json:"outcome"`
 	Refusal   string                `json:"refusal,omitempty"`
 	Decisions []sidecarset.Decision `json:"decisions"`
 	Notes     []sidecarset.Note     `json:"notes,omitempty"`
@@ -131,7 +132,7 @@ func decisionsWithoutInject(st *sidecarset.State, doc *manifest.Document, namesp
 func writeExplanations(w io.Writer, all []explanation) {
 	first := true
 	for _, ex := range all {
-		if ex.Outcome == workload.ReasonUnsupportedKind && len(ex.Decisions) == 0 {
+		if ex.Outcome == sidecarfinding.UnsupportedKind && len(ex.Decisions) == 0 {
 			continue // SidecarSets and other non-workloads next to the workloads
 		}
 		if !first {
@@ -143,7 +144,7 @@ func writeExplanations(w io.Writer, all []explanation) {
 			fmt.Fprintf(w, "  REFUSED: %s\n", ex.Refusal)
 		}
 		if len(ex.Decisions) == 0 {
-			if ex.Outcome == workload.ReasonUnsupportedKind || ex.Outcome == workload.ReasonNoPodTemplate {
+			if ex.Outcome == sidecarfinding.UnsupportedKind || ex.Outcome == sidecarfinding.NoPodTemplate {
 				continue
 			}
 			fmt.Fprintln(w, "  no SidecarSets in --from")
