@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"sort"
 
-	"k8s.io/apimachinery/pkg/api/equality"
-
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // built is everything the matched SidecarSets contribute, before placement.
@@ -18,7 +20,6 @@ type built struct {
 	secrets        []corev1.LocalObjectReference
 	annotations    map[string]string
 	injectedBy     map[string][]string
-	notes          []Note
 }
 
 // build processes the matched SidecarSets in order (kruise-sidecarset.md 2.1 step 3, and 2.2
@@ -27,13 +28,15 @@ type built struct {
 func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*built, error) {
 	v := s.opts.version()
 	b := &built{annotations: map[string]string{}, injectedBy: map[string][]string{}}
+	// Kruise reads the pod's hash annotations once, before the first SidecarSet, and only
+	// because one matched: a garbled value is the pod's fault, attributed to that first set.
 	hashes, err := parseHashAnnotation(AnnotationHash, pod.Annotations[AnnotationHash])
 	if err != nil {
-		return nil, &RefusalError{Message: err.Error()}
+		return nil, hashRefusal(matched[0].Name, AnnotationHash, err)
 	}
 	hashesWI, err := parseHashAnnotation(AnnotationHashWithoutImage, pod.Annotations[AnnotationHashWithoutImage])
 	if err != nil {
-		return nil, &RefusalError{Message: err.Error()}
+		return nil, hashRefusal(matched[0].Name, AnnotationHashWithoutImage, err)
 	}
 	existingWorking := pod.Annotations[AnnotationWorkingHotUpgrade]
 	working := parseWorkingHotUpgrade(existingWorking)
@@ -47,14 +50,15 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 		for i := range ss.Spec.Volumes {
 			volumesByName[ss.Spec.Volumes[i].Name] = &ss.Spec.Volumes[i]
 		}
-		addVolumes := func(sc *appsv1alpha1.SidecarContainer) error {
-			for _, m := range sc.VolumeMounts {
+		addVolumes := func(sc *appsv1alpha1.SidecarContainer, p *field.Path) error {
+			for j, m := range sc.VolumeMounts {
 				vol, ok := volumesByName[m.Name]
 				if !ok {
 					// Kruise up to v1.8 dereferences the missing volume and panics; the
 					// webhook call fails and the pod is refused.
-					return &RefusalError{SidecarSet: ss.Name, Message: fmt.Sprintf(
-						"panic: runtime error: invalid memory address or nil pointer dereference (sidecar %s mounts volume %q, which spec.volumes does not define)", sc.Name, m.Name)}
+					return &RefusalError{Code: finding.RefusedMissingVolume, SidecarSet: ss.Name,
+						Field: p.Child("volumeMounts").Index(j).Child("name").String(), Message: fmt.Sprintf(
+							"panic: runtime error: invalid memory address or nil pointer dereference (sidecar %s mounts volume %q, which spec.volumes does not define)", sc.Name, m.Name)}
 				}
 				b.volumes = append(b.volumes, *vol.DeepCopy())
 			}
@@ -84,7 +88,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 				shared, subEnvs = sharedMounts(ic, pod)
 				extraEnv = append(transferEnvs(ic, pod), subEnvs...)
 			}
-			if err := addVolumes(ic); err != nil {
+			if err := addVolumes(ic, field.NewPath("spec", "initContainers").Index(i)); err != nil {
 				return nil, err
 			}
 			ic.VolumeMounts = mergeMounts(ic.VolumeMounts, shared)
@@ -117,7 +121,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			shared, subEnvs := sharedMounts(c, pod)
 			extraEnv := append(transferEnvs(c, pod), subEnvs...)
 			injecting = true
-			if err := addVolumes(c); err != nil {
+			if err := addVolumes(c, field.NewPath("spec", "containers").Index(i)); err != nil {
 				return nil, err
 			}
 			c.VolumeMounts = mergeMounts(c.VolumeMounts, shared)
@@ -169,6 +173,12 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 		}
 	}
 	return b, nil
+}
+
+// hashRefusal is the refusal for a pod whose hash annotation key does not parse.
+func hashRefusal(set, key string, err error) *RefusalError {
+	return &RefusalError{Code: finding.RefusedHashAnnotation, SidecarSet: set,
+		Field: field.NewPath("metadata", "annotations").Key(key).String(), Message: err.Error(), Err: err}
 }
 
 func joinNames(names []string) string {

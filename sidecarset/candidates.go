@@ -6,6 +6,8 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/selection"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // The label index finds the SidecarSets that can match a pod without walking all of them:
@@ -164,29 +166,23 @@ func (s *State) indexedCandidates(ns string, podLabels map[string]string) (hits 
 	return hits, candidates
 }
 
-// matchIndexed is the MatchedOnly walk: it tests only the sets the index returns and counts
-// the rest, whose reasons it knows without testing them: a set outside the pod's namespace
-// group is a namespace mismatch, and a set the label index rules out is a selector mismatch
-// (the index files only sets whose earlier checks pass in their group).
-func (s *State) matchIndexed(pod *corev1.Pod, skipped map[Reason]int, accept func(*appsv1alpha1.SidecarSet) error) error {
+// matchIndexed is the MatchedOnly walk: it tests only the sets the index returns, handing
+// each verdict to visit in candidate order, and counts the rest, whose reasons it knows
+// without testing them: a set outside the pod's namespace group is a namespace mismatch, and a
+// set the label index rules out is a selector mismatch (the index files only sets whose
+// earlier checks pass in their group).
+func (s *State) matchIndexed(pod *corev1.Pod, skipped map[finding.Code]int, visit func(*appsv1alpha1.SidecarSet, matchResult, error) error) error {
 	hits, candidates := s.indexedCandidates(pod.Namespace, pod.Labels)
 	li := s.labelIndexFor(s.buildIndex())
 	if n := li.total - candidates; n > 0 {
-		skipped[ReasonNamespaceMismatch] += n
+		skipped[finding.NamespaceMismatch] += n
 	}
 	if n := candidates - len(hits); n > 0 {
-		skipped[ReasonSelectorMismatch] += n
+		skipped[finding.SelectorMismatch] += n
 	}
 	for _, e := range hits {
 		m, err := s.matchCompiled(e.ss, e.sel, pod, false)
-		if err != nil {
-			return err
-		}
-		if !m.matched {
-			skipped[m.reason]++
-			continue
-		}
-		if err := accept(e.ss); err != nil {
+		if err := visit(e.ss, m, err); err != nil {
 			return err
 		}
 	}

@@ -6,17 +6,16 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // pruneForV13 removes what a Kruise v1.3.0 installation silently drops from a SidecarSet at
 // creation (kruise-v13-differences.md): fields its CRD schema or its Kubernetes 1.22 types do
-// not know. Each removal is returned as a Note, because v1.3 itself says nothing.
-func pruneForV13(ss *appsv1alpha1.SidecarSet) []Note {
-	var notes []Note
-	note := func(path *field.Path, msg string) {
-		notes = append(notes, Note{SidecarSet: ss.Name, Reason: ReasonPost13Feature, Severity: "warning",
-			Message: fmt.Sprintf("%s: %s", path, msg)})
-	}
+// not know. Each removal is returned as a finding, because v1.3 itself says nothing.
+func pruneForV13(ss *appsv1alpha1.SidecarSet) finding.List {
+	var notes finding.List
+	note := func(path *field.Path, msg string) { notes.Add(postV13(ss.Name, path, msg)) }
 	spec := field.NewPath("spec")
 	if ss.Spec.NamespaceSelector != nil {
 		ss.Spec.NamespaceSelector = nil
@@ -49,15 +48,13 @@ func pruneForV13(ss *appsv1alpha1.SidecarSet) []Note {
 		p := spec.Child("volumes").Index(i)
 		if vol.Image != nil {
 			vol.Image = nil
-			notes = append(notes, Note{SidecarSet: ss.Name, Reason: ReasonPost13Feature, Severity: "warning",
-				Message: fmt.Sprintf("%s: Kubernetes 1.22 types have no image volumes; Kruise v1.3 drops the source", p.Child("image"))})
+			note(p.Child("image"), "Kubernetes 1.22 types have no image volumes; Kruise v1.3 drops the source")
 		}
 		if pr := vol.Projected; pr != nil {
 			for j := range pr.Sources {
 				if pr.Sources[j].ClusterTrustBundle != nil {
 					pr.Sources[j].ClusterTrustBundle = nil
-					notes = append(notes, Note{SidecarSet: ss.Name, Reason: ReasonPost13Feature, Severity: "warning",
-						Message: fmt.Sprintf("%s: Kruise v1.3 drops clusterTrustBundle projections", p.Child("projected", "sources").Index(j))})
+					note(p.Child("projected", "sources").Index(j), "Kruise v1.3 drops clusterTrustBundle projections")
 				}
 			}
 		}
@@ -66,11 +63,10 @@ func pruneForV13(ss *appsv1alpha1.SidecarSet) []Note {
 }
 
 // pruneContainerForV13 drops container fields that Kubernetes 1.22's types do not have.
-func pruneContainerForV13(set string, c *corev1.Container, p *field.Path) []Note {
-	var notes []Note
+func pruneContainerForV13(set string, c *corev1.Container, p *field.Path) finding.List {
+	var notes finding.List
 	drop := func(child string, what string) {
-		notes = append(notes, Note{SidecarSet: set, Reason: ReasonPost13Feature, Severity: "warning",
-			Message: fmt.Sprintf("%s: Kubernetes 1.22 types have no %s; Kruise v1.3 drops it", p.Child(child), what)})
+		notes.Add(postV13(set, p.Child(child), fmt.Sprintf("Kubernetes 1.22 types have no %s; Kruise v1.3 drops it", what)))
 	}
 	if c.ResizePolicy != nil {
 		c.ResizePolicy = nil
@@ -118,13 +114,10 @@ func pruneContainerForV13(set string, c *corev1.Container, p *field.Path) []Note
 // V13Compatibility lists what Kruise v1.3.0 (Alibaba Cloud virtual nodes) would silently
 // drop, ignore or refuse in ss: the pruning State.Create does in v1.3 mode, plus the
 // post-1.3 behaviours the SidecarSet relies on. ss is not modified.
-func V13Compatibility(ss *appsv1alpha1.SidecarSet) []Note {
+func V13Compatibility(ss *appsv1alpha1.SidecarSet) finding.List {
 	notes := pruneForV13(ss.DeepCopy())
 	p := field.NewPath("spec")
-	add := func(path *field.Path, msg string) {
-		notes = append(notes, Note{SidecarSet: ss.Name, Reason: ReasonPost13Feature, Severity: "warning",
-			Message: fmt.Sprintf("%s: %s", path, msg)})
-	}
+	add := func(path *field.Path, msg string) { notes.Add(postV13(ss.Name, path, msg)) }
 	if r := ss.Spec.InjectionStrategy.Revision; r != nil && r.Policy == appsv1alpha1.PartialSidecarSetInjectRevisionPolicy {
 		add(p.Child("injectionStrategy", "revision", "policy"), "Kruise v1.3 refuses the Partial policy (added in v1.8)")
 	}
@@ -138,4 +131,9 @@ func V13Compatibility(ss *appsv1alpha1.SidecarSet) []Note {
 		add(p.Child("containers"), "Kruise v1.3 records only the last hot-upgrade sidecar in kruise.io/sidecarset-working-hotupgrade-container, so the others are never upgraded")
 	}
 	return notes
+}
+
+// postV13 is a finding about something Kruise v1.3 drops, ignores or refuses at path.
+func postV13(set string, path *field.Path, msg string) finding.Finding {
+	return finding.Finding{Severity: finding.Warning, Code: finding.PostV13Feature, SidecarSet: set, Field: path.String(), Message: msg}
 }

@@ -111,7 +111,7 @@ func (o *CheckOptions) Run(context.Context) error {
 				if targetsVirtualNodes {
 					sev = severityError
 				}
-				findings = append(findings, finding{Severity: sev, Object: name, Reason: string(n.Reason), Message: n.Message})
+				findings = append(findings, finding{Severity: sev, Object: name, Reason: string(n.Code), Message: findingMessage(n)})
 			}
 		}
 		for _, f := range binding.Check(c.ss, cs.bindings) {
@@ -125,8 +125,8 @@ func (o *CheckOptions) Run(context.Context) error {
 			}
 		}
 	}
-	for _, n := range cs.st.Notes() {
-		findings = append(findings, finding{Severity: severityError, Object: "SidecarSet " + n.SidecarSet, Reason: string(n.Reason), Message: n.Message})
+	for _, n := range cs.st.Findings() {
+		findings = append(findings, finding{Severity: severityError, Object: "SidecarSet " + n.SidecarSet, Reason: string(n.Code), Message: findingMessage(n)})
 	}
 	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Object < findings[j].Object })
 	var out bytes.Buffer

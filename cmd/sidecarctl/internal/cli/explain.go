@@ -10,12 +10,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	sidecarfinding "github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
-	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
 
 // ExplainOptions holds `sidecarctl explain` flags.
@@ -36,7 +34,7 @@ type explanation struct {
 	Outcome   sidecarfinding.Code   `json:"outcome"`
 	Refusal   string                `json:"refusal,omitempty"`
 	Decisions []sidecarset.Decision `json:"decisions"`
-	Notes     []sidecarset.Note     `json:"notes,omitempty"`
+	Notes     sidecarfinding.List   `json:"notes,omitempty"`
 }
 
 func newCmdExplain(streams IOStreams) *cobra.Command {
@@ -88,11 +86,13 @@ func (o *ExplainOptions) Run(context.Context) error {
 		switch {
 		case sidecarset.IsRefusal(err):
 			ex.Refusal = err.Error()
-			ex.Decisions = decisionsWithoutInject(cs.st, &docs[i], o.Namespace)
+			if res != nil {
+				ex.Decisions = res.Decisions
+			}
 		case err != nil:
 			return err
 		case res != nil:
-			ex.Decisions, ex.Notes = res.Decisions, res.Notes
+			ex.Decisions, ex.Notes = res.Decisions, res.Findings
 		}
 		if ex.Object == "" {
 			ex.Object = docs[i].String()
@@ -111,22 +111,6 @@ func (o *ExplainOptions) Run(context.Context) error {
 	}
 	_, err = io.Copy(o.Out, &out)
 	return err
-}
-
-// decisionsWithoutInject re-runs matching on a refused pod so explain still shows which sets
-// matched: a refusal stops Kruise, not the explanation.
-func decisionsWithoutInject(st *sidecarset.State, doc *manifest.Document, namespace string) []sidecarset.Decision {
-	var decisions []sidecarset.Decision
-	obj := doc.Object.DeepCopy()
-	_, _ = workload.Mutate(obj, func(pod *corev1.Pod) error {
-		ns := namespace
-		if obj.GetNamespace() != "" {
-			ns = obj.GetNamespace()
-		}
-		decisions = sidecarset.Explain(st, pod, sidecarset.Request{Namespace: ns})
-		return errors.New("explain only")
-	})
-	return decisions
 }
 
 func writeExplanations(w io.Writer, all []explanation) {
@@ -157,7 +141,7 @@ func writeExplanations(w io.Writer, all []explanation) {
 		}
 		_ = tw.Flush()
 		for _, n := range ex.Notes {
-			fmt.Fprintf(w, "  %s: %s [%s]\n", n.Severity, n.Message, n.Reason)
+			fmt.Fprintf(w, "  %s: %s [%s]\n", n.Severity, findingMessage(n), n.Code)
 		}
 	}
 }

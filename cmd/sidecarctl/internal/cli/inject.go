@@ -17,6 +17,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/injector"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	sidecarfinding "github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
@@ -149,7 +150,7 @@ func (o *InjectOptions) Run(context.Context) error {
 		return err
 	}
 	if !o.Quiet {
-		writeWarnings(&report, cs.warnings, cs.st.Notes())
+		writeWarnings(&report, cs.warnings, cs.st.Findings())
 		_, err = io.Copy(o.ErrOut, &report)
 	}
 	return err
@@ -166,17 +167,18 @@ func injectDocument(inj *injector.Injector, doc *manifest.Document, namespace st
 			ns = obj.GetNamespace()
 		}
 		r, err := inj.Pod(pod, sidecarset.Request{Namespace: ns, Operation: op})
+		res = r
 		if err != nil {
 			return err
 		}
-		res = r
 		*pod = *r.Pod
 		return nil
 	})
 	if err != nil {
 		var refusal *sidecarset.RefusalError
 		if errors.As(err, &refusal) {
-			return outcome, nil, fmt.Errorf("%s: Kruise's pod webhook would refuse the pod: %w", doc, err)
+			// The result still carries every SidecarSet's decision, which explain reports.
+			return outcome, res, fmt.Errorf("%s: Kruise's pod webhook would refuse the pod: %w", doc, err)
 		}
 		return outcome, nil, fmt.Errorf("%s: %w", doc, err)
 	}
@@ -216,18 +218,26 @@ func writeOutcome(w io.Writer, outcome workload.Outcome, res *injector.Result) {
 	} else {
 		fmt.Fprintf(w, "%s: injected %s\n", outcome.Object, strings.Join(injected, ", "))
 	}
-	for _, n := range res.Notes {
-		fmt.Fprintf(w, "  %s: %s [%s]\n", n.Severity, n.Message, n.Reason)
+	for _, n := range res.Findings {
+		fmt.Fprintf(w, "  %s: %s [%s]\n", n.Severity, findingMessage(n), n.Code)
 	}
 }
 
-func writeWarnings(w io.Writer, warnings []string, notes []sidecarset.Note) {
+func writeWarnings(w io.Writer, warnings []string, notes sidecarfinding.List) {
 	for _, warn := range warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	for _, n := range notes {
-		fmt.Fprintf(w, "%s: sidecarset %s: %s [%s]\n", n.Severity, n.SidecarSet, n.Message, n.Reason)
+		fmt.Fprintf(w, "%s: sidecarset %s: %s [%s]\n", n.Severity, n.SidecarSet, findingMessage(n), n.Code)
 	}
+}
+
+// findingMessage is a finding's message with its field path in front, as reports print it.
+func findingMessage(f sidecarfinding.Finding) string {
+	if f.Field == "" {
+		return f.Message
+	}
+	return f.Field + ": " + f.Message
 }
 
 func isStateKind(outcome workload.Outcome) bool {

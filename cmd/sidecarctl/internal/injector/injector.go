@@ -38,10 +38,10 @@ func (i *Injector) Pod(in *corev1.Pod, req sidecarset.Request) (*Result, error) 
 	if len(matching) == 0 {
 		// The common case on the admission path: no copy, the engine copies the pod itself.
 		res, err := sidecarset.Inject(i.State, in, req)
-		if err != nil {
+		if res == nil {
 			return nil, err
 		}
-		return &Result{Result: res}, nil
+		return &Result{Result: res}, err
 	}
 	pod := in.DeepCopy()
 	var applied []string
@@ -53,8 +53,12 @@ func (i *Injector) Pod(in *corev1.Pod, req sidecarset.Request) (*Result, error) 
 		applied = append(applied, patch.Profile)
 	}
 	res, err := sidecarset.Inject(i.State, pod, req)
-	if err != nil {
+	if res == nil {
 		return nil, err
+	}
+	if err != nil {
+		// A refusal: the decisions say why; nothing, app patches included, reaches the pod.
+		return &Result{Result: res}, err
 	}
 	res.Changed = !equality.Semantic.DeepEqual(in, res.Pod)
 	return &Result{Result: res, AppPatches: applied}, nil

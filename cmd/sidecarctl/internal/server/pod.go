@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
@@ -83,10 +84,14 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		}
 	}
 	var warnings []string
-	for _, n := range res.Notes {
-		if n.Severity == "warning" {
-			warnings = append(warnings, n.Message)
-			h.event(pod, req.Namespace, "InjectionWarning", fmt.Sprintf("%s (%s)", n.Message, n.Reason))
+	for _, n := range res.Findings {
+		if n.Severity == finding.Warning {
+			msg := n.Message
+			if n.Field != "" {
+				msg = n.Field + ": " + msg
+			}
+			warnings = append(warnings, msg)
+			h.event(pod, req.Namespace, "InjectionWarning", fmt.Sprintf("%s (%s)", msg, n.Code))
 		}
 	}
 	rewritten := h.MirrorCrossNamespace && rewriteCrossNamespace(res.Pod, view.Bindings)
@@ -112,8 +117,8 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 // eventWorthy are the skip reasons an owner should hear about: a SidecarSet meant for the
 // pod that did not inject. Selector and namespace mismatches are the normal case for every
 // other pod and would only flood the owner's events.
-func eventWorthy(r sidecarset.Reason) bool {
-	return r == sidecarset.ReasonPaused || r == sidecarset.ReasonNamespaceNotFound
+func eventWorthy(r finding.Code) bool {
+	return r == finding.InjectionPaused || r == finding.NamespaceNotFound
 }
 
 // LosslessJSON merges the engine's pod into the raw request object: unchanged parts keep the
