@@ -26,7 +26,7 @@ type built struct {
 // for v1.3): env, mounts, volumes and hot-upgrade pairs of every sidecar, the pod's hash
 // annotations, the injected list and the hot-upgrade bookkeeping.
 func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*built, error) {
-	v := s.opts.version()
+	bh := s.opts.behaviour()
 	b := &built{annotations: map[string]string{}, injectedBy: map[string][]string{}}
 	// Kruise reads the pod's hash annotations once, before the first SidecarSet, and only
 	// because one matched: a garbled value is the pod's fault, attributed to that first set.
@@ -62,7 +62,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 				}
 				b.volumes = append(b.volumes, *vol.DeepCopy())
 			}
-			if v == KruiseV13 {
+			if !bh.VolumeDeviceVolumes {
 				return nil
 			}
 			for _, d := range sc.VolumeDevices {
@@ -77,13 +77,13 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 
 		for i := range ss.Spec.InitContainers {
 			ic := ss.Spec.InitContainers[i].DeepCopy()
-			native := isNativeSidecar(ic) && v != KruiseV13
-			if native {
+			native := isNativeSidecar(ic) && bh.NativeSidecars
+			if isNativeSidecar(ic) && bh.SidecarListHasNativeInitContainers {
 				sidecarList = append(sidecarList, ic.Name)
 			}
 			var shared []corev1.VolumeMount
 			var extraEnv []corev1.EnvVar
-			if v != KruiseV13 {
+			if bh.InitContainersShareVolumes {
 				var subEnvs []corev1.EnvVar
 				shared, subEnvs = sharedMounts(ic, pod)
 				extraEnv = append(transferEnvs(ic, pod), subEnvs...)
@@ -93,10 +93,10 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			}
 			ic.VolumeMounts = mergeMounts(ic.VolumeMounts, shared)
 			ic.Env = append(ic.Env, corev1.EnvVar{Name: envIsInjected, Value: "true"})
-			if v == KruiseV13 {
-				ic.Env = append(ic.Env, transferEnvs(ic, pod)...)
-			} else {
+			if bh.InitContainersShareVolumes {
 				ic.Env = mergeEnv(ic.Env, extraEnv)
+			} else {
+				ic.Env = append(ic.Env, transferEnvs(ic, pod)...)
 			}
 			if native && isHotUpgrade(ic) {
 				pair, annotations := hotUpgradePair(ic)
@@ -143,9 +143,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			b.injectedBy[ss.Name] = append(b.injectedBy[ss.Name], "container "+c.Name)
 		}
 
-		// v1.4 and v1.5 wrote entries only for injected containers; v1.8 for any injected
-		// sidecar; v1.3 for every matched SidecarSet.
-		if injecting || v == KruiseV13 {
+		if injecting || bh.HashEntryForEveryMatchedSet {
 			sort.Strings(sidecarList)
 			if sidecarList == nil {
 				sidecarList = []string{}
@@ -159,18 +157,19 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 
 	b.annotations[AnnotationHash] = encodeHashes(hashes)
 	b.annotations[AnnotationHashWithoutImage] = encodeHashes(hashesWI)
-	if v == KruiseV13 {
-		b.annotations[AnnotationInjectedList] = joinNames(names)
-		if lastWorking != "" {
-			kept := parseWorkingHotUpgrade(existingWorking)
-			kept[lastWorking] = working[lastWorking]
-			b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(kept)
-		}
-	} else {
+	if bh.MergesInjectedList {
 		b.annotations[AnnotationInjectedList] = injectedList(pod.Annotations[AnnotationInjectedList], names)
+	} else {
+		b.annotations[AnnotationInjectedList] = joinNames(names)
+	}
+	if bh.RecordsEveryHotUpgradeSidecar {
 		if len(working) > 0 {
 			b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(working)
 		}
+	} else if lastWorking != "" {
+		kept := parseWorkingHotUpgrade(existingWorking)
+		kept[lastWorking] = working[lastWorking]
+		b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(kept)
 	}
 	return b, nil
 }

@@ -13,7 +13,8 @@
 // *AdmissionError carry a finding.Code and the field path of their cause.
 //
 // Behaviour follows Kruise v1.8 by default, and Kruise v1.3.0 (what Alibaba Cloud virtual
-// nodes run) with Options.Version = KruiseV13. The package is pure: it takes API objects and returns API objects plus decisions. Reading
+// nodes run) with Options.Version = KruiseV13; versions.go is the one table of what differs.
+// The package is pure: it takes API objects and returns API objects plus decisions. Reading
 // files, talking to clusters and serving HTTP live in adapters (cmd/sidecarctl,
 // sidecarset/workload).
 package sidecarset

@@ -142,23 +142,24 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 		res.Changed = podChanged(in, pod)
 		return res, nil
 	}
-	v := st.opts.version()
+	bh := st.opts.behaviour()
 	sort.SliceStable(b.initContainers, func(i, j int) bool {
 		return b.initContainers[i].container.Name < b.initContainers[j].container.Name
 	})
-	if v == KruiseV13 {
+	if bh.PlacesInitContainers {
+		pod.Spec.InitContainers = placeSidecars(pod.Spec.InitContainers, b.initContainers, false, &res.Replaced)
+	} else {
 		for _, s := range b.initContainers {
-			// v1.3 appends even when the name exists; an identical container means the pod
-			// was injected already, and appending it again would only break idempotency.
+			// Before placement existed Kruise appends even when the name exists; an identical
+			// container means the pod was injected already, and appending it again would only
+			// break idempotency.
 			if hasIdentical(pod.Spec.InitContainers, &s.container) {
 				continue
 			}
 			pod.Spec.InitContainers = append(pod.Spec.InitContainers, s.container)
 		}
-	} else {
-		pod.Spec.InitContainers = placeSidecars(pod.Spec.InitContainers, b.initContainers, false, &res.Replaced)
 	}
-	pod.Spec.Containers = placeSidecars(pod.Spec.Containers, b.containers, v == KruiseV13, &res.Replaced)
+	pod.Spec.Containers = placeSidecars(pod.Spec.Containers, b.containers, !bh.EmptyInjectPolicyAfter, &res.Replaced)
 	pod.Spec.Volumes = mergeVolumes(pod.Spec.Volumes, b.volumes)
 	pod.Spec.ImagePullSecrets = mergeSecrets(pod.Spec.ImagePullSecrets, b.secrets)
 	for k, val := range b.annotations {

@@ -74,7 +74,7 @@ func (s *State) matchCompiled(ss *appsv1alpha1.SidecarSet, c *compiledSelectors,
 		}
 		return r, nil
 	}
-	if ss.Spec.NamespaceSelector != nil && s.opts.version() != KruiseV13 {
+	if ss.Spec.NamespaceSelector != nil && s.opts.behaviour().NamespaceSelector {
 		ns, ok := s.namespaces[pod.Namespace]
 		if !ok {
 			r := matchResult{reason: finding.NamespaceNotFound}

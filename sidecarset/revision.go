@@ -46,7 +46,7 @@ func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (
 	if err != nil {
 		return nil, false, refuse(pinPath, err)
 	}
-	if s.opts.version() == KruiseV13 || ss.Spec.UpdateStrategy.Paused ||
+	if !s.opts.behaviour().PartialRevisionPolicy || ss.Spec.UpdateStrategy.Paused ||
 		rev.Policy != appsv1alpha1.PartialSidecarSetInjectRevisionPolicy {
 		return pinned, true, nil
 	}
@@ -129,7 +129,7 @@ func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevisi
 		return nil, fmt.Errorf("decode controllerrevision %s: %w", cr.Name, err)
 	}
 	out := ss.DeepCopy()
-	if s.opts.version() != KruiseV13 {
+	if s.opts.behaviour().RevisionReplacesSpec {
 		out.Spec = appsv1alpha1.SidecarSetSpec{}
 	}
 	out.Spec.Volumes = data.Spec.Volumes
@@ -215,7 +215,7 @@ func revisionPatch(ss *appsv1alpha1.SidecarSet, v Version) ([]byte, error) {
 	for _, k := range []string{"volumes", "containers", "initContainers", "imagePullSecrets", "patchPodMetadata"} {
 		out[k] = spec[k]
 	}
-	if v != KruiseV13 {
+	if behaviourOf(v).RevisionReplacesSpec {
 		out["$patch"] = "replace"
 	}
 	return json.Marshal(map[string]any{"spec": out})

@@ -110,7 +110,7 @@ func (s *State) SidecarSet(name string) (*appsv1alpha1.SidecarSet, bool) {
 func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, error) {
 	ss := in.DeepCopy()
 	v := s.opts.version()
-	if v == KruiseV13 {
+	if s.opts.behaviour().PrunesFieldsNewerThanV13 {
 		s.findings = append(s.findings, pruneForV13(ss)...)
 	}
 	if !s.opts.SkipDefaulting {
@@ -176,7 +176,7 @@ func (s *State) revisionsOf(name string) []*appsv1.ControllerRevision {
 // group by name so that results are reproducible.
 func (s *State) Candidates(ns string) []*appsv1alpha1.SidecarSet {
 	idx := s.buildIndex()
-	if s.opts.version() == KruiseV13 {
+	if !s.opts.behaviour().NamespaceIndex {
 		return idx.all
 	}
 	local, cluster := idx.byNS[ns], idx.byNS[clusterScope]
