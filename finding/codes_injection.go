@@ -14,9 +14,9 @@ const (
 	NotPodRequest             Code = "not_pod_request"
 	PinnedRevision            Code = "pinned_revision"
 	ContainerNameConflict     Code = "container_name_conflict"
-	// NotReached: Kruise stopped at an earlier SidecarSet's refusal and never looked at
-	// this one; the decision says what it would have been.
-	NotReached Code = "not_reached"
+	// PodRefused: the SidecarSet matched, but Kruise refused the pod because of another
+	// SidecarSet (or the pod itself), so it injected nothing.
+	PodRefused Code = "pod_refused"
 )
 
 var injectionCodes = []Description{
@@ -32,5 +32,5 @@ var injectionCodes = []Description{
 	{NotPodRequest, AreaInjection, "the request is not a pod CREATE or UPDATE that Kruise acts on"},
 	{PinnedRevision, AreaInjection, "a pinned ControllerRevision was injected instead of the live spec"},
 	{ContainerNameConflict, AreaInjection, "two containers of the pod would share a name, which the API server rejects"},
-	{NotReached, AreaInjection, "Kruise refused the pod because of an earlier SidecarSet and never reached this one"},
+	{PodRefused, AreaInjection, "the SidecarSet matched, but Kruise refused the pod because of another SidecarSet or the pod, so nothing was injected"},
 }

@@ -106,8 +106,8 @@ func Admit(in *Input, opts Options) (*State, error) {
 	if err := s.checkGivenProfiles(); err != nil {
 		return nil, err
 	}
-	for _, n := range s.sets.Notes() {
-		s.findings.Add(opts.grade(noteFinding(n)))
+	for _, f := range s.sets.Findings() {
+		s.findings.Add(opts.grade(f))
 	}
 	for _, c := range s.created {
 		if u := binding.Unauthorized(c.SidecarSet, s.bindings); len(u) > 0 {
@@ -150,9 +150,7 @@ func refusalFinding(source string, err error) finding.Finding {
 	f := finding.Finding{Severity: finding.Error, Code: finding.Refused, Object: source, Message: err.Error()}
 	var adm *sidecarset.AdmissionError
 	if errors.As(err, &adm) {
-		f.Code = finding.Code("refused_by_" + adm.Stage)
-		f.SidecarSet = adm.SidecarSet
-		f.Message = adm.Message
+		f.Code, f.SidecarSet, f.Message = adm.Code, adm.SidecarSet, adm.Message
 	}
 	return f
 }

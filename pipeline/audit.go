@@ -31,8 +31,7 @@ func (s *State) Check() (finding.List, []*bindingv1alpha1.SidecarSetResourceBind
 			if platform.SelectorRequiresVirtualNode(c.SidecarSet.Spec.Selector) {
 				sev = finding.Error
 			}
-			for _, n := range sidecarset.V13Compatibility(c.SidecarSet) {
-				f := noteFinding(n)
+			for _, f := range sidecarset.V13Compatibility(c.SidecarSet) {
 				f.Severity, f.Object = sev, name
 				out.Add(f)
 			}

@@ -2,16 +2,10 @@ package pipeline
 
 import (
 	"github.com/sidecarctl/sidecarctl/finding"
-	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/translate"
 )
 
-// noteFinding and translateFinding bridge the engine packages' own finding types until they
-// report finding.Finding themselves.
-func noteFinding(n sidecarset.Note) finding.Finding {
-	return finding.Finding{Severity: finding.Severity(n.Severity), Code: finding.Code(n.Reason), SidecarSet: n.SidecarSet, Message: n.Message}
-}
-
+// translateFinding bridges translate's own finding type until it reports finding.Finding.
 func translateFinding(f translate.Finding) finding.Finding {
 	obj := f.Object
 	if f.Profile != "" {

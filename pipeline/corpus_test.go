@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
@@ -61,7 +62,7 @@ func TestCorpus(t *testing.T) {
 func matched(ds []sidecarset.Decision) []sidecarset.Decision {
 	var out []sidecarset.Decision
 	for _, d := range ds {
-		if d.Injected || d.Reason == sidecarset.ReasonMatchedNothingToInject {
+		if d.Injected || d.Reason == finding.MatchedNothingToInject {
 			out = append(out, d)
 		}
 	}

@@ -28,7 +28,7 @@ type PodResult struct {
 	Decisions []sidecarset.Decision
 	// Replaced, Skipped: see sidecarset.Result.
 	Replaced []string
-	Skipped  map[sidecarset.Reason]int
+	Skipped  map[finding.Code]int
 	// AppPatches names the profiles whose app-container part was applied to the pod.
 	AppPatches []string
 	// Mirrored is set when namespace/name references were pointed at mirrors.
@@ -73,8 +73,8 @@ func (s *State) InjectPod(in *corev1.Pod, req sidecarset.Request, skipPatches ..
 		return out, err
 	}
 	out.Pod, out.Decisions, out.Replaced, out.Skipped = res.Pod, res.Decisions, res.Replaced, res.Skipped
-	for _, n := range res.Notes {
-		out.Findings.Add(s.opts.grade(noteFinding(n)))
+	for _, f := range res.Findings {
+		out.Findings.Add(s.opts.grade(f))
 	}
 	if refusal != nil {
 		out.Refusal = refusal
@@ -117,7 +117,7 @@ func unauthorizedFinding(b binding.Finding) finding.Finding {
 type ObjectResult struct {
 	// Object names the object ("Deployment.apps default/x"); Outcome is package workload's.
 	Object  string
-	Outcome workload.Reason
+	Outcome finding.Code
 	// Message says the outcome in one sentence.
 	Message string
 	// Stamped are the profiles given to the object (spec.runtimes or Options.Profiles).
@@ -130,7 +130,7 @@ type ObjectResult struct {
 
 // Changed reports whether the object was modified.
 func (r *ObjectResult) Changed() bool {
-	return r.Outcome == workload.ReasonMutated || len(r.Stamped) > 0
+	return r.Outcome == finding.Mutated || len(r.Stamped) > 0
 }
 
 // InjectObject runs the pipeline on one object: profiles are given to the objects that

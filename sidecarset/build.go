@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"sort"
 
-	"k8s.io/apimachinery/pkg/api/equality"
-
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // built is everything the matched SidecarSets contribute, before placement.
@@ -18,22 +20,23 @@ type built struct {
 	secrets        []corev1.LocalObjectReference
 	annotations    map[string]string
 	injectedBy     map[string][]string
-	notes          []Note
 }
 
 // build processes the matched SidecarSets in order (kruise-sidecarset.md 2.1 step 3, and 2.2
 // for v1.3): env, mounts, volumes and hot-upgrade pairs of every sidecar, the pod's hash
 // annotations, the injected list and the hot-upgrade bookkeeping.
 func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*built, error) {
-	v := s.opts.version()
+	bh := s.opts.behaviour()
 	b := &built{annotations: map[string]string{}, injectedBy: map[string][]string{}}
+	// Kruise reads the pod's hash annotations once, before the first SidecarSet, and only
+	// because one matched: a garbled value is the pod's fault, attributed to that first set.
 	hashes, err := parseHashAnnotation(AnnotationHash, pod.Annotations[AnnotationHash])
 	if err != nil {
-		return nil, &RefusalError{Message: err.Error()}
+		return nil, hashRefusal(matched[0].Name, AnnotationHash, err)
 	}
 	hashesWI, err := parseHashAnnotation(AnnotationHashWithoutImage, pod.Annotations[AnnotationHashWithoutImage])
 	if err != nil {
-		return nil, &RefusalError{Message: err.Error()}
+		return nil, hashRefusal(matched[0].Name, AnnotationHashWithoutImage, err)
 	}
 	existingWorking := pod.Annotations[AnnotationWorkingHotUpgrade]
 	working := parseWorkingHotUpgrade(existingWorking)
@@ -47,18 +50,19 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 		for i := range ss.Spec.Volumes {
 			volumesByName[ss.Spec.Volumes[i].Name] = &ss.Spec.Volumes[i]
 		}
-		addVolumes := func(sc *appsv1alpha1.SidecarContainer) error {
-			for _, m := range sc.VolumeMounts {
+		addVolumes := func(sc *appsv1alpha1.SidecarContainer, p *field.Path) error {
+			for j, m := range sc.VolumeMounts {
 				vol, ok := volumesByName[m.Name]
 				if !ok {
 					// Kruise up to v1.8 dereferences the missing volume and panics; the
 					// webhook call fails and the pod is refused.
-					return &RefusalError{SidecarSet: ss.Name, Message: fmt.Sprintf(
-						"panic: runtime error: invalid memory address or nil pointer dereference (sidecar %s mounts volume %q, which spec.volumes does not define)", sc.Name, m.Name)}
+					return &RefusalError{Code: finding.RefusedMissingVolume, SidecarSet: ss.Name,
+						Field: p.Child("volumeMounts").Index(j).Child("name").String(), Message: fmt.Sprintf(
+							"panic: runtime error: invalid memory address or nil pointer dereference (sidecar %s mounts volume %q, which spec.volumes does not define)", sc.Name, m.Name)}
 				}
 				b.volumes = append(b.volumes, *vol.DeepCopy())
 			}
-			if v == KruiseV13 {
+			if !bh.VolumeDeviceVolumes {
 				return nil
 			}
 			for _, d := range sc.VolumeDevices {
@@ -73,26 +77,26 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 
 		for i := range ss.Spec.InitContainers {
 			ic := ss.Spec.InitContainers[i].DeepCopy()
-			native := isNativeSidecar(ic) && v != KruiseV13
-			if native {
+			native := isNativeSidecar(ic) && bh.NativeSidecars
+			if isNativeSidecar(ic) && bh.SidecarListHasNativeInitContainers {
 				sidecarList = append(sidecarList, ic.Name)
 			}
 			var shared []corev1.VolumeMount
 			var extraEnv []corev1.EnvVar
-			if v != KruiseV13 {
+			if bh.InitContainersShareVolumes {
 				var subEnvs []corev1.EnvVar
 				shared, subEnvs = sharedMounts(ic, pod)
 				extraEnv = append(transferEnvs(ic, pod), subEnvs...)
 			}
-			if err := addVolumes(ic); err != nil {
+			if err := addVolumes(ic, field.NewPath("spec", "initContainers").Index(i)); err != nil {
 				return nil, err
 			}
 			ic.VolumeMounts = mergeMounts(ic.VolumeMounts, shared)
 			ic.Env = append(ic.Env, corev1.EnvVar{Name: envIsInjected, Value: "true"})
-			if v == KruiseV13 {
-				ic.Env = append(ic.Env, transferEnvs(ic, pod)...)
-			} else {
+			if bh.InitContainersShareVolumes {
 				ic.Env = mergeEnv(ic.Env, extraEnv)
+			} else {
+				ic.Env = append(ic.Env, transferEnvs(ic, pod)...)
 			}
 			if native && isHotUpgrade(ic) {
 				pair, annotations := hotUpgradePair(ic)
@@ -117,7 +121,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			shared, subEnvs := sharedMounts(c, pod)
 			extraEnv := append(transferEnvs(c, pod), subEnvs...)
 			injecting = true
-			if err := addVolumes(c); err != nil {
+			if err := addVolumes(c, field.NewPath("spec", "containers").Index(i)); err != nil {
 				return nil, err
 			}
 			c.VolumeMounts = mergeMounts(c.VolumeMounts, shared)
@@ -139,9 +143,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			b.injectedBy[ss.Name] = append(b.injectedBy[ss.Name], "container "+c.Name)
 		}
 
-		// v1.4 and v1.5 wrote entries only for injected containers; v1.8 for any injected
-		// sidecar; v1.3 for every matched SidecarSet.
-		if injecting || v == KruiseV13 {
+		if injecting || bh.HashEntryForEveryMatchedSet {
 			sort.Strings(sidecarList)
 			if sidecarList == nil {
 				sidecarList = []string{}
@@ -155,20 +157,27 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 
 	b.annotations[AnnotationHash] = encodeHashes(hashes)
 	b.annotations[AnnotationHashWithoutImage] = encodeHashes(hashesWI)
-	if v == KruiseV13 {
-		b.annotations[AnnotationInjectedList] = joinNames(names)
-		if lastWorking != "" {
-			kept := parseWorkingHotUpgrade(existingWorking)
-			kept[lastWorking] = working[lastWorking]
-			b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(kept)
-		}
-	} else {
+	if bh.MergesInjectedList {
 		b.annotations[AnnotationInjectedList] = injectedList(pod.Annotations[AnnotationInjectedList], names)
+	} else {
+		b.annotations[AnnotationInjectedList] = joinNames(names)
+	}
+	if bh.RecordsEveryHotUpgradeSidecar {
 		if len(working) > 0 {
 			b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(working)
 		}
+	} else if lastWorking != "" {
+		kept := parseWorkingHotUpgrade(existingWorking)
+		kept[lastWorking] = working[lastWorking]
+		b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(kept)
 	}
 	return b, nil
+}
+
+// hashRefusal is the refusal for a pod whose hash annotation key does not parse.
+func hashRefusal(set, key string, err error) *RefusalError {
+	return &RefusalError{Code: finding.RefusedHashAnnotation, SidecarSet: set,
+		Field: field.NewPath("metadata", "annotations").Key(key).String(), Message: err.Error(), Err: err}
 }
 
 func joinNames(names []string) string {

@@ -6,6 +6,8 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/selection"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // The label index finds the SidecarSets that can match a pod without walking all of them:
@@ -49,7 +51,7 @@ func (s *State) labelIndexFor(idx *stateIndex) *labelIndex {
 }
 
 func (s *State) buildLabelIndex(idx *stateIndex) *labelIndex {
-	v13 := s.opts.version() == KruiseV13
+	bh := s.opts.behaviour()
 	entries := make(map[*appsv1alpha1.SidecarSet]*indexEntry, len(idx.all))
 	// How many sets require each key=value: a set is filed under its rarest requirement so
 	// that a common label (say app.kubernetes.io/part-of) does not pull in every set.
@@ -72,7 +74,7 @@ func (s *State) buildLabelIndex(idx *stateIndex) *labelIndex {
 		g := &labelGroup{size: len(list), byPair: map[labelKV][]*indexEntry{}, byKey: map[string][]*indexEntry{}}
 		for _, ss := range list {
 			e := entries[ss]
-			key, values, ok := indexRequirement(e, freq, v13)
+			key, values, ok := indexRequirement(e, freq, bh)
 			switch {
 			case !ok:
 				g.always = append(g.always, e)
@@ -86,7 +88,7 @@ func (s *State) buildLabelIndex(idx *stateIndex) *labelIndex {
 		}
 		li.groups[groupKey] = g
 	}
-	if v13 {
+	if !bh.NamespaceIndex {
 		file(clusterScope, idx.all)
 		return li
 	}
@@ -98,12 +100,14 @@ func (s *State) buildLabelIndex(idx *stateIndex) *labelIndex {
 
 // indexRequirement picks the requirement a set is filed under: values nil means Exists.
 // ok is false when the set must be tested on every pod.
-func indexRequirement(e *indexEntry, freq map[labelKV]int, v13 bool) (key string, values []string, ok bool) {
+func indexRequirement(e *indexEntry, freq map[labelKV]int, bh behaviour) (key string, values []string, ok bool) {
 	ss := e.ss
 	if ss.Spec.InjectionStrategy.Paused || e.sel.selector == nil || e.sel.selectorErr != nil || e.sel.selector.Empty() {
 		return "", nil, false
 	}
-	if (!v13 && ss.Spec.NamespaceSelector != nil) || (v13 && ss.Spec.Namespace != "") {
+	// A namespaceSelector's verdict comes before the label selector's; without the namespace
+	// index, so does spec.namespace's, because every set shares one group.
+	if (bh.NamespaceSelector && ss.Spec.NamespaceSelector != nil) || (!bh.NamespaceIndex && ss.Spec.Namespace != "") {
 		return "", nil, false
 	}
 	reqs, _ := e.sel.selector.Requirements()
@@ -150,7 +154,7 @@ func (g *labelGroup) lookup(podLabels map[string]string) []*indexEntry {
 func (s *State) indexedCandidates(ns string, podLabels map[string]string) (hits []*indexEntry, candidates int) {
 	li := s.labelIndexFor(s.buildIndex())
 	keys := []string{ns, clusterScope}
-	if s.opts.version() == KruiseV13 {
+	if !s.opts.behaviour().NamespaceIndex {
 		keys = []string{clusterScope}
 	}
 	for _, key := range keys {
@@ -164,29 +168,23 @@ func (s *State) indexedCandidates(ns string, podLabels map[string]string) (hits 
 	return hits, candidates
 }
 
-// matchIndexed is the MatchedOnly walk: it tests only the sets the index returns and counts
-// the rest, whose reasons it knows without testing them: a set outside the pod's namespace
-// group is a namespace mismatch, and a set the label index rules out is a selector mismatch
-// (the index files only sets whose earlier checks pass in their group).
-func (s *State) matchIndexed(pod *corev1.Pod, skipped map[Reason]int, accept func(*appsv1alpha1.SidecarSet) error) error {
+// matchIndexed is the MatchedOnly walk: it tests only the sets the index returns, handing
+// each verdict to visit in candidate order, and counts the rest, whose reasons it knows
+// without testing them: a set outside the pod's namespace group is a namespace mismatch, and a
+// set the label index rules out is a selector mismatch (the index files only sets whose
+// earlier checks pass in their group).
+func (s *State) matchIndexed(pod *corev1.Pod, skipped map[finding.Code]int, visit func(*appsv1alpha1.SidecarSet, matchResult, error) error) error {
 	hits, candidates := s.indexedCandidates(pod.Namespace, pod.Labels)
 	li := s.labelIndexFor(s.buildIndex())
 	if n := li.total - candidates; n > 0 {
-		skipped[ReasonNamespaceMismatch] += n
+		skipped[finding.NamespaceMismatch] += n
 	}
 	if n := candidates - len(hits); n > 0 {
-		skipped[ReasonSelectorMismatch] += n
+		skipped[finding.SelectorMismatch] += n
 	}
 	for _, e := range hits {
 		m, err := s.matchCompiled(e.ss, e.sel, pod, false)
-		if err != nil {
-			return err
-		}
-		if !m.matched {
-			skipped[m.reason]++
-			continue
-		}
-		if err := accept(e.ss); err != nil {
+		if err := visit(e.ss, m, err); err != nil {
 			return err
 		}
 	}
@@ -196,7 +194,7 @@ func (s *State) matchIndexed(pod *corev1.Pod, skipped map[Reason]int, accept fun
 // candidateCount is len(Candidates(ns)) without building the list.
 func (s *State) candidateCount(ns string) int {
 	idx := s.buildIndex()
-	if s.opts.version() == KruiseV13 {
+	if !s.opts.behaviour().NamespaceIndex {
 		return len(idx.all)
 	}
 	return len(idx.byNS[ns]) + len(idx.byNS[clusterScope])

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
 )
@@ -28,10 +29,10 @@ func agree(t *testing.T, st *sidecarset.State, pod *corev1.Pod, req sidecarset.R
 		return
 	}
 	var matched []sidecarset.Decision
-	skipped := map[sidecarset.Reason]int{}
+	skipped := map[finding.Code]int{}
 	for _, d := range full.Decisions {
 		switch d.Reason {
-		case sidecarset.ReasonInjected, sidecarset.ReasonPinnedRevision, sidecarset.ReasonMatchedNothingToInject:
+		case finding.Injected, finding.PinnedRevision, finding.MatchedNothingToInject:
 			matched = append(matched, d)
 		default:
 			if d.Injected {

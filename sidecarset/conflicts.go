@@ -105,7 +105,7 @@ func namespacesOverlap(a, b *appsv1alpha1.SidecarSet, env ValidationEnv) bool {
 	if a.Spec.Namespace != "" && b.Spec.Namespace != "" && a.Spec.Namespace != b.Spec.Namespace {
 		return false
 	}
-	if env.Version == KruiseV13 {
+	if !env.behaviour().NamespaceSelector {
 		return true
 	}
 	as, bs := a.Spec.NamespaceSelector, b.Spec.NamespaceSelector

@@ -16,7 +16,7 @@ func Default(ss *appsv1alpha1.SidecarSet, v Version) {
 	defaultUpdateStrategy(&spec.UpdateStrategy)
 	for i := range spec.InitContainers {
 		c := &spec.InitContainers[i]
-		if v != KruiseV13 {
+		if behaviourOf(v).DefaultsInitContainerPolicies {
 			defaultSidecarPolicies(c, appsv1alpha1.AfterAppContainerType)
 		}
 		defaultContainer(c)

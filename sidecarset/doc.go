@@ -6,11 +6,15 @@
 //     conflicts with SidecarSets created earlier);
 //   - State.Create: both of the above in creation order, the way a cluster admits SidecarSets;
 //   - Inject: the SidecarSet part of Kruise's pod mutating webhook, with a Decision and a
-//     reason code for every candidate SidecarSet (the same data serves explain, the CLI report,
-//     admission warnings and metrics).
+//     reason code for every candidate SidecarSet, also when Kruise refuses the pod (the same
+//     data serves explain, the CLI report, admission warnings and metrics).
+//
+// Reason codes, findings and refusals use package finding's vocabulary: a *RefusalError and an
+// *AdmissionError carry a finding.Code and the field path of their cause.
 //
 // Behaviour follows Kruise v1.8 by default, and Kruise v1.3.0 (what Alibaba Cloud virtual
-// nodes run) with Options.Version = KruiseV13. The package is pure: it takes API objects and
-// returns API objects plus decisions. Reading files, talking to clusters and serving HTTP live
-// in adapters (cmd/sidecarctl, sidecarset/workload).
+// nodes run) with Options.Version = KruiseV13; versions.go is the one table of what differs.
+// The package is pure: it takes API objects and returns API objects plus decisions. Reading
+// files, talking to clusters and serving HTTP live in adapters (cmd/sidecarctl,
+// sidecarset/workload).
 package sidecarset

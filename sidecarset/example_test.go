@@ -45,7 +45,8 @@ func ExampleInject() {
 	// shop log-sidecar
 }
 
-func ExampleExplain() {
+// ExampleInject_explain: explain reads Inject's decisions, one per candidate SidecarSet.
+func ExampleInject_explain() {
 	st := sidecarset.NewState(sidecarset.Options{})
 	for _, ss := range []*appsv1alpha1.SidecarSet{
 		{ObjectMeta: metav1.ObjectMeta{Name: "for-web"}, Spec: appsv1alpha1.SidecarSetSpec{
@@ -64,7 +65,11 @@ func ExampleExplain() {
 		}
 	}
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-0", Namespace: "shop", Labels: map[string]string{"app": "web"}}}
-	for _, d := range sidecarset.Explain(st, pod, sidecarset.Request{}) {
+	res, err := sidecarset.Inject(st, pod, sidecarset.Request{})
+	if err != nil {
+		panic(err)
+	}
+	for _, d := range res.Decisions {
 		fmt.Printf("%s %t %s\n", d.SidecarSet, d.Injected, d.Reason)
 	}
 	// Output:

@@ -29,7 +29,7 @@ const (
 func Hash(ss *appsv1alpha1.SidecarSet, withImage bool, v Version) (string, error) {
 	containers := ss.Spec.Containers
 	var initContainers []appsv1alpha1.SidecarContainer
-	includeInit := v != KruiseV13 && hasNativeSidecar(ss.Spec.InitContainers)
+	includeInit := behaviourOf(v).NativeSidecars && hasNativeSidecar(ss.Spec.InitContainers)
 	if includeInit {
 		initContainers = ss.Spec.InitContainers
 	}

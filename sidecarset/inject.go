@@ -3,12 +3,15 @@ package sidecarset
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // Request describes the admission request a pod arrives in.
@@ -29,7 +32,9 @@ type Request struct {
 
 // Inject is the one injection code path: it does what the SidecarSet part of Kruise's pod
 // mutating webhook does with pod, given the cluster state st (kruise-sidecarset.md 1 and 2).
-// The input pod is not modified. A *RefusalError means Kruise would refuse the pod.
+// The input pod is not modified. When Kruise would refuse the pod, Inject returns both a
+// *RefusalError and a Result whose Decisions still cover every candidate (explain reads
+// them) and whose Pod is an unmodified copy of the input.
 func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 	pod := in.DeepCopy()
 	res := &Result{Pod: pod}
@@ -45,13 +50,13 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 		op = Create
 	}
 	if req.MatchedOnly {
-		res.Skipped = map[Reason]int{}
+		res.Skipped = map[finding.Code]int{}
 	}
 	var candidates []*appsv1alpha1.SidecarSet
 	if !req.MatchedOnly {
 		candidates = st.Candidates(pod.Namespace)
 	}
-	skipAll := func(reason Reason, msg string) *Result {
+	skipAll := func(reason finding.Code, msg string) *Result {
 		if req.MatchedOnly {
 			if n := st.candidateCount(pod.Namespace); n > 0 {
 				res.Skipped[reason] = n
@@ -64,51 +69,31 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 		return res
 	}
 	if req.SubResource != "" || (op != Create && op != Update) {
-		return skipAll(ReasonNotPodCreate, "Kruise injects only on pod CREATE requests"), nil
+		return skipAll(finding.NotPodRequest, "Kruise injects only on pod CREATE requests"), nil
 	}
 	if !isActivePod(pod) {
-		return skipAll(ReasonPodInactive, "the pod is Succeeded, Failed or being deleted"), nil
+		return skipAll(finding.PodInactive, "the pod is Succeeded, Failed or being deleted"), nil
 	}
 
-	var matched []*appsv1alpha1.SidecarSet
-	decisionOf := map[string]int{}
-	// accept records a matched set, in candidate order, with the revision it injects.
-	accept := func(ss *appsv1alpha1.SidecarSet) error {
-		chosen, pinned, err := st.suitableRevision(ss, pod)
-		if err != nil {
-			return &RefusalError{SidecarSet: ss.Name, Message: err.Error()}
-		}
-		d := Decision{SidecarSet: ss.Name, Injected: true, Reason: ReasonInjected}
-		if pinned {
-			d.Reason = ReasonPinnedRevision
-			d.Message = "injected the pinned revision " + chosen.Status.LatestRevision
-		}
-		decisionOf[ss.Name] = len(res.Decisions)
-		res.Decisions = append(res.Decisions, d)
-		matched = append(matched, chosen)
-		return nil
-	}
+	w := walk{st: st, pod: pod, res: res, matchedOnly: req.MatchedOnly, decisionOf: map[string]int{}}
 	if req.MatchedOnly {
-		if err := st.matchIndexed(pod, res.Skipped, accept); err != nil {
+		if err := st.matchIndexed(pod, res.Skipped, w.visit); err != nil {
 			return nil, err
 		}
 	}
 	for _, ss := range candidates {
 		m, err := st.match(ss, pod)
-		if err != nil {
-			return nil, err
-		}
-		if !m.matched {
-			res.Decisions = append(res.Decisions, Decision{SidecarSet: ss.Name, Reason: m.reason, Message: m.message})
-			continue
-		}
-		if err := accept(ss); err != nil {
+		if err := w.visit(ss, m, err); err != nil {
 			return nil, err
 		}
 	}
 	if !req.MatchedOnly {
 		res.Decisions = append(res.Decisions, st.outOfIndex(pod.Namespace, candidates)...)
 	}
+	if w.refusal != nil {
+		return w.refused(in)
+	}
+	matched := w.matched
 	if len(matched) == 0 {
 		res.Changed = podChanged(in, pod)
 		return res, nil
@@ -116,8 +101,8 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 	if op == Update {
 		// Kruise's community build finds the pod's availability unchanged and returns.
 		for _, ss := range matched {
-			d := &res.Decisions[decisionOf[ss.Name]]
-			d.Injected, d.Reason, d.Message = false, ReasonMatchedNothingToInject, "Kruise injects nothing on pod UPDATE"
+			d := &res.Decisions[w.decisionOf[ss.Name]]
+			d.Injected, d.Reason, d.Message = false, finding.MatchedNothingToInject, "Kruise injects nothing on pod UPDATE"
 		}
 		res.Changed = podChanged(in, pod)
 		return res, nil
@@ -127,16 +112,22 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 		pod.Annotations = map[string]string{}
 	}
 	for _, ss := range matched {
-		if err := patchPodMetadata(pod, ss); err != nil {
-			return nil, &RefusalError{SidecarSet: ss.Name, Message: err.Error()}
+		if r := patchPodMetadata(pod, ss); r != nil {
+			w.refusal = r
+			return w.refused(in)
 		}
 	}
 	b, err := st.build(pod, matched)
 	if err != nil {
+		var r *RefusalError
+		if errors.As(err, &r) {
+			w.refusal = r
+			return w.refused(in)
+		}
 		return nil, err
 	}
 	for _, ss := range matched {
-		d := &res.Decisions[decisionOf[ss.Name]]
+		d := &res.Decisions[w.decisionOf[ss.Name]]
 		names := b.injectedBy[ss.Name]
 		msg := "injected " + strings.Join(names, ", ")
 		if d.Message != "" {
@@ -151,35 +142,136 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 		res.Changed = podChanged(in, pod)
 		return res, nil
 	}
-	v := st.opts.version()
+	bh := st.opts.behaviour()
 	sort.SliceStable(b.initContainers, func(i, j int) bool {
 		return b.initContainers[i].container.Name < b.initContainers[j].container.Name
 	})
-	if v == KruiseV13 {
+	if bh.PlacesInitContainers {
+		pod.Spec.InitContainers = placeSidecars(pod.Spec.InitContainers, b.initContainers, false, &res.Replaced)
+	} else {
 		for _, s := range b.initContainers {
-			// v1.3 appends even when the name exists; an identical container means the pod
-			// was injected already, and appending it again would only break idempotency.
+			// Before placement existed Kruise appends even when the name exists; an identical
+			// container means the pod was injected already, and appending it again would only
+			// break idempotency.
 			if hasIdentical(pod.Spec.InitContainers, &s.container) {
 				continue
 			}
 			pod.Spec.InitContainers = append(pod.Spec.InitContainers, s.container)
 		}
-	} else {
-		pod.Spec.InitContainers = placeSidecars(pod.Spec.InitContainers, b.initContainers, false, &res.Replaced)
 	}
-	pod.Spec.Containers = placeSidecars(pod.Spec.Containers, b.containers, v == KruiseV13, &res.Replaced)
+	pod.Spec.Containers = placeSidecars(pod.Spec.Containers, b.containers, !bh.EmptyInjectPolicyAfter, &res.Replaced)
 	pod.Spec.Volumes = mergeVolumes(pod.Spec.Volumes, b.volumes)
 	pod.Spec.ImagePullSecrets = mergeSecrets(pod.Spec.ImagePullSecrets, b.secrets)
 	for k, val := range b.annotations {
 		pod.Annotations[k] = val
 	}
 	if dups := duplicateNames(&pod.Spec); len(dups) > 0 {
-		res.Notes = append(res.Notes, Note{Reason: ReasonNameConflict, Severity: "warning",
-			Message: fmt.Sprintf("the pod has more than one container named %s: Kruise's webhook lets it through and the API server rejects it", strings.Join(dups, ", "))})
+		res.Findings.Add(finding.Finding{Severity: finding.Warning, Code: finding.ContainerNameConflict,
+			SidecarSet: injectorOf(b, matched, dups),
+			Message:    fmt.Sprintf("the pod has more than one container named %s: Kruise's webhook lets it through and the API server rejects it", strings.Join(dups, ", "))})
 	}
-	res.Notes = append(res.Notes, b.notes...)
 	res.Changed = podChanged(in, pod)
 	return res, nil
+}
+
+// walk is one pass over the candidates in Kruise's order. Kruise stops at the first
+// refusal; the walk goes on without injecting, so that every candidate still gets the
+// decision explain shows.
+type walk struct {
+	st          *State
+	pod         *corev1.Pod
+	res         *Result
+	matchedOnly bool
+	// matched are the SidecarSets to inject (the pinned revision where one was chosen),
+	// decisionOf their index in res.Decisions; after a refusal, matching sets are recorded
+	// in decisionOf only.
+	matched    []*appsv1alpha1.SidecarSet
+	decisionOf map[string]int
+	refusal    *RefusalError
+}
+
+// visit records one candidate's match verdict (err is match's refusal, if any).
+func (w *walk) visit(ss *appsv1alpha1.SidecarSet, m matchResult, err error) error {
+	if err != nil {
+		var r *RefusalError
+		if !errors.As(err, &r) {
+			return err
+		}
+		w.refuse(r)
+		return nil
+	}
+	if !m.matched {
+		if w.matchedOnly {
+			w.res.Skipped[m.reason]++
+		} else {
+			w.res.Decisions = append(w.res.Decisions, Decision{SidecarSet: ss.Name, Reason: m.reason, Message: m.message})
+		}
+		return nil
+	}
+	if w.refusal != nil {
+		// Kruise never gets this far; refused fills in the decision.
+		w.decisionOf[ss.Name] = len(w.res.Decisions)
+		w.res.Decisions = append(w.res.Decisions, Decision{SidecarSet: ss.Name, Reason: finding.PodRefused})
+		return nil
+	}
+	chosen, pinned, err := w.st.suitableRevision(ss, w.pod)
+	if err != nil {
+		var r *RefusalError
+		if !errors.As(err, &r) {
+			return err
+		}
+		w.refuse(r)
+		return nil
+	}
+	d := Decision{SidecarSet: ss.Name, Injected: true, Reason: finding.Injected}
+	if pinned {
+		d.Reason = finding.PinnedRevision
+		d.Message = "injected the pinned revision " + chosen.Status.LatestRevision
+	}
+	w.decisionOf[ss.Name] = len(w.res.Decisions)
+	w.res.Decisions = append(w.res.Decisions, d)
+	w.matched = append(w.matched, chosen)
+	return nil
+}
+
+// refuse records a refusal found while walking: the refusing set's decision carries it.
+func (w *walk) refuse(r *RefusalError) {
+	w.res.Decisions = append(w.res.Decisions, Decision{SidecarSet: r.SidecarSet, Reason: r.Code, Message: r.Message})
+	if w.refusal == nil {
+		w.refusal = r
+	}
+}
+
+// refused turns the result into the record of a refused pod: the refusing SidecarSet carries
+// the refusal's code, every other matched one finding.PodRefused, and the pod is the input.
+func (w *walk) refused(in *corev1.Pod) (*Result, error) {
+	r := w.refusal
+	for name, i := range w.decisionOf {
+		d := &w.res.Decisions[i]
+		d.Injected = false
+		if name == r.SidecarSet {
+			d.Reason, d.Message = r.Code, r.Message
+			continue
+		}
+		d.Reason = finding.PodRefused
+		d.Message = fmt.Sprintf("matched, but Kruise refuses the pod because of SidecarSet %s (%s)", r.SidecarSet, r.Code)
+	}
+	w.res.Pod, w.res.Changed, w.res.Replaced, w.res.Findings = in.DeepCopy(), false, nil, nil
+	return w.res, r
+}
+
+// injectorOf names the first matched SidecarSet that injected a container named in names;
+// empty when only the pod's own containers clash.
+func injectorOf(b *built, matched []*appsv1alpha1.SidecarSet, names []string) string {
+	for _, ss := range matched {
+		for _, what := range b.injectedBy[ss.Name] {
+			_, name, _ := strings.Cut(what, "container ")
+			if slices.Contains(names, name) {
+				return ss.Name
+			}
+		}
+	}
+	return ""
 }
 
 const metav1NamespaceDefault = "default"
@@ -200,7 +292,7 @@ func (s *State) outOfIndex(ns string, candidates []*appsv1alpha1.SidecarSet) []D
 		if in[ss.Name] {
 			continue
 		}
-		out = append(out, Decision{SidecarSet: ss.Name, Reason: ReasonNamespaceMismatch,
+		out = append(out, Decision{SidecarSet: ss.Name, Reason: finding.NamespaceMismatch,
 			Message: fmt.Sprintf("indexed under namespace %s, the pod is in %q", strings.Join(indexKeys(ss), ","), ns)})
 	}
 	return out
@@ -216,12 +308,6 @@ func podChanged(in, pod *corev1.Pod) bool {
 		return true
 	}
 	return !equality.Semantic.DeepEqual(in, pod)
-}
-
-// IsRefusal reports whether err means Kruise would refuse the pod.
-func IsRefusal(err error) bool {
-	var r *RefusalError
-	return errors.As(err, &r)
 }
 
 func hasIdentical(list []corev1.Container, c *corev1.Container) bool {

@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // isActivePod mirrors Kubernetes' controller.IsPodActive, which Kruise uses to skip pods.
@@ -18,7 +20,7 @@ func isActivePod(pod *corev1.Pod) bool {
 // matchResult is the outcome of Kruise's per-SidecarSet filter (kruise-sidecarset.md 1.5).
 type matchResult struct {
 	matched bool
-	reason  Reason
+	reason  finding.Code
 	message string
 }
 
@@ -63,26 +65,26 @@ func (s *State) match(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (matchResult
 // human sentence out, for callers that only count reasons.
 func (s *State) matchCompiled(ss *appsv1alpha1.SidecarSet, c *compiledSelectors, pod *corev1.Pod, withMessage bool) (matchResult, error) {
 	if ss.Spec.InjectionStrategy.Paused {
-		return matchResult{reason: ReasonPaused, message: "spec.injectionStrategy.paused is true"}, nil
+		return matchResult{reason: finding.InjectionPaused, message: "spec.injectionStrategy.paused is true"}, nil
 	}
 	if ns := ss.Spec.Namespace; ns != "" && ns != pod.Namespace {
-		r := matchResult{reason: ReasonNamespaceMismatch}
+		r := matchResult{reason: finding.NamespaceMismatch}
 		if withMessage {
 			r.message = fmt.Sprintf("spec.namespace is %q, the pod is in %q", ns, pod.Namespace)
 		}
 		return r, nil
 	}
-	if ss.Spec.NamespaceSelector != nil && s.opts.version() != KruiseV13 {
+	if ss.Spec.NamespaceSelector != nil && s.opts.behaviour().NamespaceSelector {
 		ns, ok := s.namespaces[pod.Namespace]
 		if !ok {
-			r := matchResult{reason: ReasonNamespaceNotFound}
+			r := matchResult{reason: finding.NamespaceNotFound}
 			if withMessage {
 				r.message = fmt.Sprintf("spec.namespaceSelector is set and Namespace %q is unknown", pod.Namespace)
 			}
 			return r, nil
 		}
 		if !c.namespaceOK || !c.namespace.Matches(labels.Set(ns.Labels)) {
-			r := matchResult{reason: ReasonNamespaceSelectorMismatch}
+			r := matchResult{reason: finding.NamespaceSelectorMismatch}
 			if withMessage {
 				r.message = fmt.Sprintf("Namespace %q labels %v do not match spec.namespaceSelector", pod.Namespace, labels.Set(ns.Labels))
 			}
@@ -90,16 +92,17 @@ func (s *State) matchCompiled(ss *appsv1alpha1.SidecarSet, c *compiledSelectors,
 		}
 	}
 	if ss.Spec.Selector == nil {
-		return matchResult{reason: ReasonSelectorEmpty, message: "spec.selector is not set, which matches no pod"}, nil
+		return matchResult{reason: finding.SelectorEmpty, message: "spec.selector is not set, which matches no pod"}, nil
 	}
 	if c.selectorErr != nil {
-		return matchResult{}, &RefusalError{SidecarSet: ss.Name, Message: c.selectorErr.Error()}
+		return matchResult{}, &RefusalError{Code: finding.RefusedSelector, SidecarSet: ss.Name, Field: "spec.selector",
+			Message: c.selectorErr.Error(), Err: c.selectorErr}
 	}
 	if c.selector.Empty() {
-		return matchResult{reason: ReasonSelectorEmpty, message: "spec.selector is empty, which matches no pod"}, nil
+		return matchResult{reason: finding.SelectorEmpty, message: "spec.selector is empty, which matches no pod"}, nil
 	}
 	if !c.selector.Matches(labels.Set(pod.Labels)) {
-		r := matchResult{reason: ReasonSelectorMismatch}
+		r := matchResult{reason: finding.SelectorMismatch}
 		if withMessage {
 			r.message = selectorMismatch(c.selector, pod.Labels)
 		}

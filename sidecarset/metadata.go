@@ -10,12 +10,16 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // patchPodMetadata applies a SidecarSet's patchPodMetadata to the pod annotations (2.11):
 // Retain adds missing keys, Overwrite replaces, MergePatchJson merges into a non-empty value.
-func patchPodMetadata(pod *corev1.Pod, ss *appsv1alpha1.SidecarSet) error {
-	for _, patch := range ss.Spec.PatchPodMetadata {
+// A merge that fails refuses the pod.
+func patchPodMetadata(pod *corev1.Pod, ss *appsv1alpha1.SidecarSet) *RefusalError {
+	for i, patch := range ss.Spec.PatchPodMetadata {
 		keys := make([]string, 0, len(patch.Annotations))
 		for k := range patch.Annotations {
 			keys = append(keys, k)
@@ -34,7 +38,9 @@ func patchPodMetadata(pod *corev1.Pod, ss *appsv1alpha1.SidecarSet) error {
 				}
 				merged, err := mergePatchKruise(old, value)
 				if err != nil {
-					return fmt.Errorf("patchPodMetadata annotation %s: %w", key, err)
+					return &RefusalError{Code: finding.RefusedPodMetadata, SidecarSet: ss.Name,
+						Field:   field.NewPath("spec", "patchPodMetadata").Index(i).Child("annotations").Key(key).String(),
+						Message: fmt.Sprintf("patchPodMetadata annotation %s: %v", key, err), Err: err}
 				}
 				pod.Annotations[key] = merged
 			default: // Retain, or empty when defaulting was skipped

@@ -16,34 +16,47 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // suitableRevision picks the SidecarSet version to inject (kruise-sidecarset.md 1.8.3): the
 // live object, or a copy restored from the ControllerRevision that
-// spec.injectionStrategy.revision pins. Any error rejects the pod in Kruise.
+// spec.injectionStrategy.revision pins. Any error rejects the pod in Kruise; it comes back as
+// a *RefusalError naming the field that caused it.
 func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (*appsv1alpha1.SidecarSet, bool, error) {
 	rev := ss.Spec.InjectionStrategy.Revision
 	if rev == nil || (rev.RevisionName == nil && rev.CustomVersion == nil) {
 		return ss, false, nil
 	}
+	refuse := func(path *field.Path, err error) error {
+		return &RefusalError{Code: finding.RefusedRevision, SidecarSet: ss.Name, Field: path.String(), Message: err.Error(), Err: err}
+	}
+	revPath := field.NewPath("spec", "injectionStrategy", "revision")
+	pinPath := revPath.Child("customVersion")
+	if rev.RevisionName != nil {
+		pinPath = revPath.Child("revisionName")
+	}
 	cr, err := s.pinnedRevision(ss)
 	if err != nil {
-		return nil, false, err
+		return nil, false, refuse(pinPath, err)
 	}
 	pinned, err := s.restore(ss, cr)
 	if err != nil {
-		return nil, false, err
+		return nil, false, refuse(pinPath, err)
 	}
-	if s.opts.version() == KruiseV13 || ss.Spec.UpdateStrategy.Paused ||
+	if !s.opts.behaviour().PartialRevisionPolicy || ss.Spec.UpdateStrategy.Paused ||
 		rev.Policy != appsv1alpha1.PartialSidecarSetInjectRevisionPolicy {
 		return pinned, true, nil
 	}
 	// Partial [v1.8]: pods outside updateStrategy.selector keep the pinned version; the others
 	// get the latest, or the pinned one with the probability a percentage partition gives.
+	strategy := field.NewPath("spec", "updateStrategy")
 	if sel := ss.Spec.UpdateStrategy.Selector; sel != nil {
 		selector, err := metav1.LabelSelectorAsSelector(sel)
 		if err != nil {
-			return nil, false, err
+			return nil, false, refuse(strategy.Child("selector"), err)
 		}
 		if !selector.Matches(labels.Set(pod.Labels)) {
 			return pinned, true, nil
@@ -55,7 +68,7 @@ func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (
 	}
 	pct, err := strconv.Atoi(strings.TrimSuffix(p.StrVal, "%"))
 	if err != nil || !strings.HasSuffix(p.StrVal, "%") {
-		return nil, false, fmt.Errorf("invalid value for IntOrString: invalid value %q", p.StrVal)
+		return nil, false, refuse(strategy.Child("partition"), fmt.Errorf("invalid value for IntOrString: invalid value %q", p.StrVal))
 	}
 	draw := mathrand.Float64
 	if s.opts.Random != nil {
@@ -116,7 +129,7 @@ func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevisi
 		return nil, fmt.Errorf("decode controllerrevision %s: %w", cr.Name, err)
 	}
 	out := ss.DeepCopy()
-	if s.opts.version() != KruiseV13 {
+	if s.opts.behaviour().RevisionReplacesSpec {
 		out.Spec = appsv1alpha1.SidecarSetSpec{}
 	}
 	out.Spec.Volumes = data.Spec.Volumes
@@ -202,7 +215,7 @@ func revisionPatch(ss *appsv1alpha1.SidecarSet, v Version) ([]byte, error) {
 	for _, k := range []string{"volumes", "containers", "initContainers", "imagePullSecrets", "patchPodMetadata"} {
 		out[k] = spec[k]
 	}
-	if v != KruiseV13 {
+	if behaviourOf(v).RevisionReplacesSpec {
 		out["$patch"] = "replace"
 	}
 	return json.Marshal(map[string]any{"spec": out})

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -29,12 +30,12 @@ func TestScenarioNoMatchLeavesPodUnchanged(t *testing.T) {
 	tests := []struct {
 		name       string
 		c          cluster
-		wantReason sidecarset.Reason
+		wantReason finding.Code
 	}{
-		{"1 selector app=y, pod app=x", cluster{create: []*appsv1alpha1.SidecarSet{other}}, sidecarset.ReasonSelectorMismatch},
-		{"2 injectionStrategy.paused", cluster{create: []*appsv1alpha1.SidecarSet{paused}}, sidecarset.ReasonPaused},
-		{"3 nil selector", cluster{opts: sidecarset.Options{SkipValidation: true}, create: []*appsv1alpha1.SidecarSet{nilSel}}, sidecarset.ReasonSelectorEmpty},
-		{"3 empty selector", cluster{opts: sidecarset.Options{SkipValidation: true}, create: []*appsv1alpha1.SidecarSet{emptySel}}, sidecarset.ReasonSelectorEmpty},
+		{"1 selector app=y, pod app=x", cluster{create: []*appsv1alpha1.SidecarSet{other}}, finding.SelectorMismatch},
+		{"2 injectionStrategy.paused", cluster{create: []*appsv1alpha1.SidecarSet{paused}}, finding.InjectionPaused},
+		{"3 nil selector", cluster{opts: sidecarset.Options{SkipValidation: true}, create: []*appsv1alpha1.SidecarSet{nilSel}}, finding.SelectorEmpty},
+		{"3 empty selector", cluster{opts: sidecarset.Options{SkipValidation: true}, create: []*appsv1alpha1.SidecarSet{emptySel}}, finding.SelectorEmpty},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

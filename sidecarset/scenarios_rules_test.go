@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -60,7 +61,7 @@ func TestScenarioPinnedRevision(t *testing.T) {
 		diff(t, "containers", []string{"dns-f", "app"}, names(res.Pod.Spec.Containers))
 		diff(t, "images", []string{"dns-f:v1", "app:app"}, images(res.Pod.Spec.Containers))
 		diff(t, "init containers", []string{"init-2"}, names(res.Pod.Spec.InitContainers))
-		if len(res.Decisions) != 1 || res.Decisions[0].Reason != sidecarset.ReasonPinnedRevision {
+		if len(res.Decisions) != 1 || res.Decisions[0].Reason != finding.PinnedRevision {
 			t.Errorf("decisions = %+v, want pinned_revision", res.Decisions)
 		}
 		entry := hashEntries(t, res.Pod, sidecarset.AnnotationHash)["ss"]
@@ -151,14 +152,14 @@ func TestScenarioNamespaces(t *testing.T) {
 		name       string
 		c          cluster
 		podNS      string
-		wantReason sidecarset.Reason
+		wantReason finding.Code
 	}{
-		{"43 namespaceSelector matches the Namespace labels", cluster{namespaces: []*corev1.Namespace{app1}, create: []*appsv1alpha1.SidecarSet{bySelector("ns", "app1")}}, "app1", sidecarset.ReasonInjected},
-		{"43 namespaceSelector does not match", cluster{namespaces: []*corev1.Namespace{app1}, create: []*appsv1alpha1.SidecarSet{bySelector("app", "app2")}}, "app1", sidecarset.ReasonNamespaceSelectorMismatch},
-		{"43 Namespace object missing", cluster{create: []*appsv1alpha1.SidecarSet{bySelector("ns", "app1")}}, "app1", sidecarset.ReasonNamespaceNotFound},
-		{"44 spec.namespace differs (v1.8)", cluster{create: []*appsv1alpha1.SidecarSet{byNamespace("ns1")}}, "ns2", sidecarset.ReasonNamespaceMismatch},
-		{"44 spec.namespace differs (v1.3)", cluster{opts: sidecarset.Options{Version: sidecarset.KruiseV13}, create: []*appsv1alpha1.SidecarSet{byNamespace("ns1")}}, "ns2", sidecarset.ReasonNamespaceMismatch},
-		{"44 spec.namespace equal (v1.3)", cluster{opts: sidecarset.Options{Version: sidecarset.KruiseV13}, create: []*appsv1alpha1.SidecarSet{byNamespace("ns1")}}, "ns1", sidecarset.ReasonInjected},
+		{"43 namespaceSelector matches the Namespace labels", cluster{namespaces: []*corev1.Namespace{app1}, create: []*appsv1alpha1.SidecarSet{bySelector("ns", "app1")}}, "app1", finding.Injected},
+		{"43 namespaceSelector does not match", cluster{namespaces: []*corev1.Namespace{app1}, create: []*appsv1alpha1.SidecarSet{bySelector("app", "app2")}}, "app1", finding.NamespaceSelectorMismatch},
+		{"43 Namespace object missing", cluster{create: []*appsv1alpha1.SidecarSet{bySelector("ns", "app1")}}, "app1", finding.NamespaceNotFound},
+		{"44 spec.namespace differs (v1.8)", cluster{create: []*appsv1alpha1.SidecarSet{byNamespace("ns1")}}, "ns2", finding.NamespaceMismatch},
+		{"44 spec.namespace differs (v1.3)", cluster{opts: sidecarset.Options{Version: sidecarset.KruiseV13}, create: []*appsv1alpha1.SidecarSet{byNamespace("ns1")}}, "ns2", finding.NamespaceMismatch},
+		{"44 spec.namespace equal (v1.3)", cluster{opts: sidecarset.Options{Version: sidecarset.KruiseV13}, create: []*appsv1alpha1.SidecarSet{byNamespace("ns1")}}, "ns1", finding.Injected},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,7 +171,7 @@ func TestScenarioNamespaces(t *testing.T) {
 				t.Fatalf("decisions = %+v, want reason %s", res.Decisions, tc.wantReason)
 			}
 			want := []string{"app"}
-			if tc.wantReason == sidecarset.ReasonInjected {
+			if tc.wantReason == finding.Injected {
 				want = []string{"agent", "app"}
 			}
 			diff(t, "containers", want, names(res.Pod.Spec.Containers))
@@ -209,12 +210,12 @@ func TestScenarioUpdateAndInactivePods(t *testing.T) {
 		name       string
 		pod        *corev1.Pod
 		req        sidecarset.Request
-		wantReason sidecarset.Reason
+		wantReason finding.Code
 	}{
-		{"48 UPDATE injects nothing", appPod("app"), sidecarset.Request{Operation: sidecarset.Update}, sidecarset.ReasonMatchedNothingToInject},
-		{"subresource is ignored", appPod("app"), sidecarset.Request{SubResource: "status"}, sidecarset.ReasonNotPodCreate},
-		{"pod being deleted", deleting, sidecarset.Request{}, sidecarset.ReasonPodInactive},
-		{"succeeded pod", succeeded, sidecarset.Request{}, sidecarset.ReasonPodInactive},
+		{"48 UPDATE injects nothing", appPod("app"), sidecarset.Request{Operation: sidecarset.Update}, finding.MatchedNothingToInject},
+		{"subresource is ignored", appPod("app"), sidecarset.Request{SubResource: "status"}, finding.NotPodRequest},
+		{"pod being deleted", deleting, sidecarset.Request{}, finding.PodInactive},
+		{"succeeded pod", succeeded, sidecarset.Request{}, finding.PodInactive},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // Kruise's own namespace and the ConfigMap that holds its patchPodMetadata whitelist.
@@ -34,9 +36,9 @@ type State struct {
 	// index is the namespace index, rebuilt lazily after a change. Readers may run
 	// concurrently (the webhook shares one State between requests), hence the atomic pointer
 	// and the build lock.
-	index   atomic.Pointer[stateIndex]
-	buildMu sync.Mutex
-	notes   []Note
+	index    atomic.Pointer[stateIndex]
+	buildMu  sync.Mutex
+	findings finding.List
 }
 
 // stateIndex is one build of the namespace index.
@@ -89,8 +91,8 @@ func (s *State) AddControllerRevision(cr *appsv1.ControllerRevision) {
 // ControllerRevisions returns the recorded ControllerRevisions.
 func (s *State) ControllerRevisions() []*appsv1.ControllerRevision { return s.revisions }
 
-// Notes returns what State.Create observed while admitting SidecarSets (v1.3 pruning).
-func (s *State) Notes() []Note { return s.notes }
+// Findings returns what State.Create observed while admitting SidecarSets (v1.3 pruning).
+func (s *State) Findings() finding.List { return s.findings }
 
 // SidecarSets returns the stored SidecarSets in creation order.
 func (s *State) SidecarSets() []*appsv1alpha1.SidecarSet { return s.sidecarSets }
@@ -108,25 +110,29 @@ func (s *State) SidecarSet(name string) (*appsv1alpha1.SidecarSet, bool) {
 func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, error) {
 	ss := in.DeepCopy()
 	v := s.opts.version()
-	if v == KruiseV13 {
-		s.notes = append(s.notes, pruneForV13(ss)...)
+	if s.opts.behaviour().PrunesFieldsNewerThanV13 {
+		s.findings = append(s.findings, pruneForV13(ss)...)
 	}
 	if !s.opts.SkipDefaulting {
 		Default(ss, v)
 		if err := SetHashAnnotations(ss, v); err != nil {
-			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: "sidecarset-mutating-webhook", Message: err.Error()}
+			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: StageMutatingWebhook, Code: finding.RefusedByMutatingWebhook,
+				Message: err.Error(), Err: err}
 		}
 	}
 	if !s.opts.SkipValidation {
 		old := s.byName[ss.Name]
 		if errs := Validate(ss, old, s.ValidationEnv()); len(errs) > 0 {
-			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: "sidecarset-validating-webhook", Message: errs.ToAggregate().Error()}
+			agg := errs.ToAggregate()
+			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: StageValidatingWebhook, Code: finding.RefusedByValidatingWebhook,
+				Message: agg.Error(), Errs: errs, Err: agg}
 		}
 	}
 	if s.opts.RecordRevisions {
 		cr, err := NewControllerRevision(ss, s.revisionsOf(ss.Name), v)
 		if err != nil {
-			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: "sidecarset-controller", Message: err.Error()}
+			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: StageController, Code: finding.RefusedByController,
+				Message: err.Error(), Err: err}
 		}
 		s.revisions = append(s.revisions, cr)
 		ss.Status.LatestRevision = cr.Name
@@ -170,7 +176,7 @@ func (s *State) revisionsOf(name string) []*appsv1.ControllerRevision {
 // group by name so that results are reproducible.
 func (s *State) Candidates(ns string) []*appsv1alpha1.SidecarSet {
 	idx := s.buildIndex()
-	if s.opts.version() == KruiseV13 {
+	if !s.opts.behaviour().NamespaceIndex {
 		return idx.all
 	}
 	local, cluster := idx.byNS[ns], idx.byNS[clusterScope]

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -60,17 +61,17 @@ func TestV13InitContainers(t *testing.T) {
 			diff(t, "init containers", tc.wantInit, names(res.Pod.Spec.InitContainers))
 			diff(t, "init images", tc.wantImage, images(res.Pod.Spec.InitContainers))
 			diff(t, "env of init-b", tc.wantEnv, envList(container(t, res.Pod, "init-b")))
-			var dupNote *sidecarset.Note
-			for i := range res.Notes {
-				if res.Notes[i].Reason == sidecarset.ReasonNameConflict {
-					dupNote = &res.Notes[i]
+			var dupNote *finding.Finding
+			for i := range res.Findings {
+				if res.Findings[i].Code == finding.ContainerNameConflict {
+					dupNote = &res.Findings[i]
 				}
 			}
 			if tc.wantDup != (dupNote != nil) {
-				t.Fatalf("notes = %+v, want a container_name_conflict note: %t", res.Notes, tc.wantDup)
+				t.Fatalf("findings = %+v, want a container_name_conflict finding: %t", res.Findings, tc.wantDup)
 			}
-			if dupNote != nil && (dupNote.Severity != "warning" || !strings.Contains(dupNote.Message, "init-a")) {
-				t.Errorf("note = %+v, want a warning naming init-a", *dupNote)
+			if dupNote != nil && (dupNote.Severity != finding.Warning || !strings.Contains(dupNote.Message, "init-a") || dupNote.SidecarSet != "ss") {
+				t.Errorf("finding = %+v, want a warning naming init-a, attributed to ss", *dupNote)
 			}
 		})
 	}
@@ -106,11 +107,11 @@ func TestV13NamespaceSelectorPruned(t *testing.T) {
 	nsB := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-b", Labels: map[string]string{"team": "b"}}}
 	tests := []struct {
 		opts       sidecarset.Options
-		wantReason sidecarset.Reason
+		wantReason finding.Code
 		wantNames  []string
 	}{
-		{v18, sidecarset.ReasonNamespaceSelectorMismatch, []string{"app"}},
-		{v13, sidecarset.ReasonInjected, []string{"agent", "app"}},
+		{v18, finding.NamespaceSelectorMismatch, []string{"app"}},
+		{v13, finding.Injected, []string{"agent", "app"}},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.opts.Version), func(t *testing.T) {
@@ -127,13 +128,13 @@ func TestV13NamespaceSelectorPruned(t *testing.T) {
 			}
 			diff(t, "containers", tc.wantNames, names(res.Pod.Spec.Containers))
 			stored, _ := st.SidecarSet("ss")
-			notes := st.Notes()
+			notes := st.Findings()
 			if tc.opts.Version == sidecarset.KruiseV13 {
 				if stored.Spec.NamespaceSelector != nil {
 					t.Errorf("stored namespaceSelector = %v, want pruned", stored.Spec.NamespaceSelector)
 				}
-				if len(notes) != 1 || notes[0].Reason != sidecarset.ReasonPost13Feature || notes[0].SidecarSet != "ss" ||
-					!strings.HasPrefix(notes[0].Message, "spec.namespaceSelector: ") {
+				if len(notes) != 1 || notes[0].Code != finding.PostV13Feature || notes[0].SidecarSet != "ss" ||
+					notes[0].Field != "spec.namespaceSelector" || notes[0].Severity != finding.Warning {
 					t.Errorf("notes = %+v, want one post_v1_3_feature note on spec.namespaceSelector", notes)
 				}
 			} else {
@@ -178,13 +179,13 @@ func TestV13NativeSidecarPruned(t *testing.T) {
 		}
 		diff(t, "sidecarList", []string{"agent"}, hashEntries(t, res.Pod, sidecarset.AnnotationHash)["ss"].SidecarList)
 		var found bool
-		for _, n := range st.Notes() {
-			if n.Reason == sidecarset.ReasonPost13Feature && strings.HasPrefix(n.Message, "spec.initContainers[0].restartPolicy: ") && strings.Contains(n.Message, "proxy") {
+		for _, n := range st.Findings() {
+			if n.Code == finding.PostV13Feature && n.Field == "spec.initContainers[0].restartPolicy" && strings.Contains(n.Message, "proxy") {
 				found = true
 			}
 		}
 		if !found {
-			t.Errorf("notes = %+v, want one on spec.initContainers[0].restartPolicy naming proxy", st.Notes())
+			t.Errorf("findings = %+v, want one on spec.initContainers[0].restartPolicy naming proxy", st.Findings())
 		}
 	})
 	t.Run("hash ignores the pruned init container in v1.3", func(t *testing.T) {

@@ -95,7 +95,7 @@ func validateSpec(ss *appsv1alpha1.SidecarSet, env ValidationEnv) field.ErrorLis
 	} else {
 		errs = append(errs, validateSelector(spec.Selector, p.Child("selector"))...)
 	}
-	if env.Version != KruiseV13 {
+	if env.behaviour().NamespaceSelector {
 		if spec.Namespace != "" && spec.NamespaceSelector != nil {
 			errs = append(errs, field.Required(p.Child("namespace, namespaceSelector"), "namespace and namespaceSelector are mutually exclusive"))
 		} else if spec.NamespaceSelector != nil {
@@ -144,7 +144,7 @@ func validateInjectionStrategy(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p
 	switch rev.Policy {
 	case "", appsv1alpha1.AlwaysSidecarSetInjectRevisionPolicy:
 	case appsv1alpha1.PartialSidecarSetInjectRevisionPolicy:
-		if env.Version == KruiseV13 {
+		if !env.behaviour().PartialRevisionPolicy {
 			errs = append(errs, field.Invalid(p.Child("revision", "policy"), rev.Policy, fmt.Sprintf("Invalid policy %v, only support 'Always' currently", rev.Policy)))
 		}
 	default:
@@ -159,7 +159,7 @@ func validateUpdateStrategy(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p *f
 		return nil
 	}
 	var errs field.ErrorList
-	if env.Version != KruiseV13 && s.Selector != nil && s.Partition != nil && !isZeroIntOrString(s.Partition) {
+	if env.behaviour().RefusesPartitionWithSelector && s.Selector != nil && s.Partition != nil && !isZeroIntOrString(s.Partition) {
 		errs = append(errs, field.Invalid(p, s, "Partition and Selector cannot be used together"))
 	}
 	if s.Selector != nil {
@@ -181,7 +181,7 @@ func validateUpdateStrategy(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p *f
 		}
 		seen[key] = true
 	}
-	if env.Version != KruiseV13 && hasNativeSidecar(ss.Spec.InitContainers) {
+	if env.behaviour().NativeSidecars && hasNativeSidecar(ss.Spec.InitContainers) {
 		errs = append(errs, field.Required(p, "The initContainer in-place upgrade is not currently supported."))
 	}
 	return errs

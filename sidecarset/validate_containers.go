@@ -34,7 +34,7 @@ func validateContainers(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p *field
 	}
 	volumes, volErrs := validateVolumes(ss.Spec.Volumes, p.Child("volumes"))
 	errs = append(errs, volErrs...)
-	if env.Version == KruiseV13 {
+	if !env.behaviour().ProjectedServiceAccountTokens {
 		// Before v1.5 the fake pod Kruise validates has no service account, so Kubernetes
 		// refuses projected service-account tokens in the SidecarSet's volumes.
 		for i, v := range ss.Spec.Volumes {

@@ -7,26 +7,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
-// Reason is the snake_case code of an Outcome.
-type Reason string
-
-// Reasons Mutate reports.
+// ReasonUnsupportedKind and ReasonNoPodTemplate are the finding codes under the names package
+// translate still uses; they are not definitions of their own (finding defines every code).
 const (
-	// ReasonMutated: the pod function changed the pod and the change was
-	// written back into the object.
-	ReasonMutated Reason = "mutated"
-	// ReasonUnchanged: the pod function left the pod as it was; the object is
-	// untouched.
-	ReasonUnchanged Reason = "unchanged"
-	// ReasonUnsupportedKind: the kind has no known pod template; the object
-	// passes through untouched and the pod function is not called.
-	ReasonUnsupportedKind Reason = "unsupported_kind"
-	// ReasonNoPodTemplate: a supported kind without an inline pod template
-	// (an openkruise/agents Sandbox with templateRef, an OpenSandbox
-	// BatchSandbox with poolRef); the object passes through untouched.
-	ReasonNoPodTemplate Reason = "no_pod_template"
+	ReasonUnsupportedKind = finding.UnsupportedKind
+	ReasonNoPodTemplate   = finding.NoPodTemplate
 )
 
 // Outcome is what Mutate did with one object.
@@ -35,13 +24,14 @@ type Outcome struct {
 	Kind Kind
 	// Object names the object as "Kind namespace/name" for reports.
 	Object string
-	// Reason is the code, Message one human sentence saying the same.
-	Reason  Reason
+	// Reason is the code (finding.Mutated, Unchanged, UnsupportedKind or NoPodTemplate),
+	// Message one human sentence saying the same.
+	Reason  finding.Code
 	Message string
 }
 
 // Changed reports whether the object was modified.
-func (o Outcome) Changed() bool { return o.Reason == ReasonMutated }
+func (o Outcome) Changed() bool { return o.Reason == finding.Mutated }
 
 // Mutate hands the pod of obj to fn and writes fn's changes back into obj.
 //
@@ -63,7 +53,7 @@ func Mutate(obj *unstructured.Unstructured, fn func(pod *corev1.Pod) error) (Out
 	out := Outcome{Object: describe(obj)}
 	kind, ok := Lookup(gk)
 	if !ok {
-		out.Reason = ReasonUnsupportedKind
+		out.Reason = finding.UnsupportedKind
 		out.Message = fmt.Sprintf("%s has no pod template sidecarctl knows; passed through unchanged", out.Object)
 		return out, nil
 	}
@@ -108,7 +98,7 @@ func mutateTemplate(obj *unstructured.Unstructured, fn func(pod *corev1.Pod) err
 		return out, fmt.Errorf("%s: %s: %w", out.Object, path, err)
 	}
 	if !found || value == nil {
-		out.Reason = ReasonNoPodTemplate
+		out.Reason = finding.NoPodTemplate
 		out.Message = fmt.Sprintf("%s has no inline pod template at %s; passed through unchanged", out.Object, path)
 		return out, nil
 	}
@@ -152,13 +142,13 @@ func mutateTemplate(obj *unstructured.Unstructured, fn func(pod *corev1.Pod) err
 }
 
 func unchanged(out Outcome) Outcome {
-	out.Reason = ReasonUnchanged
+	out.Reason = finding.Unchanged
 	out.Message = fmt.Sprintf("%s: nothing to change; left as it was", out.Object)
 	return out
 }
 
 func mutated(out Outcome, where string) Outcome {
-	out.Reason = ReasonMutated
+	out.Reason = finding.Mutated
 	out.Message = fmt.Sprintf("%s: changed %s", out.Object, where)
 	return out
 }

@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
@@ -198,8 +200,8 @@ func TestMutateKinds(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Mutate: %v", err)
 			}
-			if got.Kind.Title != tc.wantTitle || got.Reason != ReasonMutated || !got.Changed() {
-				t.Errorf("outcome = %+v, want kind %q and reason %q", got, tc.wantTitle, ReasonMutated)
+			if got.Kind.Title != tc.wantTitle || got.Reason != finding.Mutated || !got.Changed() {
+				t.Errorf("outcome = %+v, want kind %q and reason %q", got, tc.wantTitle, finding.Mutated)
 			}
 			// Everything the user wrote is still there, unknown fields included.
 			if err := subsumes(input.Object, obj.Object, ""); err != nil {
@@ -217,8 +219,8 @@ func TestMutateKinds(t *testing.T) {
 			if err != nil {
 				t.Fatalf("second Mutate: %v", err)
 			}
-			if again.Reason != ReasonUnchanged {
-				t.Errorf("second Mutate reason = %q, want %q", again.Reason, ReasonUnchanged)
+			if again.Reason != finding.Unchanged {
+				t.Errorf("second Mutate reason = %q, want %q", again.Reason, finding.Unchanged)
 			}
 			if diff := cmp.Diff(string(once), string(jsonOf(t, obj))); diff != "" {
 				t.Errorf("second injection changed the object (-once +twice):\n%s", diff)
@@ -298,14 +300,14 @@ func TestMutatePassThrough(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		file        string
-		wantReason  Reason
+		wantReason  finding.Code
 		wantMessage string
 	}{
-		{"configmap.yaml", ReasonUnsupportedKind, "ConfigMap team-a/settings has no pod template sidecarctl knows; passed through unchanged"},
-		{"widget.yaml", ReasonUnsupportedKind, "Widget.example.com demo has no pod template sidecarctl knows; passed through unchanged"},
-		{"kruise-broadcastjob.yaml", ReasonUnsupportedKind, "BroadcastJob.apps.kruise.io team-a/demo has no pod template sidecarctl knows; passed through unchanged"},
-		{"agents-sandbox-templateref.yaml", ReasonNoPodTemplate, "Sandbox.agents.kruise.io team-a/from-ref has no inline pod template at spec.template; passed through unchanged"},
-		{"opensandbox-batchsandbox-poolref.yaml", ReasonNoPodTemplate, "BatchSandbox.sandbox.opensandbox.io team-a/from-pool has no inline pod template at spec.template; passed through unchanged"},
+		{"configmap.yaml", finding.UnsupportedKind, "ConfigMap team-a/settings has no pod template sidecarctl knows; passed through unchanged"},
+		{"widget.yaml", finding.UnsupportedKind, "Widget.example.com demo has no pod template sidecarctl knows; passed through unchanged"},
+		{"kruise-broadcastjob.yaml", finding.UnsupportedKind, "BroadcastJob.apps.kruise.io team-a/demo has no pod template sidecarctl knows; passed through unchanged"},
+		{"agents-sandbox-templateref.yaml", finding.NoPodTemplate, "Sandbox.agents.kruise.io team-a/from-ref has no inline pod template at spec.template; passed through unchanged"},
+		{"opensandbox-batchsandbox-poolref.yaml", finding.NoPodTemplate, "BatchSandbox.sandbox.opensandbox.io team-a/from-pool has no inline pod template at spec.template; passed through unchanged"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -427,8 +429,8 @@ func TestMutateRemovesWhatTheEngineRemoves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Reason != ReasonMutated {
-		t.Fatalf("reason = %q, want %q", got.Reason, ReasonMutated)
+	if got.Reason != finding.Mutated {
+		t.Fatalf("reason = %q, want %q", got.Reason, finding.Mutated)
 	}
 	template := obj.Object["spec"].(map[string]any)["template"].(map[string]any)
 	spec := template["spec"].(map[string]any)

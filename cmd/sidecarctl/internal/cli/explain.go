@@ -14,7 +14,6 @@ import (
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
-	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
 
 // ExplainOptions holds `sidecarctl explain` flags.
@@ -30,7 +29,7 @@ type ExplainOptions struct {
 // explanation is explain's JSON output for one object.
 type explanation struct {
 	Object    string                `json:"object"`
-	Outcome   workload.Reason       `json:"outcome"`
+	Outcome   finding.Code         `json:"outcome"`
 	Refusal   string                `json:"refusal,omitempty"`
 	Decisions []sidecarset.Decision `json:"decisions"`
 	Findings  finding.List          `json:"findings,omitempty"`
@@ -112,7 +111,7 @@ func (o *ExplainOptions) Run(context.Context) error {
 func writeExplanations(w io.Writer, all []explanation) {
 	first := true
 	for _, ex := range all {
-		if ex.Outcome == workload.ReasonUnsupportedKind && len(ex.Decisions) == 0 {
+		if ex.Outcome == finding.UnsupportedKind && len(ex.Decisions) == 0 {
 			continue // SidecarSets and other non-workloads next to the workloads
 		}
 		if !first {
@@ -124,7 +123,7 @@ func writeExplanations(w io.Writer, all []explanation) {
 			fmt.Fprintf(w, "  REFUSED: %s\n", ex.Refusal)
 		}
 		if len(ex.Decisions) == 0 {
-			if ex.Outcome == workload.ReasonUnsupportedKind || ex.Outcome == workload.ReasonNoPodTemplate {
+			if ex.Outcome == finding.UnsupportedKind || ex.Outcome == finding.NoPodTemplate {
 				continue
 			}
 			fmt.Fprintln(w, "  no SidecarSets in --from")

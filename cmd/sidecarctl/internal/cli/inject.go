@@ -18,7 +18,6 @@ import (
 	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
-	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
 
 // InjectOptions holds `sidecarctl inject` flags.
@@ -181,7 +180,7 @@ func writeOutcome(w io.Writer, res *pipeline.ObjectResult) {
 	if res.Pod == nil {
 		// Cluster-state kinds next to the workloads (SidecarSets, bindings ...) are expected in
 		// -f and pass through quietly; anything else deserves a line.
-		if res.Outcome != workload.ReasonUnsupportedKind || !isStateKind(res.Object) {
+		if res.Outcome != finding.UnsupportedKind || !isStateKind(res.Object) {
 			fmt.Fprintln(w, res.Message)
 		}
 		writeObjectFindings(w, res.Findings)

@@ -104,8 +104,8 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 // eventWorthy are the skip reasons an owner should hear about: a SidecarSet meant for the
 // pod that did not inject. Selector and namespace mismatches are the normal case for every
 // other pod and would only flood the owner's events.
-func eventWorthy(r sidecarset.Reason) bool {
-	return r == sidecarset.ReasonPaused || r == sidecarset.ReasonNamespaceNotFound
+func eventWorthy(r finding.Code) bool {
+	return r == finding.InjectionPaused || r == finding.NamespaceNotFound
 }
 
 // LosslessJSON merges the engine's pod into the raw request object: unchanged parts keep the

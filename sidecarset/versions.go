@@ -1,0 +1,130 @@
+package sidecarset
+
+import (
+	"strconv"
+	"strings"
+)
+
+// behaviour is what one emulated Kruise release does where the releases differ. Every
+// version-dependent branch of the engine reads a field of it instead of comparing versions, so
+// behaviourOf below is the one table of how Kruise v1.3 (Alibaba Cloud virtual nodes) and v1.8
+// differ. Each field is true for the newer behaviour; its comment and its row in behaviourOf
+// name the Kruise release that introduced it (kruise-sidecarset.md, release table; 2.2 for v1.3).
+type behaviour struct {
+	// Candidates and matching.
+
+	// NamespaceIndex: the pod webhook's candidates are the SidecarSets indexed under the pod's
+	// namespace, then the cluster-scoped ones; before, every SidecarSet in one list.
+	NamespaceIndex bool
+	// NamespaceSelector: spec.namespaceSelector exists; it is matched, validated and taken
+	// into account for overlaps. Before, the CRD schema prunes it at creation.
+	NamespaceSelector bool
+	// PartialRevisionPolicy: injectionStrategy.revision.policy Partial is accepted and lets
+	// updateStrategy's selector, partition and paused choose between the pinned and the latest
+	// revision. Before, validation refuses Partial and the pinned revision is always injected.
+	PartialRevisionPolicy bool
+	// RevisionReplacesSpec: a ControllerRevision's data carries "$patch": "replace", so
+	// restoring it replaces the whole spec; before, only the five stored lists.
+	RevisionReplacesSpec bool
+
+	// Building the sidecars.
+
+	// InitContainersShareVolumes: init containers get shareVolumePolicy mounts and their
+	// subPathExpr envs, and their env is merged without duplicates; before, transfer envs are
+	// appended as they come.
+	InitContainersShareVolumes bool
+	// NativeSidecars: init containers with restartPolicy Always are sidecars: they count in
+	// the SidecarSet hash, are hot-upgraded in pairs, and validation refuses them with a
+	// RollingUpdate strategy. Before, they are ordinary init containers.
+	NativeSidecars bool
+	// SidecarListHasNativeInitContainers: the hash annotation's sidecarList also names the
+	// native-sidecar init containers (v1.7 listed every init container, v1.3 none).
+	SidecarListHasNativeInitContainers bool
+	// VolumeDeviceVolumes: the volumes a sidecar's volumeDevices use are injected too; before,
+	// only those of its volumeMounts.
+	VolumeDeviceVolumes bool
+	// HashEntryForEveryMatchedSet: every matched SidecarSet gets a hash entry, even when it
+	// injects nothing. From v1.4 only SidecarSets that inject something do (v1.4 and v1.5 only
+	// those that inject a container, fixed in v1.6.0, #1453).
+	HashEntryForEveryMatchedSet bool
+	// MergesInjectedList: kruise.io/sidecarset-injected-list becomes the sorted union with the
+	// pod's value; before, it is overwritten with this injection's SidecarSets in match order.
+	MergesInjectedList bool
+	// RecordsEveryHotUpgradeSidecar: kruise.io/sidecarset-working-hotupgrade-container keeps
+	// an entry per hot-upgrade sidecar; before, only the last one processed survives.
+	RecordsEveryHotUpgradeSidecar bool
+
+	// Placement.
+
+	// PlacesInitContainers: injected init containers honour podInjectPolicy and replace a
+	// same-named init container of the pod in place; before, they are appended after the
+	// pod's own (sorted by name either way).
+	PlacesInitContainers bool
+	// EmptyInjectPolicyAfter: the pod webhook puts a container with an empty podInjectPolicy
+	// after the app containers; before, before them. Only sets that skipped defaulting have one.
+	EmptyInjectPolicyAfter bool
+
+	// SidecarSet admission.
+
+	// DefaultsInitContainerPolicies: the mutating webhook defaults podInjectPolicy
+	// (AfterAppContainer) and shareVolumePolicy of init containers; before, containers only.
+	DefaultsInitContainerPolicies bool
+	// ProjectedServiceAccountTokens: validation accepts projected serviceAccountToken volumes,
+	// because the fake pod it validates has a service account; before, Kubernetes refuses them.
+	ProjectedServiceAccountTokens bool
+	// RefusesPartitionWithSelector: validation refuses a non-zero updateStrategy.partition
+	// together with updateStrategy.selector.
+	RefusesPartitionWithSelector bool
+	// PriorityStrategy: updateStrategy.priorityStrategy exists; before, the CRD schema prunes it.
+	PriorityStrategy bool
+	// PrunesFieldsNewerThanV13: Kruise v1.3.0 is built with the Kubernetes 1.22 API types and
+	// drops, without a word, every container and volume field they lack when it stores a
+	// SidecarSet (newerfields.go). sidecarctl does not emulate the later releases' type levels.
+	PrunesFieldsNewerThanV13 bool
+}
+
+// behaviourOf is the table: one row per difference, true from the release it names.
+func behaviourOf(v Version) behaviour {
+	minor := v.minor()
+	since := func(m int) bool { return minor >= m }
+	return behaviour{
+		NamespaceIndex:        since(7), // Kruise v1.7.0 (#1547)
+		NamespaceSelector:     since(4), // Kruise v1.4.0
+		PartialRevisionPolicy: since(8), // Kruise v1.8.0
+		RevisionReplacesSpec:  since(6), // Kruise v1.6.0
+
+		InitContainersShareVolumes:         since(5), // Kruise v1.5.0
+		NativeSidecars:                     since(7), // Kruise v1.7.0
+		SidecarListHasNativeInitContainers: since(8), // Kruise v1.8.0 (#1719)
+		// Kruise v1.3.0 injects only volumeMounts' volumes; kruise-sidecarset.md does not pin
+		// the later release that added volumeDevices', so this row reads "after v1.3.0".
+		VolumeDeviceVolumes:           minor > 3,
+		HashEntryForEveryMatchedSet:   !since(4), // Kruise v1.4.0 stopped it
+		MergesInjectedList:            since(4),  // Kruise v1.4.0
+		RecordsEveryHotUpgradeSidecar: since(4),  // Kruise v1.4.0 (#1101)
+
+		PlacesInitContainers:   since(7), // Kruise v1.7.0 (#1215)
+		EmptyInjectPolicyAfter: since(7), // Kruise v1.7.0
+
+		DefaultsInitContainerPolicies: since(7), // Kruise v1.7.0
+		ProjectedServiceAccountTokens: since(5), // Kruise v1.5.0
+		RefusesPartitionWithSelector:  since(8), // Kruise v1.8.0
+		PriorityStrategy:              since(5), // Kruise v1.5.0
+		PrunesFieldsNewerThanV13:      minor == 3,
+	}
+}
+
+// minor returns the Kruise minor release of v; the zero Version and anything unparsable are
+// the default, v1.8.
+func (v Version) minor() int {
+	if rest, ok := strings.CutPrefix(string(v), "1."); ok {
+		if m, err := strconv.Atoi(rest); err == nil {
+			return m
+		}
+	}
+	return 8
+}
+
+func (o Options) behaviour() behaviour { return behaviourOf(o.version()) }
+
+func (e ValidationEnv) behaviour() behaviour { return behaviourOf(e.Version) }
