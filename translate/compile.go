@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sidecarctl/sidecarctl/config"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // Names and keys sidecarctl writes.
@@ -49,7 +51,7 @@ type Result struct {
 	// no profile has an app-container part.
 	AppPatches *corev1.ConfigMap
 	// Findings are sorted by profile; none has Severity Error (those fail Compile).
-	Findings []Finding
+	Findings finding.List
 }
 
 // Compiled is one profile's output.
@@ -177,8 +179,19 @@ func Compile(set *config.ProfileSet, opts Options) (*Result, error) {
 	if res.AppPatches, err = appPatchConfigMap(res, set, o); err != nil {
 		return nil, fmt.Errorf("%s: %w", set.Location(""), err)
 	}
-	res.Findings = fs.sorted()
+	res.Findings = attributeToSidecarSets(fs.sorted(), res)
 	return res, nil
+}
+
+// attributeToSidecarSets sets the SidecarSet of each profile finding whose profile became one,
+// so a finding can be matched to the object it concerns as well as to the profile.
+func attributeToSidecarSets(list finding.List, res *Result) finding.List {
+	for i := range list {
+		if c, ok := res.Profile(profileOf(list[i])); ok && c.SidecarSet != nil && list[i].Object != "" {
+			list[i].SidecarSet = c.SidecarSet.Name
+		}
+	}
+	return list
 }
 
 // profileSource names a profile in annotations: without the file name, so output does not
@@ -213,10 +226,10 @@ func compileProfile(set *config.ProfileSet, p *config.Profile, o Options, fs *fi
 		if p.MainContainer != nil {
 			fp = "mainContainer"
 		}
-		fs.addf(Info, ReasonAppPatchEmitted, p.Name, fp, "%s", c.AppPart)
+		fs.addf(finding.Info, finding.AppPatchEmitted, p.Name, fp, "%s", c.AppPart)
 	}
 	if len(pc.inits)+len(pc.containers) == 0 {
-		fs.addf(Info, ReasonNoSidecars, p.Name, "", "the profile has no containers, so no SidecarSet is generated")
+		fs.addf(finding.Info, finding.NoSidecars, p.Name, "", "the profile has no containers, so no SidecarSet is generated")
 		return c
 	}
 	c.SidecarSet = pc.sidecarSet(set, c)
@@ -252,7 +265,7 @@ func checkAcrossProfiles(res *Result, o Options, fs *findings) {
 				for _, sc := range list {
 					totalContainers++
 					if prev, ok := owners[sc.Name]; ok {
-						fs.addf(Error, ReasonNameConflict, c.Name, "", "container %q is also injected by profile %s; "+
+						fs.addf(finding.Error, finding.ContainerNameConflict, c.Name, "", "container %q is also injected by profile %s; "+
 							"Kruise refuses overlapping SidecarSets that share a container name, and a pod cannot hold both", sc.Name, prev)
 						continue
 					}
@@ -279,17 +292,17 @@ func checkAcrossProfiles(res *Result, o Options, fs *findings) {
 			if other.profile == vs[0].profile || equalVolume(vs[0].v, other.v) {
 				continue
 			}
-			fs.addf(Error, ReasonVolumeConflict, other.profile, "volume", "volume %q differs from the one profile %s declares (%s vs %s); "+
+			fs.addf(finding.Error, finding.VolumeConflict, other.profile, "volume", "volume %q differs from the one profile %s declares (%s vs %s); "+
 				"Kruise refuses overlapping SidecarSets whose same-named volumes differ: make them identical or merge the profiles",
 				n, vs[0].profile, volumeSourceSummary(other.v), volumeSourceSummary(vs[0].v))
 		}
 	}
 	if o.Target == VirtualNode {
 		if totalContainers+1 > eciMaxContainers {
-			fs.addf(Warning, ReasonTooManyContainers, "", "", "a pod selecting every profile gets %d sidecars plus its own containers; ECI allows at most %d containers", totalContainers, eciMaxContainers)
+			fs.addf(finding.Warning, finding.TooManyContainers, "", "", "a pod selecting every profile gets %d sidecars plus its own containers; ECI allows at most %d containers", totalContainers, eciMaxContainers)
 		}
 		if len(volumeNames) > eciMaxVolumes {
-			fs.addf(Warning, ReasonTooManyVolumes, "", "", "a pod selecting every profile gets %d volumes plus its own; ECI allows at most %d volumes", len(volumeNames), eciMaxVolumes)
+			fs.addf(finding.Warning, finding.TooManyVolumes, "", "", "a pod selecting every profile gets %d volumes plus its own; ECI allows at most %d volumes", len(volumeNames), eciMaxVolumes)
 		}
 	}
 }

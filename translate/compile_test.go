@@ -229,7 +229,7 @@ func TestCompileReasons(t *testing.T) {
 			}
 			var got []string
 			for _, f := range res.Findings {
-				got = append(got, fmt.Sprintf("%s %s %s", f.Severity, f.Reason, f.Field))
+				got = append(got, fmt.Sprintf("%s %s %s", f.Severity, f.Code, f.Field))
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)

@@ -23,8 +23,8 @@
 // It does not load or render profiles (package config), inject SidecarSets into pods
 // (package sidecarset), or check cross-namespace references (package binding).
 //
-// Every decision that changes or questions what the user wrote is a Finding with a
-// snake_case Reason; an error finding fails Compile. Output is deterministic: profiles,
+// Every decision that changes or questions what the user wrote is a finding.Finding with a
+// code defined in package finding; an error finding fails Compile. Output is deterministic: profiles,
 // SidecarSets, AppPatches and findings are sorted.
 //
 // Entry point: Compile. Reference: agent-sandbox-ecosystem.md sections A, D and F,

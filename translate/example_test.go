@@ -46,7 +46,7 @@ data:
 	}
 	fmt.Println("app patches:", res.AppPatches.Namespace+"/"+res.AppPatches.Name)
 	for _, f := range res.Findings {
-		fmt.Println(f.Severity, f.Reason)
+		fmt.Println(f.Severity, f.Code)
 	}
 	// Output:
 	// sidecarctl-agent-runtime map[alibabacloud.com/eci:true runtime.sidecarctl.dev/agent-runtime:true] NotUpdate

@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sidecarctl/sidecarctl/config"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // ECI limits per instance (agent-sandbox-ecosystem.md D.5).
@@ -60,10 +62,10 @@ func (pc *profileCompiler) virtualNode() {
 		sc.c.RestartPolicy = nil
 		sc.policy = appsv1alpha1.BeforeAppContainerType
 		added := pc.addPlatformEnv(&sc)
-		pc.fs.addf(Rewrite, ReasonNativeToContainer, name, sc.path.String(),
+		pc.fs.addf(finding.Rewrite, finding.NativeSidecarToContainer, name, sc.path.String(),
 			"native sidecar %q becomes a container placed BeforeAppContainer with %s, because Kruise v1.3 drops restartPolicy: Always", sc.c.Name, added)
 		if pc.o.Platform == ECI && sc.c.ReadinessProbe == nil && sc.c.StartupProbe == nil {
-			pc.fs.addf(Warning, ReasonStartOrderUnprobed, name, sc.path.String(),
+			pc.fs.addf(finding.Warning, finding.StartOrderUnprobed, name, sc.path.String(),
 				"ECI starts %q before the app only until it is ready, and without a readiness or startup probe it is ready at once; the app may start before it has done its setup", sc.c.Name)
 		}
 		natives = append(natives, sc)
@@ -72,15 +74,15 @@ func (pc *profileCompiler) virtualNode() {
 	pc.containers = append(natives, pc.containers...)
 	if len(natives) > 0 {
 		if pc.o.MainContainer == "" {
-			pc.fs.addf(Warning, ReasonMainNotFirst, name, "",
+			pc.fs.addf(finding.Warning, finding.MainContainerNotFirst, name, "",
 				"sidecars now precede the app container, so containers[0] is no longer the main container; the AppPatch skips the profiles' sidecars when it looks for it, other tools may not (name it with MainContainer)")
 		}
 		switch pc.o.Platform {
 		case ECI:
-			pc.fs.addf(Warning, ReasonExitOrderUnverified, name, "",
+			pc.fs.addf(finding.Warning, finding.ExitOrderUnverified, name, "",
 				"ECI exit ordering (ECI_CONTAINER_EXIT_PRIORITY) is not set: which value means 'exits last' is undocumented; sidecars may stop before the app")
 		case ACS:
-			pc.fs.addf(Warning, ReasonACSSidecarEnvBug, name, "",
+			pc.fs.addf(finding.Warning, finding.ACSIsSidecarBug, name, "",
 				"ACS documents a bug for __IS_SIDECAR__ on Kubernetes >= 1.29: after a failure retry the container status may not return to Running")
 		}
 	}
@@ -91,14 +93,14 @@ func (pc *profileCompiler) virtualNode() {
 	pc.privileged()
 	pc.hostPorts()
 	if n := len(pc.inits) + len(pc.containers); n > eciMaxContainers {
-		pc.fs.addf(Error, ReasonTooManyContainers, name, "", "the profile injects %d containers; ECI allows at most %d per pod", n, eciMaxContainers)
+		pc.fs.addf(finding.Error, finding.TooManyContainers, name, "", "the profile injects %d containers; ECI allows at most %d per pod", n, eciMaxContainers)
 	}
 	if n := len(pc.volumes) + len(pc.appVolumes); n > eciMaxVolumes {
-		pc.fs.addf(Error, ReasonTooManyVolumes, name, "volume", "the profile injects %d volumes; ECI allows at most %d per pod", n, eciMaxVolumes)
+		pc.fs.addf(finding.Error, finding.TooManyVolumes, name, "volume", "the profile injects %d volumes; ECI allows at most %d per pod", n, eciMaxVolumes)
 	}
 	pc.fieldsKruise13Drops()
 	if pc.o.VirtualNodeLabel == LabelVirtualNode {
-		pc.fs.addf(Warning, ReasonSelectorAfterSched, name, "",
+		pc.fs.addf(finding.Warning, finding.SelectorAfterScheduling, name, "",
 			"%s is set only after the pod is scheduled to a virtual node: ACK's own SidecarSet path sees it, a create-time webhook (Kruise's or sidecarctl's) never does; select %s or %s for create-time injection",
 			LabelVirtualNode, LabelECI, LabelACS)
 	}
@@ -111,7 +113,7 @@ func (pc *profileCompiler) addPlatformEnv(sc *sidecar) string {
 	for _, e := range platformEnv(pc.o.Platform) {
 		if i := envIndex(sc.c.Env, e.Name); i >= 0 {
 			if sc.c.Env[i].Value != e.Value || sc.c.Env[i].ValueFrom != nil {
-				pc.fs.addf(Warning, ReasonPlatformEnvKept, pc.p.Name, sc.path.Child("env").Index(i).String(),
+				pc.fs.addf(finding.Warning, finding.PlatformEnvKept, pc.p.Name, sc.path.Child("env").Index(i).String(),
 					"%s is already set; the profile's value is kept instead of %q", e.Name, e.Value)
 			}
 			continue
@@ -147,11 +149,11 @@ func (pc *profileCompiler) resourceIgnore() {
 			continue // set to something other than true: the user's choice stands
 		}
 		sc.c.Env = append(sc.c.Env, e)
-		pc.fs.addf(Rewrite, ReasonResourceIgnoreTranslated, pc.p.Name, sc.path.Child("env").String(),
+		pc.fs.addf(finding.Rewrite, finding.ResourceIgnoreTranslated, pc.p.Name, sc.path.Child("env").String(),
 			"added %s=%s to %q: the profile asks the platform to ignore its requests, and that is the %s spelling", e.Name, e.Value, sc.c.Name, strings.ToUpper(string(pc.o.Platform)))
 	}
 	if len(sharing) > 0 {
-		pc.fs.addf(Warning, ReasonResourceIgnoreShares, pc.p.Name, "",
+		pc.fs.addf(finding.Warning, finding.ResourceIgnoreShares, pc.p.Name, "",
 			"the platform ignores the requests of %s, which then share the other containers' resources (risk of CPU throttling or OOM)", strings.Join(sharing, ", "))
 	}
 }
@@ -170,7 +172,7 @@ func (pc *profileCompiler) hostPaths() {
 				what += " (" + string(*hp.Type) + ")"
 			}
 			if pc.o.HostPath != HostPathEmptyDir {
-				pc.fs.addf(Error, ReasonHostPathUnsupported, pc.p.Name, v.path.Child("hostPath").String(),
+				pc.fs.addf(finding.Error, finding.HostPathUnsupported, pc.p.Name, v.path.Child("hostPath").String(),
 					"volume %q uses hostPath %s, which ECI does not support (ACS only by exemption); rewrite it with the hostPath=emptydir option or give the profile a virtual-node variant", v.v.Name, what)
 				continue
 			}
@@ -179,7 +181,7 @@ func (pc *profileCompiler) hostPaths() {
 				note = "; the host's device or socket is not available through an emptyDir"
 			}
 			v.v.VolumeSource = corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
-			pc.fs.addf(Rewrite, ReasonHostPathToEmptyDir, pc.p.Name, v.path.Child("hostPath").String(),
+			pc.fs.addf(finding.Rewrite, finding.HostPathToEmptyDir, pc.p.Name, v.path.Child("hostPath").String(),
 				"volume %q: hostPath %s replaced by an emptyDir%s", v.v.Name, what, note)
 		}
 	}
@@ -192,11 +194,11 @@ func (pc *profileCompiler) privileged() {
 		}
 		fp := sc.path.Child("securityContext", "privileged").String()
 		if !pc.o.AllowPrivileged {
-			pc.fs.addf(Error, ReasonPrivilegedNotAllowed, pc.p.Name, fp,
+			pc.fs.addf(finding.Error, finding.PrivilegedNotAllowed, pc.p.Name, fp,
 				"container %q is privileged: ACS allows that only with a ticket exemption and ECI support is unverified; declare the exemption with the allow-privileged option", sc.c.Name)
 			continue
 		}
-		pc.fs.addf(Warning, ReasonPrivilegedExemption, pc.p.Name, fp,
+		pc.fs.addf(finding.Warning, finding.PrivilegedNeedsExemption, pc.p.Name, fp,
 			"container %q is privileged: allowed by option; pods fail on virtual nodes without the platform's exemption", sc.c.Name)
 	}
 }
@@ -205,7 +207,7 @@ func (pc *profileCompiler) hostPorts() {
 	for _, sc := range pc.all() {
 		for i, p := range sc.c.Ports {
 			if p.HostPort != 0 {
-				pc.fs.addf(Warning, ReasonHostPort, pc.p.Name, sc.path.Child("ports").Index(i).Child("hostPort").String(),
+				pc.fs.addf(finding.Warning, finding.HostPort, pc.p.Name, sc.path.Child("ports").Index(i).Child("hostPort").String(),
 					"virtual nodes have no host network; hostPort %d has no meaning there", p.HostPort)
 			}
 		}
@@ -217,7 +219,7 @@ func (pc *profileCompiler) hostPorts() {
 // without a word (kruise-v13-differences.md).
 func (pc *profileCompiler) fieldsKruise13Drops() {
 	report := func(fp *field.Path, what string) {
-		pc.fs.addf(Error, ReasonDroppedByKruise13, pc.p.Name, fp.String(),
+		pc.fs.addf(finding.Error, finding.FieldDroppedByKruise13, pc.p.Name, fp.String(),
 			"%s is newer than Kubernetes 1.22, so Kruise v1.3 on virtual nodes would drop it silently", what)
 	}
 	for _, sc := range pc.all() {
