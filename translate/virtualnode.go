@@ -6,11 +6,11 @@ import (
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sidecarctl/sidecarctl/config"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
 // ECI limits per instance (agent-sandbox-ecosystem.md D.5).
@@ -216,97 +216,21 @@ func (pc *profileCompiler) hostPorts() {
 
 // fieldsKruise13Drops refuses container and volume fields newer than the Kubernetes 1.22
 // types Kruise v1.3 is built with: its webhook would remove them from the stored SidecarSet
-// without a word (kruise-v13-differences.md).
+// without a word (kruise-v13-differences.md). The list is package sidecarset's, the one v1.3
+// mode prunes with, so translate refuses exactly what injection on virtual nodes would drop.
 func (pc *profileCompiler) fieldsKruise13Drops() {
-	report := func(fp *field.Path, what string) {
-		pc.fs.addf(finding.Error, finding.FieldDroppedByKruise13, pc.p.Name, fp.String(),
-			"%s is newer than Kubernetes 1.22, so Kruise v1.3 on virtual nodes would drop it silently", what)
+	report := func(d sidecarset.NewerField) {
+		pc.fs.addf(finding.Error, finding.FieldDroppedByKruise13, pc.p.Name, d.Path.String(),
+			"%s is newer than Kubernetes 1.22 (it came in %s), so Kruise v1.3 on virtual nodes would drop it silently", d.What, d.Since)
 	}
 	for _, sc := range pc.all() {
-		for _, d := range newContainerFields(&sc.c, sc.path) {
-			report(d.path, d.what)
+		for _, d := range sidecarset.ContainerFieldsNewerThanV13(&sc.c, sc.path, false) {
+			report(d)
 		}
 	}
 	for _, v := range pc.volumes {
-		for _, d := range newVolumeFields(&v.v, v.path) {
-			report(d.path, d.what)
-		}
-	}
-}
-
-type newField struct {
-	path *field.Path
-	what string
-}
-
-func newContainerFields(c *corev1.Container, fp *field.Path) []newField {
-	var out []newField
-	add := func(p *field.Path, what string) { out = append(out, newField{p, what}) }
-	if c.RestartPolicy != nil {
-		add(fp.Child("restartPolicy"), "restartPolicy")
-	}
-	if len(c.RestartPolicyRules) > 0 {
-		add(fp.Child("restartPolicyRules"), "restartPolicyRules")
-	}
-	if len(c.ResizePolicy) > 0 {
-		add(fp.Child("resizePolicy"), "resizePolicy")
-	}
-	if lc := c.Lifecycle; lc != nil {
-		if lc.StopSignal != nil {
-			add(fp.Child("lifecycle", "stopSignal"), "lifecycle.stopSignal")
-		}
-		for name, h := range map[string]*corev1.LifecycleHandler{"postStart": lc.PostStart, "preStop": lc.PreStop} {
-			if h != nil && h.Sleep != nil {
-				add(fp.Child("lifecycle", name, "sleep"), "a sleep lifecycle handler")
-			}
-		}
-	}
-	for name, p := range map[string]*corev1.Probe{"livenessProbe": c.LivenessProbe, "readinessProbe": c.ReadinessProbe, "startupProbe": c.StartupProbe} {
-		if p != nil && p.GRPC != nil {
-			add(fp.Child(name, "grpc"), "a grpc probe")
-		}
-	}
-	if c.SecurityContext != nil && c.SecurityContext.AppArmorProfile != nil {
-		add(fp.Child("securityContext", "appArmorProfile"), "securityContext.appArmorProfile")
-	}
-	for i, m := range c.VolumeMounts {
-		if m.RecursiveReadOnly != nil {
-			add(fp.Child("volumeMounts").Index(i).Child("recursiveReadOnly"), "volumeMounts[].recursiveReadOnly")
-		}
-	}
-	for i, e := range c.Env {
-		if e.ValueFrom != nil && e.ValueFrom.FileKeyRef != nil {
-			add(fp.Child("env").Index(i).Child("valueFrom", "fileKeyRef"), "env valueFrom.fileKeyRef")
-		}
-	}
-	sortNewFields(out)
-	return out
-}
-
-func newVolumeFields(v *corev1.Volume, fp *field.Path) []newField {
-	var out []newField
-	if v.Image != nil {
-		out = append(out, newField{fp.Child("image"), "an image volume"})
-	}
-	if v.Projected != nil {
-		for i, s := range v.Projected.Sources {
-			sp := fp.Child("projected", "sources").Index(i)
-			if s.ClusterTrustBundle != nil {
-				out = append(out, newField{sp.Child("clusterTrustBundle"), "a clusterTrustBundle projection"})
-			}
-			if s.PodCertificate != nil {
-				out = append(out, newField{sp.Child("podCertificate"), "a podCertificate projection"})
-			}
-		}
-	}
-	return out
-}
-
-// sortNewFields orders findings by path, since map iteration above is random.
-func sortNewFields(fs []newField) {
-	for i := 1; i < len(fs); i++ {
-		for j := i; j > 0 && fs[j].path.String() < fs[j-1].path.String(); j-- {
-			fs[j], fs[j-1] = fs[j-1], fs[j]
+		for _, d := range sidecarset.VolumeFieldsNewerThanV13(&v.v, v.path, false) {
+			report(d)
 		}
 	}
 }
