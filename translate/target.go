@@ -3,6 +3,8 @@ package translate
 import (
 	"fmt"
 	"strings"
+
+	"github.com/sidecarctl/sidecarctl/platform"
 )
 
 // Target is the platform a profile set is compiled for.
@@ -34,18 +36,19 @@ func ParseTarget(s string) (Target, error) {
 }
 
 // VirtualNodeLabel is the pod label a virtual-node SidecarSet's selector requires, with the
-// value "true" (agent-sandbox-ecosystem.md D.1, D.2).
+// value "true" (agent-sandbox-ecosystem.md D.1, D.2). The keys are package platform's, which
+// reads the same labels to say where a pod runs.
 type VirtualNodeLabel string
 
 const (
 	// LabelVirtualNode is set by ACK only after the pod is scheduled to a virtual node. It is
 	// the label ACK's own SidecarSet path documents; a create-time webhook never sees it.
-	LabelVirtualNode VirtualNodeLabel = "serverless.alibabacloud.com/virtual-node"
+	LabelVirtualNode VirtualNodeLabel = platform.LabelVirtualNode
 	// LabelECI asks for an ECI instance; it is on the pod at creation, so a create-time
 	// injector (sidecarctl's webhook) can select on it.
-	LabelECI VirtualNodeLabel = "alibabacloud.com/eci"
+	LabelECI VirtualNodeLabel = platform.LabelECI
 	// LabelACS asks for ACS compute; present at creation like LabelECI.
-	LabelACS VirtualNodeLabel = "alibabacloud.com/acs"
+	LabelACS VirtualNodeLabel = platform.LabelACS
 )
 
 // ParseVirtualNodeLabel accepts a label key or its short name (virtual-node, eci, acs).
