@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sidecarctl/sidecarctl/config"
-
 	"github.com/sidecarctl/sidecarctl/finding"
 )
 

@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sidecarctl/sidecarctl/config"
-
 	"github.com/sidecarctl/sidecarctl/finding"
 )
 

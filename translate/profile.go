@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sidecarctl/sidecarctl/config"
-
 	"github.com/sidecarctl/sidecarctl/finding"
 )
 

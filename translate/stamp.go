@@ -8,9 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
-
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
 
 // agentsGroup is openkruise/agents' API group; its Sandbox, SandboxSet and SandboxTemplate

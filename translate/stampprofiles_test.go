@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sidecarctl/sidecarctl/config"
-
 	"github.com/sidecarctl/sidecarctl/finding"
 )
 
