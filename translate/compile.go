@@ -57,8 +57,8 @@ type Result struct {
 type Compiled struct {
 	Name string
 	// PodLabels are the labels a pod must carry to get this profile: the selection label and,
-	// on virtual nodes, the virtual-node label. Stamp writes only the selection label; the
-	// virtual-node label is a scheduling decision that stays with the user.
+	// on virtual nodes or when compiled for a platform, the platform's label. Stamp writes only
+	// the selection label; the platform label is a scheduling decision that stays with the user.
 	PodLabels map[string]string
 	// SidecarSet is nil when the profile has no containers (Kruise refuses an empty set).
 	SidecarSet *appsv1alpha1.SidecarSet
@@ -162,6 +162,11 @@ func Compile(set *config.ProfileSet, opts Options) (*Result, error) {
 	}
 	fs := &findings{}
 	res := &Result{Options: o, Region: set.Region}
+	if l := platformLabel(o.Platform); o.Target == Kruise && l != "" {
+		fs.addf(finding.Info, finding.PlatformLabelSelected, "", "",
+			"compiled for %s (%s): the SidecarSets also select %s=true, which pods carry from creation, so Kruise's own webhook injects the sidecars before scheduling and native sidecars stay native",
+			platformName(o.Platform), describeFrom(o), l)
+	}
 	for i := range set.Profiles {
 		res.Profiles = append(res.Profiles, compileProfile(set, &set.Profiles[i], o, fs))
 	}
@@ -193,6 +198,16 @@ func attributeToSidecarSets(list finding.List, res *Result) finding.List {
 	return list
 }
 
+// selectorPlatformLabel is the platform label the SidecarSets select besides the selection
+// label, or "": the virtual-node label on that target, the platform's create-time label on
+// the Kruise target.
+func selectorPlatformLabel(o Options) string {
+	if o.Target == VirtualNode {
+		return string(o.VirtualNodeLabel)
+	}
+	return platformLabel(o.Platform)
+}
+
 // profileSource names a profile in annotations: without the file name, so output does not
 // depend on where the file was read from.
 func profileSource(set *config.ProfileSet, profile string) string {
@@ -215,8 +230,8 @@ func compileProfile(set *config.ProfileSet, p *config.Profile, o Options, fs *fi
 	pc.checkCommon()
 
 	c := Compiled{Name: p.Name, PodLabels: map[string]string{SelectionLabel(p.Name): "true"}}
-	if o.Target == VirtualNode {
-		c.PodLabels[string(o.VirtualNodeLabel)] = "true"
+	if l := selectorPlatformLabel(o); l != "" {
+		c.PodLabels[l] = "true"
 	}
 	c.AppPatch = pc.appPatch()
 	c.AppPart = appPartSentence(p.Name, c.AppPatch, o)
@@ -296,7 +311,7 @@ func checkAcrossProfiles(res *Result, o Options, fs *findings) {
 				n, vs[0].profile, volumeSourceSummary(other.v), volumeSourceSummary(vs[0].v))
 		}
 	}
-	if o.Target == VirtualNode {
+	if usesECIRules(o.Platform) {
 		if totalContainers+1 > eciMaxContainers {
 			fs.addf(finding.Warning, finding.TooManyContainers, "", "", "a pod selecting every profile gets %d sidecars plus its own containers; ECI allows at most %d containers", totalContainers, eciMaxContainers)
 		}

@@ -104,6 +104,7 @@ func TestCompileGolden(t *testing.T) {
 		opts Options
 	}{
 		{name: "kruise", opts: Options{Target: Kruise}},
+		{name: "kruise-acs", opts: Options{Target: Kruise, Platform: ACS}},
 		{name: "virtual-node", opts: Options{Target: VirtualNode, HostPath: HostPathEmptyDir, AllowPrivileged: true}},
 		{name: "virtual-node-acs", opts: Options{Target: VirtualNode, VirtualNodeLabel: LabelACS, HostPath: HostPathEmptyDir, AllowPrivileged: true, MainContainer: "sandbox"}},
 	}

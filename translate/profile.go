@@ -13,6 +13,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/config"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/platform"
 )
 
 // sidecar is one profile container on its way into a SidecarSet, with the JSON path it came
@@ -120,7 +121,9 @@ func (pc *profileCompiler) checkMounts() {
 	}
 }
 
-// kruise prepares the Kruise >= 1.7 target: native sidecars stay native.
+// kruise prepares the Kruise >= 1.7 target: native sidecars stay native. On ECI or ACS the
+// SidecarSets select the platform's create-time label, so Kruise's webhook injects at pod
+// creation, before scheduling, and the platform's rules apply as on virtual nodes.
 func (pc *profileCompiler) kruise() {
 	for i := range pc.inits {
 		// Explicit, although Kruise >= 1.7 defaults init containers to AfterAppContainer:
@@ -128,13 +131,12 @@ func (pc *profileCompiler) kruise() {
 		pc.inits[i].policy = appsv1alpha1.AfterAppContainerType
 	}
 	pc.checkInitOrder()
-	for _, sc := range pc.all() {
-		ri := config.ResourceIgnoreOf(&sc.c)
-		if ri.ACS || ri.ECI {
-			pc.fs.addf(finding.Warning, finding.ResourceIgnoreNoEffect, pc.p.Name, sc.path.Child("env").String(),
-				"container %q carries a virtual-node resource-ignore env (%s); a regular kubelet ignores it, so its requests count in full", sc.c.Name, ignoreEnvNames(ri))
-		}
+	if pc.o.Platform == platform.Regular {
+		pc.resourceIgnoreNoEffect()
+		return
 	}
+	pc.platformRules()
+	pc.selectorAfterScheduling()
 }
 
 // checkInitOrder reports when Kruise's name sort changes the order the profile lists its

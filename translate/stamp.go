@@ -101,7 +101,7 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 	}
 
 	gvk := obj.GroupVersionKind()
-	declaresRuntimes := gvk.Group == agentsGroup && slices.Contains([]string{"Sandbox", "SandboxSet", "SandboxTemplate"}, gvk.Kind)
+	declaresRuntimes := declaresRuntimes(obj)
 	if !declaresRuntimes && len(profiles) == 0 {
 		note(finding.Info, finding.NotARuntimeWorkload, "", "", "only openkruise/agents Sandbox, SandboxSet and SandboxTemplate declare runtimes; left unchanged")
 		return out, nil
@@ -152,10 +152,10 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 		fieldPrefix = k.TemplatePath().String() + "."
 	}
 	outcome, err := workload.Mutate(out.Object, func(pod *corev1.Pod) error {
-		if err := checkVirtualNodePod(pod, res, compiled); err != nil {
+		applied, err := checkPlatformPod(pod, res, compiled, fieldPrefix)
+		if err != nil {
 			return err
 		}
-		var applied []finding.Finding
 		for _, c := range compiled {
 			if pod.Labels == nil {
 				pod.Labels = map[string]string{}
@@ -227,6 +227,12 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 		out.Changed = true
 		note(finding.Info, finding.RuntimesStamped, "", "spec.runtimes",
 			"runtimes %s moved to SidecarSet selection labels in the pod template and removed from spec.runtimes", strings.Join(moved, ", "))
+		// The pods now get the runtimes from Kruise instead of the agents controller: the
+		// same containers, env, mounts and volumes, plus what Kruise always adds.
+		note(finding.Info, finding.KruiseInjectionMarks, "", "",
+			"Kruise, not the agents controller, now injects %s and marks the pods its own way: env %s=true in each injected container and the annotations %s; "+
+				"it also orders init containers by name and injects only mounted volumes (init_order_sorted, volume_unused)",
+			strings.Join(moved, ", "), kruiseInjectedEnv, strings.Join(kruiseAnnotations, ", "))
 	}
 	if len(extra) > 0 {
 		note(finding.Info, finding.ProfilesStamped, "", fieldPrefix+"metadata.labels",
@@ -240,43 +246,6 @@ func runtimeRank(name string) int {
 		return i
 	}
 	return len(builtinRuntimeOrder)
-}
-
-// checkVirtualNodePod refuses a template the virtual-node SidecarSets cannot serve: without
-// the create-time platform label they never match, and ECI refuses pods over its limits.
-func checkVirtualNodePod(pod *corev1.Pod, res *Result, compiled []*Compiled) error {
-	if res.Options.Target != VirtualNode {
-		return nil
-	}
-	if vl := string(res.Options.VirtualNodeLabel); res.Options.VirtualNodeLabel != LabelVirtualNode && pod.Labels[vl] != "true" {
-		return fmt.Errorf("metadata.labels: the virtual-node SidecarSets select %s=true, which the template does not carry; "+
-			"add it (it sends the pods to %s) or compile for another virtual-node label (%s)", vl, strings.ToUpper(string(res.Options.Platform)), finding.VirtualNodeLabelMissing)
-	}
-	containers := len(pod.Spec.Containers) + len(pod.Spec.InitContainers)
-	volumes := map[string]bool{}
-	for _, v := range pod.Spec.Volumes {
-		volumes[v.Name] = true
-	}
-	for _, c := range compiled {
-		if ss := c.SidecarSet; ss != nil {
-			containers += len(ss.Spec.Containers) + len(ss.Spec.InitContainers)
-			for _, v := range ss.Spec.Volumes {
-				volumes[v.Name] = true
-			}
-		}
-		if c.AppPatch != nil {
-			for _, v := range c.AppPatch.Volumes {
-				volumes[v.Name] = true
-			}
-		}
-	}
-	if containers > eciMaxContainers {
-		return fmt.Errorf("spec: the pod would have %d containers with its sidecars; ECI allows at most %d (%s)", containers, eciMaxContainers, finding.TooManyContainers)
-	}
-	if len(volumes) > eciMaxVolumes {
-		return fmt.Errorf("spec.volumes: the pod would have %d volumes with its sidecars'; ECI allows at most %d (%s)", len(volumes), eciMaxVolumes, finding.TooManyVolumes)
-	}
-	return nil
 }
 
 // objectName names an object as "Kind.group namespace/name", as package workload does.

@@ -93,7 +93,7 @@ spec:
         volumeMounts: [{name: envd-volume, mountPath: /mnt/envd}]
         lifecycle: {postStart: {exec: {command: [bash, -c, /mnt/envd/envd-run.sh, "--", sh, -c, start-app]}}}
 `,
-			wantReasons: []finding.Code{finding.RuntimeNotInProfiles, finding.AppPatchApplied, finding.RuntimesStamped},
+			wantReasons: []finding.Code{finding.RuntimeNotInProfiles, finding.AppPatchApplied, finding.RuntimesStamped, finding.KruiseInjectionMarks},
 		},
 		{
 			name:    "virtual-node label missing from the template",

@@ -135,7 +135,7 @@ spec:
         - {name: oss-plugin-dir, mountPath: /var/run/csi/sockets/ossplugin.csi.alibabacloud.com}
         lifecycle: {postStart: {exec: {command: [bash, -c, /mnt/envd/envd-run.sh]}}}
 `,
-			wantReasons: []finding.Code{finding.RuntimeNotInProfiles, finding.AppPatchApplied, finding.AppPatchApplied, finding.RuntimesStamped, finding.ProfilesStamped},
+			wantReasons: []finding.Code{finding.RuntimeNotInProfiles, finding.AppPatchApplied, finding.AppPatchApplied, finding.RuntimesStamped, finding.KruiseInjectionMarks, finding.ProfilesStamped},
 		},
 		{
 			name:        "kinds without a pod template pass through",

@@ -7,7 +7,6 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/sidecarctl/sidecarctl/config"
 	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
@@ -44,9 +43,8 @@ func platformEnv(p Platform) []corev1.EnvVar {
 	}
 }
 
-// virtualNode prepares the virtual-node target: only Kruise v1.3 features, ECI/ACS limits.
-// hostNetwork, hostPID and hostIPC, which ECI also lacks, are pod-level fields a profile
-// cannot carry; hostPort, their container-level trace, is reported.
+// virtualNode prepares the virtual-node target: only Kruise v1.3 features, the platform's
+// sidecar env on the converted native sidecars, and the platform's rules (platformRules).
 func (pc *profileCompiler) virtualNode() {
 	name := pc.p.Name
 	// Native sidecars become ordinary containers in front of the app: v1.3 would otherwise
@@ -86,23 +84,9 @@ func (pc *profileCompiler) virtualNode() {
 		}
 	}
 	pc.checkInitOrder()
-
-	pc.resourceIgnore()
-	pc.hostPaths()
-	pc.privileged()
-	pc.hostPorts()
-	if n := len(pc.inits) + len(pc.containers); n > eciMaxContainers {
-		pc.fs.addf(finding.Error, finding.TooManyContainers, name, "", "the profile injects %d containers; ECI allows at most %d per pod", n, eciMaxContainers)
-	}
-	if n := len(pc.volumes) + len(pc.appVolumes); n > eciMaxVolumes {
-		pc.fs.addf(finding.Error, finding.TooManyVolumes, name, "volume", "the profile injects %d volumes; ECI allows at most %d per pod", n, eciMaxVolumes)
-	}
+	pc.platformRules()
 	pc.fieldsKruise13Drops()
-	if pc.o.VirtualNodeLabel == LabelVirtualNode {
-		pc.fs.addf(finding.Warning, finding.SelectorAfterScheduling, name, "",
-			"%s is set only after the pod is scheduled to a virtual node: ACK's own SidecarSet path sees it, a create-time webhook (Kruise's or sidecarctl's) never does; select %s or %s for create-time injection",
-			LabelVirtualNode, LabelECI, LabelACS)
-	}
+	pc.selectorAfterScheduling()
 }
 
 // addPlatformEnv appends the platform's sidecar env, keeping any value the user wrote, and
@@ -124,93 +108,6 @@ func (pc *profileCompiler) addPlatformEnv(sc *sidecar) string {
 		return "its own sidecar env"
 	}
 	return fmt.Sprintf("%s env %s (%s)", strings.ToUpper(string(pc.o.Platform)), strings.Join(added, ", "), platformEnvDocumentation)
-}
-
-// resourceIgnore translates the resource-ignore marker to the platform's spelling (A.7).
-func (pc *profileCompiler) resourceIgnore() {
-	var sharing []string
-	for _, sc := range pc.all() {
-		ri := config.ResourceIgnoreOf(&sc.c)
-		if !ri.ACS && !ri.ECI {
-			continue
-		}
-		sharing = append(sharing, sc.c.Name)
-		var e corev1.EnvVar
-		switch {
-		case pc.o.Platform == ECI && !ri.ECI:
-			e = corev1.EnvVar{Name: config.EnvECIIgnoreResource, Value: "TRUE"}
-		case pc.o.Platform == ACS && !ri.ACS:
-			e = corev1.EnvVar{Name: config.EnvACSIgnoreResource, Value: "true"}
-		default:
-			continue
-		}
-		if envIndex(sc.c.Env, e.Name) >= 0 {
-			continue // set to something other than true: the user's choice stands
-		}
-		sc.c.Env = append(sc.c.Env, e)
-		pc.fs.addf(finding.Rewrite, finding.ResourceIgnoreTranslated, pc.p.Name, sc.path.Child("env").String(),
-			"added %s=%s to %q: the profile asks the platform to ignore its requests, and that is the %s spelling", e.Name, e.Value, sc.c.Name, strings.ToUpper(string(pc.o.Platform)))
-	}
-	if len(sharing) > 0 {
-		pc.fs.addf(finding.Warning, finding.ResourceIgnoreShares, pc.p.Name, "",
-			"the platform ignores the requests of %s, which then share the other containers' resources (risk of CPU throttling or OOM)", strings.Join(sharing, ", "))
-	}
-}
-
-// hostPaths refuses or rewrites hostPath volumes: virtual nodes have no host filesystem.
-func (pc *profileCompiler) hostPaths() {
-	for _, list := range []*[]volume{&pc.volumes, &pc.appVolumes} {
-		for i := range *list {
-			v := &(*list)[i]
-			hp := v.v.HostPath
-			if hp == nil {
-				continue
-			}
-			what := hp.Path
-			if hp.Type != nil && *hp.Type != "" {
-				what += " (" + string(*hp.Type) + ")"
-			}
-			if pc.o.HostPath != HostPathEmptyDir {
-				pc.fs.addf(finding.Error, finding.HostPathUnsupported, pc.p.Name, v.path.Child("hostPath").String(),
-					"volume %q uses hostPath %s, which ECI does not support (ACS only by exemption); rewrite it with the hostPath=emptydir option or give the profile a virtual-node variant", v.v.Name, what)
-				continue
-			}
-			note := ""
-			if hp.Type != nil && (*hp.Type == corev1.HostPathCharDev || *hp.Type == corev1.HostPathBlockDev || *hp.Type == corev1.HostPathSocket) {
-				note = "; the host's device or socket is not available through an emptyDir"
-			}
-			v.v.VolumeSource = corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
-			pc.fs.addf(finding.Rewrite, finding.HostPathToEmptyDir, pc.p.Name, v.path.Child("hostPath").String(),
-				"volume %q: hostPath %s replaced by an emptyDir%s", v.v.Name, what, note)
-		}
-	}
-}
-
-func (pc *profileCompiler) privileged() {
-	for _, sc := range pc.all() {
-		if sc.c.SecurityContext == nil || sc.c.SecurityContext.Privileged == nil || !*sc.c.SecurityContext.Privileged {
-			continue
-		}
-		fp := sc.path.Child("securityContext", "privileged").String()
-		if !pc.o.AllowPrivileged {
-			pc.fs.addf(finding.Error, finding.PrivilegedNotAllowed, pc.p.Name, fp,
-				"container %q is privileged: ACS allows that only with a ticket exemption and ECI support is unverified; declare the exemption with the allow-privileged option", sc.c.Name)
-			continue
-		}
-		pc.fs.addf(finding.Warning, finding.PrivilegedNeedsExemption, pc.p.Name, fp,
-			"container %q is privileged: allowed by option; pods fail on virtual nodes without the platform's exemption", sc.c.Name)
-	}
-}
-
-func (pc *profileCompiler) hostPorts() {
-	for _, sc := range pc.all() {
-		for i, p := range sc.c.Ports {
-			if p.HostPort != 0 {
-				pc.fs.addf(finding.Warning, finding.HostPort, pc.p.Name, sc.path.Child("ports").Index(i).Child("hostPort").String(),
-					"virtual nodes have no host network; hostPort %d has no meaning there", p.HostPort)
-			}
-		}
-	}
 }
 
 // fieldsKruise13Drops refuses container and volume fields newer than the Kubernetes 1.22
