@@ -10,8 +10,10 @@ import (
 type Target string
 
 const (
-	// Kruise is a cluster running OpenKruise >= 1.7 on Kubernetes >= 1.29: native sidecars
-	// (`restartPolicy: Always`) stay native, as SidecarSet init containers.
+	// Kruise is a cluster running OpenKruise >= 1.7 on Kubernetes >= 1.29, whose webhook
+	// injects at pod creation: native sidecars (`restartPolicy: Always`) stay native, as
+	// SidecarSet init containers. With a Platform the pods are ECI or ACS pods, selected by
+	// their create-time label.
 	Kruise Target = "kruise"
 	// VirtualNode is an Alibaba Cloud ECI/ACS virtual node. ACK injects SidecarSets there with
 	// the features of OpenKruise v1.3.0 only (agent-sandbox-ecosystem.md D.2), which silently
