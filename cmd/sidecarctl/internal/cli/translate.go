@@ -91,7 +91,7 @@ on stderr say when the profile's sidecars need such a field.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Profiles, "profiles", "", "the sandbox-injection-config ConfigMap (YAML or JSON; '-' for stdin)")
-	f.StringVar(&o.Settings, "settings", "", "sidecarctl settings file (region, target, mainContainer); flags override it")
+	f.StringVar(&o.Settings, "settings", "", "sidecarctl settings file (region, target, platform, mainContainer); flags override it")
 	f.StringVar(&o.Region, "region", "", "region that replaces <region-id> in the profiles")
 	f.StringVar(&o.Target, "target", "", "kruise (default) or virtual-node")
 	f.StringVar(&o.VirtualNodeLabel, "virtual-node-label", "", "virtual-node target: the label the selector requires: virtual-node (ACK, set after scheduling), eci or acs (set at creation, for sidecarctl's own webhook)")
@@ -125,6 +125,9 @@ func (o *TranslateOptions) Complete() error {
 	}
 	if o.Target == "" {
 		o.Target = o.settings.Target
+	}
+	if o.Platform == "" {
+		o.Platform = o.settings.Platform
 	}
 	if o.MainContainer == "" {
 		o.MainContainer = o.settings.MainContainer
