@@ -76,7 +76,7 @@ func TestACSReproducesSeedPod(t *testing.T) {
 		t.Errorf("the pod lost alibabacloud.com/acs: %v", got.Labels)
 	}
 	// Kruise's annotations, named by kruise_injection_marks.
-	for _, a := range kruiseAnnotations {
+	for _, a := range kruiseAnnotations() {
 		if _, ok := got.Annotations[a]; !ok {
 			t.Errorf("annotation %s missing", a)
 		}

@@ -18,8 +18,9 @@ const agentsGroup = "agents.kruise.io"
 
 // builtinRuntimeOrder is the order openkruise/agents injects its built-in runtimes in,
 // whatever order spec.runtimes lists them (A.4, PR openkruise/agents#513). Other runtimes
-// follow in declaration order. The order decides how postStart hooks and env nest.
-var builtinRuntimeOrder = []string{"agent-runtime", "csi"}
+// follow in declaration order. The order decides how postStart hooks and env nest. A
+// function, so no caller can reorder the list another sees.
+func builtinRuntimeOrder() []string { return []string{"agent-runtime", "csi"} }
 
 // StampOptions control Stamp.
 type StampOptions struct {
@@ -232,7 +233,7 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 		note(finding.Info, finding.KruiseInjectionMarks, "", "",
 			"Kruise, not the agents controller, now injects %s and marks the pods its own way: env %s=true in each injected container and the annotations %s; "+
 				"it also orders init containers by name and injects only mounted volumes (init_order_sorted, volume_unused)",
-			strings.Join(moved, ", "), kruiseInjectedEnv, strings.Join(kruiseAnnotations, ", "))
+			strings.Join(moved, ", "), kruiseInjectedEnv, strings.Join(kruiseAnnotations(), ", "))
 	}
 	if len(extra) > 0 {
 		note(finding.Info, finding.ProfilesStamped, "", fieldPrefix+"metadata.labels",
@@ -242,10 +243,11 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 }
 
 func runtimeRank(name string) int {
-	if i := slices.Index(builtinRuntimeOrder, name); i >= 0 {
+	order := builtinRuntimeOrder()
+	if i := slices.Index(order, name); i >= 0 {
 		return i
 	}
-	return len(builtinRuntimeOrder)
+	return len(order)
 }
 
 // objectName names an object as "Kind.group namespace/name", as package workload does.

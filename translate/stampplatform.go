@@ -9,11 +9,15 @@ import (
 	"github.com/sidecarctl/sidecarctl/platform"
 )
 
-// What Kruise's pod webhook adds to every pod it injects into, and the agents controller
-// does not (kruise-sidecarset.md, injection).
+// kruiseInjectedEnv is the env Kruise's pod webhook adds to every container it injects; the
+// agents controller adds nothing of the kind, so a pod shows who injected it.
 const kruiseInjectedEnv = "IS_INJECTED"
 
-var kruiseAnnotations = []string{"kruise.io/sidecarset-hash", "kruise.io/sidecarset-hash-without-image", "kruise.io/sidecarset-injected-list"}
+// kruiseAnnotations are the annotations Kruise's pod webhook writes on every pod it injects
+// into. A function, so no caller can change the list another sees.
+func kruiseAnnotations() []string {
+	return []string{"kruise.io/sidecarset-hash", "kruise.io/sidecarset-hash-without-image", "kruise.io/sidecarset-injected-list"}
+}
 
 // checkPlatformPod compares a template with the platform the profiles were compiled for.
 // Without the create-time label the SidecarSets select, they never match: refused. With a
