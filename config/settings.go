@@ -23,6 +23,7 @@ const (
 //	kind: Settings                        # optional
 //	region: cn-hangzhou                   # replaces <region-id>
 //	target: virtual-node                  # default translate target
+//	platform: acs                         # where the cluster's pods run: eci or acs
 //	mainContainer: sandbox                # default: containers[0]
 type Settings struct {
 	APIVersion string `json:"apiVersion,omitempty"`
@@ -32,6 +33,9 @@ type Settings struct {
 	// Target is the default translate target. Package translate validates the value, because
 	// it owns the list of targets.
 	Target string `json:"target,omitempty"`
+	// Platform is where the pods run (eci or acs), for clusters whose workloads do not say it
+	// by label. Package translate validates the value, because it owns the list of platforms.
+	Platform string `json:"platform,omitempty"`
 	// MainContainer names the container the app-container part goes to; empty means
 	// containers[0], as in openkruise/agents.
 	MainContainer string `json:"mainContainer,omitempty"`

@@ -17,8 +17,8 @@ func TestLoadSettings(t *testing.T) {
 	}{
 		{
 			name: "full YAML",
-			data: "apiVersion: sidecarctl.dev/v1alpha1\nkind: Settings\nregion: cn-hangzhou\ntarget: virtual-node\nmainContainer: sandbox\n",
-			want: Settings{APIVersion: SettingsAPIVersion, Kind: SettingsKind, Region: "cn-hangzhou", Target: "virtual-node", MainContainer: "sandbox"},
+			data: "apiVersion: sidecarctl.dev/v1alpha1\nkind: Settings\nregion: cn-hangzhou\ntarget: virtual-node\nplatform: acs\nmainContainer: sandbox\n",
+			want: Settings{APIVersion: SettingsAPIVersion, Kind: SettingsKind, Region: "cn-hangzhou", Target: "virtual-node", Platform: "acs", MainContainer: "sandbox"},
 		},
 		{name: "JSON without type", data: `{"region": "ap-southeast-1"}`, want: Settings{Region: "ap-southeast-1"}},
 		{name: "empty file", data: "", want: Settings{}},

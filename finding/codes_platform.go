@@ -1,6 +1,6 @@
 package finding
 
-// Platform conventions and limits of Alibaba Cloud virtual nodes (package translate).
+// Platform conventions and limits of Alibaba Cloud ECI and ACS (package translate).
 const (
 	NativeSidecarToContainer    Code = "native_sidecar_to_container"
 	PlatformEnvAdded            Code = "platform_env_added"
@@ -18,6 +18,9 @@ const (
 	HostPort                    Code = "host_port"
 	TooManyContainers           Code = "too_many_containers"
 	TooManyVolumes              Code = "too_many_volumes"
+	HostPathKeptOnACS           Code = "hostpath_kept_on_acs"
+	PrivilegedKeptOnACS         Code = "privileged_kept_on_acs"
+	PlatformLabelSelected       Code = "platform_label_selected"
 )
 
 var platformCodes = []Description{
@@ -37,4 +40,7 @@ var platformCodes = []Description{
 	{HostPort, AreaPlatform, "a hostPort on a platform without a host network"},
 	{TooManyContainers, AreaPlatform, "more containers than ECI allows per pod"},
 	{TooManyVolumes, AreaPlatform, "more volumes than ECI allows per pod"},
+	{HostPathKeptOnACS, AreaPlatform, "a hostPath volume kept for ACS, which runs the Agent Sandbox csi sidecars' hostPath volumes (seed 000's injected pod)"},
+	{PrivilegedKeptOnACS, AreaPlatform, "a privileged sidecar kept for ACS, which runs the Agent Sandbox csi sidecars privileged (seed 000's injected pod)"},
+	{PlatformLabelSelected, AreaPlatform, "the Kruise-target SidecarSets also select the platform's create-time label, so Kruise injects at creation and only that platform's pods match"},
 }

@@ -2,21 +2,23 @@ package finding
 
 // Giving profiles to workloads (package translate, Stamp and StampProfiles).
 const (
-	RuntimesStamped         Code = "runtimes_stamped"
-	RuntimeNotInProfiles    Code = "runtime_not_in_profiles"
-	NoRuntimes              Code = "no_runtimes"
-	NotARuntimeWorkload     Code = "not_a_runtime_workload"
-	NoInlineTemplate        Code = "no_inline_template"
-	VirtualNodeLabelMissing Code = "virtual_node_label_missing"
-	EnvKeptUserValue        Code = "env_kept_user_value"
-	MountKeptUserValue      Code = "mount_kept_user_value"
-	VolumeKeptPodValue      Code = "volume_kept_pod_value"
-	ProfilesStamped         Code = "profiles_stamped"
-	NotAWorkload            Code = "not_a_workload"
-	PodLevelFieldKept       Code = "pod_level_field_kept"
-	PodLevelFieldRequired   Code = "pod_level_field_required"
-	MainCommandKept         Code = "main_command_kept"
-	MainCommandNotWrapped   Code = "main_command_not_wrapped"
+	RuntimesStamped          Code = "runtimes_stamped"
+	RuntimeNotInProfiles     Code = "runtime_not_in_profiles"
+	NoRuntimes               Code = "no_runtimes"
+	NotARuntimeWorkload      Code = "not_a_runtime_workload"
+	NoInlineTemplate         Code = "no_inline_template"
+	VirtualNodeLabelMissing  Code = "virtual_node_label_missing"
+	EnvKeptUserValue         Code = "env_kept_user_value"
+	MountKeptUserValue       Code = "mount_kept_user_value"
+	VolumeKeptPodValue       Code = "volume_kept_pod_value"
+	ProfilesStamped          Code = "profiles_stamped"
+	NotAWorkload             Code = "not_a_workload"
+	PodLevelFieldKept        Code = "pod_level_field_kept"
+	PodLevelFieldRequired    Code = "pod_level_field_required"
+	MainCommandKept          Code = "main_command_kept"
+	MainCommandNotWrapped    Code = "main_command_not_wrapped"
+	PlatformContradictsLabel Code = "platform_contradicts_label"
+	KruiseInjectionMarks     Code = "kruise_injection_marks"
 )
 
 var stampCodes = []Description{
@@ -35,4 +37,6 @@ var stampCodes = []Description{
 	{PodLevelFieldRequired, AreaStamp, "a pod-level field the sidecars need is missing; a profile cannot set it"},
 	{MainCommandKept, AreaStamp, "the app's command starts what an init container installs; kept"},
 	{MainCommandNotWrapped, AreaStamp, "an init container installs a program nothing starts; a profile cannot change the command"},
+	{PlatformContradictsLabel, AreaStamp, "the template's platform label asks for another platform than the profiles were compiled for (by option, virtual-node label or default)"},
+	{KruiseInjectionMarks, AreaStamp, "runtimes handed over to Kruise get Kruise's marks, which the agents controller does not write: IS_INJECTED env and kruise.io/sidecarset-* annotations"},
 }

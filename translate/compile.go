@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sidecarctl/sidecarctl/config"
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // Names and keys sidecarctl writes.
@@ -49,15 +50,15 @@ type Result struct {
 	// no profile has an app-container part.
 	AppPatches *corev1.ConfigMap
 	// Findings are sorted by profile; none has Severity Error (those fail Compile).
-	Findings []Finding
+	Findings finding.List
 }
 
 // Compiled is one profile's output.
 type Compiled struct {
 	Name string
 	// PodLabels are the labels a pod must carry to get this profile: the selection label and,
-	// on virtual nodes, the virtual-node label. Stamp writes only the selection label; the
-	// virtual-node label is a scheduling decision that stays with the user.
+	// on virtual nodes or when compiled for a platform, the platform's label. Stamp writes only
+	// the selection label; the platform label is a scheduling decision that stays with the user.
 	PodLabels map[string]string
 	// SidecarSet is nil when the profile has no containers (Kruise refuses an empty set).
 	SidecarSet *appsv1alpha1.SidecarSet
@@ -161,6 +162,11 @@ func Compile(set *config.ProfileSet, opts Options) (*Result, error) {
 	}
 	fs := &findings{}
 	res := &Result{Options: o, Region: set.Region}
+	if l := platformLabel(o.Platform); o.Target == Kruise && l != "" {
+		fs.addf(finding.Info, finding.PlatformLabelSelected, "", "",
+			"compiled for %s (%s): the SidecarSets also select %s=true, which pods carry from creation, so Kruise's own webhook injects the sidecars before scheduling and native sidecars stay native",
+			platformName(o.Platform), describeFrom(o), l)
+	}
 	for i := range set.Profiles {
 		res.Profiles = append(res.Profiles, compileProfile(set, &set.Profiles[i], o, fs))
 	}
@@ -177,8 +183,29 @@ func Compile(set *config.ProfileSet, opts Options) (*Result, error) {
 	if res.AppPatches, err = appPatchConfigMap(res, set, o); err != nil {
 		return nil, fmt.Errorf("%s: %w", set.Location(""), err)
 	}
-	res.Findings = fs.sorted()
+	res.Findings = attributeToSidecarSets(fs.sorted(), res)
 	return res, nil
+}
+
+// attributeToSidecarSets sets the SidecarSet of each profile finding whose profile became one,
+// so a finding can be matched to the object it concerns as well as to the profile.
+func attributeToSidecarSets(list finding.List, res *Result) finding.List {
+	for i := range list {
+		if c, ok := res.Profile(profileOf(list[i])); ok && c.SidecarSet != nil && list[i].Object != "" {
+			list[i].SidecarSet = c.SidecarSet.Name
+		}
+	}
+	return list
+}
+
+// selectorPlatformLabel is the platform label the SidecarSets select besides the selection
+// label, or "": the virtual-node label on that target, the platform's create-time label on
+// the Kruise target.
+func selectorPlatformLabel(o Options) string {
+	if o.Target == VirtualNode {
+		return string(o.VirtualNodeLabel)
+	}
+	return platformLabel(o.Platform)
 }
 
 // profileSource names a profile in annotations: without the file name, so output does not
@@ -203,8 +230,8 @@ func compileProfile(set *config.ProfileSet, p *config.Profile, o Options, fs *fi
 	pc.checkCommon()
 
 	c := Compiled{Name: p.Name, PodLabels: map[string]string{SelectionLabel(p.Name): "true"}}
-	if o.Target == VirtualNode {
-		c.PodLabels[string(o.VirtualNodeLabel)] = "true"
+	if l := selectorPlatformLabel(o); l != "" {
+		c.PodLabels[l] = "true"
 	}
 	c.AppPatch = pc.appPatch()
 	c.AppPart = appPartSentence(p.Name, c.AppPatch, o)
@@ -213,10 +240,10 @@ func compileProfile(set *config.ProfileSet, p *config.Profile, o Options, fs *fi
 		if p.MainContainer != nil {
 			fp = "mainContainer"
 		}
-		fs.addf(Info, ReasonAppPatchEmitted, p.Name, fp, "%s", c.AppPart)
+		fs.addf(finding.Info, finding.AppPatchEmitted, p.Name, fp, "%s", c.AppPart)
 	}
 	if len(pc.inits)+len(pc.containers) == 0 {
-		fs.addf(Info, ReasonNoSidecars, p.Name, "", "the profile has no containers, so no SidecarSet is generated")
+		fs.addf(finding.Info, finding.NoSidecars, p.Name, "", "the profile has no containers, so no SidecarSet is generated")
 		return c
 	}
 	c.SidecarSet = pc.sidecarSet(set, c)
@@ -252,7 +279,7 @@ func checkAcrossProfiles(res *Result, o Options, fs *findings) {
 				for _, sc := range list {
 					totalContainers++
 					if prev, ok := owners[sc.Name]; ok {
-						fs.addf(Error, ReasonNameConflict, c.Name, "", "container %q is also injected by profile %s; "+
+						fs.addf(finding.Error, finding.ContainerNameConflict, c.Name, "", "container %q is also injected by profile %s; "+
 							"Kruise refuses overlapping SidecarSets that share a container name, and a pod cannot hold both", sc.Name, prev)
 						continue
 					}
@@ -279,17 +306,17 @@ func checkAcrossProfiles(res *Result, o Options, fs *findings) {
 			if other.profile == vs[0].profile || equalVolume(vs[0].v, other.v) {
 				continue
 			}
-			fs.addf(Error, ReasonVolumeConflict, other.profile, "volume", "volume %q differs from the one profile %s declares (%s vs %s); "+
+			fs.addf(finding.Error, finding.VolumeConflict, other.profile, "volume", "volume %q differs from the one profile %s declares (%s vs %s); "+
 				"Kruise refuses overlapping SidecarSets whose same-named volumes differ: make them identical or merge the profiles",
 				n, vs[0].profile, volumeSourceSummary(other.v), volumeSourceSummary(vs[0].v))
 		}
 	}
-	if o.Target == VirtualNode {
+	if usesECIRules(o.Platform) {
 		if totalContainers+1 > eciMaxContainers {
-			fs.addf(Warning, ReasonTooManyContainers, "", "", "a pod selecting every profile gets %d sidecars plus its own containers; ECI allows at most %d containers", totalContainers, eciMaxContainers)
+			fs.addf(finding.Warning, finding.TooManyContainers, "", "", "a pod selecting every profile gets %d sidecars plus its own containers; ECI allows at most %d containers", totalContainers, eciMaxContainers)
 		}
 		if len(volumeNames) > eciMaxVolumes {
-			fs.addf(Warning, ReasonTooManyVolumes, "", "", "a pod selecting every profile gets %d volumes plus its own; ECI allows at most %d volumes", len(volumeNames), eciMaxVolumes)
+			fs.addf(finding.Warning, finding.TooManyVolumes, "", "", "a pod selecting every profile gets %d volumes plus its own; ECI allows at most %d volumes", len(volumeNames), eciMaxVolumes)
 		}
 	}
 }

@@ -107,12 +107,14 @@ func TestCompileErrors(t *testing.T) {
 		{
 			name: "fields Kruise v1.3 would drop",
 			data: map[string]string{"a": `{"containers": [{"name": "c", "image": "i", "readinessProbe": {"grpc": {"port": 9}},
-				"resizePolicy": [{"resourceName": "cpu", "restartPolicy": "NotRequired"}]}],
+				"resizePolicy": [{"resourceName": "cpu", "restartPolicy": "NotRequired"}], "resources": {"claims": [{"name": "gpu"}]}}],
 				"volume": [{"name": "v", "image": {"reference": "x"}}]}`},
 			opts: vn,
 			wantErr: []string{
 				loc + "data[a]: containers[0].readinessProbe.grpc: a grpc probe is newer than Kubernetes 1.22",
 				loc + "data[a]: containers[0].resizePolicy: resizePolicy is newer",
+				// Package sidecarset's list, shared with v1.3 mode, knows resource claims too.
+				loc + "data[a]: containers[0].resources.claims: resource claims is newer than Kubernetes 1.22 (it came in 1.26)",
 				loc + "data[a]: volume[0].image: an image volume is newer",
 				"(field_dropped_by_kruise_v13)",
 			},
@@ -229,7 +231,7 @@ func TestCompileReasons(t *testing.T) {
 			}
 			var got []string
 			for _, f := range res.Findings {
-				got = append(got, fmt.Sprintf("%s %s %s", f.Severity, f.Reason, f.Field))
+				got = append(got, fmt.Sprintf("%s %s %s", f.Severity, f.Code, f.Field))
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sidecarctl/sidecarctl/config"
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // update rewrites the golden files: go test ./translate -update
@@ -82,10 +83,10 @@ func manifests(t *testing.T, objs []*unstructured.Unstructured) []byte {
 	return b.Bytes()
 }
 
-func findingLines(fs []Finding) []byte { return prefixedFindings("", fs) }
+func findingLines(fs []finding.Finding) []byte { return prefixedFindings("", fs) }
 
 // prefixedFindings renders findings one per line, each line prefixed (e.g. as YAML comments).
-func prefixedFindings(prefix string, fs []Finding) []byte {
+func prefixedFindings(prefix string, fs []finding.Finding) []byte {
 	var b strings.Builder
 	for _, f := range fs {
 		b.WriteString(prefix + f.String())
@@ -103,6 +104,7 @@ func TestCompileGolden(t *testing.T) {
 		opts Options
 	}{
 		{name: "kruise", opts: Options{Target: Kruise}},
+		{name: "kruise-acs", opts: Options{Target: Kruise, Platform: ACS}},
 		{name: "virtual-node", opts: Options{Target: VirtualNode, HostPath: HostPathEmptyDir, AllowPrivileged: true}},
 		{name: "virtual-node-acs", opts: Options{Target: VirtualNode, VirtualNodeLabel: LabelACS, HostPath: HostPathEmptyDir, AllowPrivileged: true, MainContainer: "sandbox"}},
 	}

@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // ApplyAppPatch merges patch into the main container and volumes of spec, in place.
@@ -60,16 +62,16 @@ func mainContainerIndex(spec *corev1.PodSpec, patch *AppPatch, name string) (int
 }
 
 // applyAppPatch is ApplyAppPatch with findings for what it kept instead of applying.
-func applyAppPatch(spec *corev1.PodSpec, patch *AppPatch, mainContainer string) ([]Finding, error) {
+func applyAppPatch(spec *corev1.PodSpec, patch *AppPatch, mainContainer string) ([]finding.Finding, error) {
 	i, err := mainContainerIndex(spec, patch, mainContainer)
 	if err != nil {
 		return nil, fmt.Errorf("profile %s: %w", patch.Profile, err)
 	}
 	c := &spec.Containers[i]
 	fp := fmt.Sprintf("spec.containers[%d]", i)
-	var notes []Finding
-	note := func(reason Reason, field, format string, args ...any) {
-		notes = append(notes, Finding{Profile: patch.Profile, Severity: Warning, Reason: reason, Field: field, Message: fmt.Sprintf(format, args...)})
+	var notes []finding.Finding
+	note := func(code finding.Code, field, format string, args ...any) {
+		notes = append(notes, workloadFinding(finding.Warning, code, patch.Profile, field, fmt.Sprintf(format, args...)))
 	}
 
 	// Check everything that can fail before changing anything.
@@ -92,7 +94,7 @@ func applyAppPatch(spec *corev1.PodSpec, patch *AppPatch, mainContainer string) 
 			continue
 		}
 		if !reflect.DeepEqual(c.Env[j], e) {
-			note(ReasonEnvKept, fmt.Sprintf("%s.env[%d]", fp, j), "container %q already sets %s; its value is kept", c.Name, e.Name)
+			note(finding.EnvKeptUserValue, fmt.Sprintf("%s.env[%d]", fp, j), "container %q already sets %s; its value is kept", c.Name, e.Name)
 		}
 	}
 	for _, m := range patch.VolumeMounts {
@@ -101,7 +103,7 @@ func applyAppPatch(spec *corev1.PodSpec, patch *AppPatch, mainContainer string) 
 		case j < 0:
 			c.VolumeMounts = append(c.VolumeMounts, *m.DeepCopy())
 		case !reflect.DeepEqual(c.VolumeMounts[j], m):
-			note(ReasonMountKept, fmt.Sprintf("%s.volumeMounts[%d]", fp, j), "container %q already mounts volume %q at %s; the profile's mount at %s is not added",
+			note(finding.MountKeptUserValue, fmt.Sprintf("%s.volumeMounts[%d]", fp, j), "container %q already mounts volume %q at %s; the profile's mount at %s is not added",
 				c.Name, m.Name, c.VolumeMounts[j].MountPath, m.MountPath)
 		}
 	}
@@ -112,7 +114,7 @@ func applyAppPatch(spec *corev1.PodSpec, patch *AppPatch, mainContainer string) 
 		case j < 0:
 			spec.Volumes = append(spec.Volumes, *v.DeepCopy())
 		case !reflect.DeepEqual(spec.Volumes[j], v):
-			note(ReasonVolumeKept, fmt.Sprintf("spec.volumes[%d]", j), "the pod already has a volume %q; the pod's definition wins", v.Name)
+			note(finding.VolumeKeptPodValue, fmt.Sprintf("spec.volumes[%d]", j), "the pod already has a volume %q; the pod's definition wins", v.Name)
 		}
 	}
 	return notes, nil

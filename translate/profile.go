@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sidecarctl/sidecarctl/config"
+	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/platform"
 )
 
 // sidecar is one profile container on its way into a SidecarSet, with the JSON path it came
@@ -86,7 +88,7 @@ func (pc *profileCompiler) checkMounts() {
 		for i, m := range sc.c.VolumeMounts {
 			sidecarMounts[m.Name] = true
 			if !byName[m.Name] {
-				pc.fs.addf(Error, ReasonMountUnknown, pc.p.Name, sc.path.Child("volumeMounts").Index(i).Child("name").String(),
+				pc.fs.addf(finding.Error, finding.VolumeMountUnknown, pc.p.Name, sc.path.Child("volumeMounts").Index(i).Child("name").String(),
 					"volume %q is not declared in the profile's volume list; Kruise refuses a SidecarSet whose mounts reference undeclared volumes", m.Name)
 			}
 		}
@@ -96,7 +98,7 @@ func (pc *profileCompiler) checkMounts() {
 		for i, m := range mc.VolumeMounts {
 			mainMounts[m.Name] = true
 			if !byName[m.Name] {
-				pc.fs.addf(Warning, ReasonMainMountExternal, pc.p.Name, field.NewPath("mainContainer", "volumeMounts").Index(i).Child("name").String(),
+				pc.fs.addf(finding.Warning, finding.MainMountPodVolume, pc.p.Name, field.NewPath("mainContainer", "volumeMounts").Index(i).Child("name").String(),
 					"volume %q is not declared in the profile; the pod must bring it, or the pod is invalid", m.Name)
 			}
 		}
@@ -109,17 +111,19 @@ func (pc *profileCompiler) checkMounts() {
 			pc.volumes = append(pc.volumes, v)
 		case mainMounts[v.v.Name] || noSidecars:
 			pc.appVolumes = append(pc.appVolumes, v)
-			pc.fs.addf(Info, ReasonAppVolume, pc.p.Name, v.path.String(),
+			pc.fs.addf(finding.Info, finding.AppVolumeInAppPatch, pc.p.Name, v.path.String(),
 				"volume %q is mounted by no sidecar, so Kruise would not inject it; it travels in the AppPatch", v.v.Name)
 		default:
 			pc.volumes = append(pc.volumes, v)
-			pc.fs.addf(Warning, ReasonVolumeUnused, pc.p.Name, v.path.String(),
+			pc.fs.addf(finding.Warning, finding.VolumeUnused, pc.p.Name, v.path.String(),
 				"volume %q is mounted by no container; it stays in the SidecarSet, but Kruise injects only mounted volumes, so pods will not get it", v.v.Name)
 		}
 	}
 }
 
-// kruise prepares the Kruise >= 1.7 target: native sidecars stay native.
+// kruise prepares the Kruise >= 1.7 target: native sidecars stay native. On ECI or ACS the
+// SidecarSets select the platform's create-time label, so Kruise's webhook injects at pod
+// creation, before scheduling, and the platform's rules apply as on virtual nodes.
 func (pc *profileCompiler) kruise() {
 	for i := range pc.inits {
 		// Explicit, although Kruise >= 1.7 defaults init containers to AfterAppContainer:
@@ -127,13 +131,12 @@ func (pc *profileCompiler) kruise() {
 		pc.inits[i].policy = appsv1alpha1.AfterAppContainerType
 	}
 	pc.checkInitOrder()
-	for _, sc := range pc.all() {
-		ri := config.ResourceIgnoreOf(&sc.c)
-		if ri.ACS || ri.ECI {
-			pc.fs.addf(Warning, ReasonResourceIgnoreNoEffect, pc.p.Name, sc.path.Child("env").String(),
-				"container %q carries a virtual-node resource-ignore env (%s); a regular kubelet ignores it, so its requests count in full", sc.c.Name, ignoreEnvNames(ri))
-		}
+	if pc.o.Platform == platform.Regular {
+		pc.resourceIgnoreNoEffect()
+		return
 	}
+	pc.platformRules()
+	pc.selectorAfterScheduling()
 }
 
 // checkInitOrder reports when Kruise's name sort changes the order the profile lists its
@@ -149,7 +152,7 @@ func (pc *profileCompiler) checkInitOrder() {
 	}
 	sorted := append([]string(nil), names...)
 	sort.Strings(sorted)
-	pc.fs.addf(Warning, ReasonInitOrderSorted, pc.p.Name, "csiSidecar",
+	pc.fs.addf(finding.Warning, finding.InitOrderSorted, pc.p.Name, "csiSidecar",
 		"Kruise injects init containers sorted by name (%s), not in profile order (%s); they start in the sorted order",
 		strings.Join(sorted, ", "), strings.Join(names, ", "))
 }
@@ -160,7 +163,7 @@ func (pc *profileCompiler) checkCommon() {
 		privileged := sc.c.SecurityContext != nil && sc.c.SecurityContext.Privileged != nil && *sc.c.SecurityContext.Privileged
 		for i, m := range sc.c.VolumeMounts {
 			if m.MountPropagation != nil && *m.MountPropagation == corev1.MountPropagationBidirectional && !privileged {
-				pc.fs.addf(Error, ReasonBidirectional, pc.p.Name, sc.path.Child("volumeMounts").Index(i).Child("mountPropagation").String(),
+				pc.fs.addf(finding.Error, finding.BidirectionalNeedsPrivilege, pc.p.Name, sc.path.Child("volumeMounts").Index(i).Child("mountPropagation").String(),
 					"Bidirectional mount propagation is only valid in a privileged container; the API server would refuse the pod")
 			}
 		}
@@ -169,7 +172,7 @@ func (pc *profileCompiler) checkCommon() {
 		}
 		for i, e := range sc.c.Env {
 			if e.Name == "REGION_ID" && e.ValueFrom == nil && e.Value != pc.region {
-				pc.fs.addf(Warning, ReasonRegionMismatch, pc.p.Name, sc.path.Child("env").Index(i).Child("value").String(),
+				pc.fs.addf(finding.Warning, finding.RegionMismatch, pc.p.Name, sc.path.Child("env").Index(i).Child("value").String(),
 					"REGION_ID is %q but the profiles were rendered for region %q; kept as written", e.Value, pc.region)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/config"
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // A profile can add containers, volumes, env, mounts, a postStart hook, labels and
@@ -25,10 +26,10 @@ const capSysPtrace = "SYS_PTRACE"
 
 // podRequirements reports the template fields the compiled profiles' sidecars rely on.
 // fieldPrefix locates the pod spec in the object ("spec.template." or "" for a Pod).
-func podRequirements(pod *corev1.Pod, compiled []*Compiled, main, fieldPrefix string) []Finding {
-	var out []Finding
-	add := func(sev Severity, reason Reason, profile, fieldPath, format string, args ...any) {
-		out = append(out, Finding{Profile: profile, Severity: sev, Reason: reason, Field: fieldPrefix + fieldPath, Message: fmt.Sprintf(format, args...)})
+func podRequirements(pod *corev1.Pod, compiled []*Compiled, main, fieldPrefix string) []finding.Finding {
+	var out []finding.Finding
+	add := func(sev finding.Severity, code finding.Code, profile, fieldPath, format string, args ...any) {
+		out = append(out, workloadFinding(sev, code, profile, fieldPrefix+fieldPath, fmt.Sprintf(format, args...)))
 	}
 	for _, c := range compiled {
 		ss := c.SidecarSet
@@ -47,11 +48,11 @@ func podRequirements(pod *corev1.Pod, compiled []*Compiled, main, fieldPrefix st
 				continue
 			}
 			if pod.Spec.ShareProcessNamespace != nil && *pod.Spec.ShareProcessNamespace {
-				add(Info, ReasonPodFieldKept, c.Name, "spec.shareProcessNamespace",
+				add(finding.Info, finding.PodLevelFieldKept, c.Name, "spec.shareProcessNamespace",
 					"sidecar %q adds %s to reach the app's processes, which needs shareProcessNamespace: true; a profile cannot set pod-level fields, so the template's value is kept",
 					sc.Name, capSysPtrace)
 			} else {
-				add(Warning, ReasonPodFieldRequired, c.Name, "spec.shareProcessNamespace",
+				add(finding.Warning, finding.PodLevelFieldRequired, c.Name, "spec.shareProcessNamespace",
 					"sidecar %q adds %s to reach the app's processes, which needs shareProcessNamespace: true; a profile cannot set pod-level fields, so set it in the template",
 					sc.Name, capSysPtrace)
 			}
@@ -73,11 +74,11 @@ func podRequirements(pod *corev1.Pod, compiled []*Compiled, main, fieldPrefix st
 			}
 			fp := fmt.Sprintf("spec.containers[%d].command", i)
 			if len(app.Command) > 0 && strings.HasPrefix(app.Command[0], strings.TrimSuffix(m.MountPath, "/")+"/") {
-				add(Info, ReasonMainCommandKept, c.Name, fp,
+				add(finding.Info, finding.MainCommandKept, c.Name, fp,
 					"container %q starts %s from volume %q, which init container %q fills; a profile cannot change the command, so the template's command is kept",
 					app.Name, app.Command[0], m.Name, installer)
 			} else {
-				add(Warning, ReasonMainCommandNotWrapped, c.Name, fp,
+				add(finding.Warning, finding.MainCommandNotWrapped, c.Name, fp,
 					"init container %q installs into volume %q (mounted at %s in container %q) and the profile starts nothing from it (no postStart); "+
 						"a profile cannot change the command, so the template must start the installed program itself (its command is %s)",
 					installer, m.Name, m.MountPath, app.Name, commandString(app.Command))

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
 
@@ -17,8 +18,9 @@ const agentsGroup = "agents.kruise.io"
 
 // builtinRuntimeOrder is the order openkruise/agents injects its built-in runtimes in,
 // whatever order spec.runtimes lists them (A.4, PR openkruise/agents#513). Other runtimes
-// follow in declaration order. The order decides how postStart hooks and env nest.
-var builtinRuntimeOrder = []string{"agent-runtime", "csi"}
+// follow in declaration order. The order decides how postStart hooks and env nest. A
+// function, so no caller can reorder the list another sees.
+func builtinRuntimeOrder() []string { return []string{"agent-runtime", "csi"} }
 
 // StampOptions control Stamp.
 type StampOptions struct {
@@ -35,8 +37,9 @@ type Stamped struct {
 	Changed bool
 	// Profiles are the runtimes stamped into the template, in application order.
 	Profiles []string
-	// Findings say what was stamped, applied, kept or left alone, and why.
-	Findings []Finding
+	// Findings say what was stamped, applied, kept or left alone, and why. Their Object is
+	// the workload; a finding about one profile names it at the start of its message.
+	Findings finding.List
 }
 
 // Stamp hands the runtimes an openkruise/agents Sandbox, SandboxSet or SandboxTemplate
@@ -80,8 +83,10 @@ func Stamp(obj *unstructured.Unstructured, res *Result, opts StampOptions) (*Sta
 func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []string, opts StampOptions) (*Stamped, error) {
 	out := &Stamped{Object: obj.DeepCopy()}
 	name := objectName(obj)
-	note := func(sev Severity, reason Reason, profile, fieldPath, format string, args ...any) {
-		out.Findings = append(out.Findings, Finding{Object: name, Profile: profile, Severity: sev, Reason: reason, Field: fieldPath, Message: fmt.Sprintf(format, args...)})
+	note := func(sev finding.Severity, code finding.Code, profile, fieldPath, format string, args ...any) {
+		f := workloadFinding(sev, code, profile, fieldPath, fmt.Sprintf(format, args...))
+		f.Object = name
+		out.Findings.Add(f)
 	}
 	var compiled []*Compiled
 	given := map[string]bool{}
@@ -97,9 +102,9 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 	}
 
 	gvk := obj.GroupVersionKind()
-	declaresRuntimes := gvk.Group == agentsGroup && slices.Contains([]string{"Sandbox", "SandboxSet", "SandboxTemplate"}, gvk.Kind)
+	declaresRuntimes := declaresRuntimes(obj)
 	if !declaresRuntimes && len(profiles) == 0 {
-		note(Info, ReasonNotRuntimeKind, "", "", "only openkruise/agents Sandbox, SandboxSet and SandboxTemplate declare runtimes; left unchanged")
+		note(finding.Info, finding.NotARuntimeWorkload, "", "", "only openkruise/agents Sandbox, SandboxSet and SandboxTemplate declare runtimes; left unchanged")
 		return out, nil
 	}
 	var runtimes []any
@@ -110,7 +115,7 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 			return nil, fmt.Errorf("%s: spec.runtimes: %w", name, err)
 		}
 		if len(runtimes) == 0 && len(profiles) == 0 {
-			note(Info, ReasonNoRuntimes, "", "spec.runtimes", "no runtimes declared; left unchanged")
+			note(finding.Info, finding.NoRuntimes, "", "spec.runtimes", "no runtimes declared; left unchanged")
 			return out, nil
 		}
 		declared = make([]string, len(runtimes))
@@ -123,7 +128,7 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 			declared[i] = rn
 			c, ok := res.Profile(rn)
 			if !ok {
-				note(Warning, ReasonRuntimeNotCompiled, rn, fmt.Sprintf("spec.runtimes[%d]", i),
+				note(finding.Warning, finding.RuntimeNotInProfiles, rn, fmt.Sprintf("spec.runtimes[%d]", i),
 					"runtime %q is not among the compiled profiles; it stays in spec.runtimes for the agents controller", rn)
 				continue
 			}
@@ -148,10 +153,10 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 		fieldPrefix = k.TemplatePath().String() + "."
 	}
 	outcome, err := workload.Mutate(out.Object, func(pod *corev1.Pod) error {
-		if err := checkVirtualNodePod(pod, res, compiled); err != nil {
+		applied, err := checkPlatformPod(pod, res, compiled, fieldPrefix)
+		if err != nil {
 			return err
 		}
-		var applied []Finding
 		for _, c := range compiled {
 			if pod.Labels == nil {
 				pod.Labels = map[string]string{}
@@ -166,8 +171,8 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 			}
 			applyMetadata(&pod.ObjectMeta, c.AppPatch)
 			applied = append(applied, notes...)
-			applied = append(applied, Finding{Profile: c.Name, Severity: Info, Reason: ReasonAppPatchApplied,
-				Message: fmt.Sprintf("app-container part applied to the pod template (%s)", c.AppPatch.summary())})
+			applied = append(applied, workloadFinding(finding.Info, finding.AppPatchApplied, c.Name, "",
+				fmt.Sprintf("app-container part applied to the pod template (%s)", c.AppPatch.summary())))
 		}
 		applied = append(applied, podRequirements(pod, compiled, main, fieldPrefix)...)
 		for _, n := range applied {
@@ -182,11 +187,11 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 	switch outcome.Reason {
 	case workload.ReasonUnsupportedKind:
 		out.Findings = nil
-		note(Info, ReasonNotAWorkload, "", "", "sidecarctl knows no pod template for this kind; profiles not applied, left unchanged")
+		note(finding.Info, finding.NotAWorkload, "", "", "sidecarctl knows no pod template for this kind; profiles not applied, left unchanged")
 		return out, nil
 	case workload.ReasonNoPodTemplate:
 		out.Findings = nil
-		note(Warning, ReasonNoInlineTemplate, "", outcome.Kind.TemplatePath().String(),
+		note(finding.Warning, finding.NoInlineTemplate, "", outcome.Kind.TemplatePath().String(),
 			"there is no inline pod template (templateRef or poolRef?); stamp the template or pool it refers to instead. Left unchanged")
 		return out, nil
 	}
@@ -221,58 +226,28 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 	}
 	if len(moved) > 0 {
 		out.Changed = true
-		note(Info, ReasonRuntimesStamped, "", "spec.runtimes",
+		note(finding.Info, finding.RuntimesStamped, "", "spec.runtimes",
 			"runtimes %s moved to SidecarSet selection labels in the pod template and removed from spec.runtimes", strings.Join(moved, ", "))
+		// The pods now get the runtimes from Kruise instead of the agents controller: the
+		// same containers, env, mounts and volumes, plus what Kruise always adds.
+		note(finding.Info, finding.KruiseInjectionMarks, "", "",
+			"Kruise, not the agents controller, now injects %s and marks the pods its own way: env %s=true in each injected container and the annotations %s; "+
+				"it also orders init containers by name and injects only mounted volumes (init_order_sorted, volume_unused)",
+			strings.Join(moved, ", "), kruiseInjectedEnv, strings.Join(kruiseAnnotations(), ", "))
 	}
 	if len(extra) > 0 {
-		note(Info, ReasonProfilesStamped, "", fieldPrefix+"metadata.labels",
+		note(finding.Info, finding.ProfilesStamped, "", fieldPrefix+"metadata.labels",
 			"selection labels of %s written into the pod template, app-container parts applied", strings.Join(extra, ", "))
 	}
 	return out, nil
 }
 
 func runtimeRank(name string) int {
-	if i := slices.Index(builtinRuntimeOrder, name); i >= 0 {
+	order := builtinRuntimeOrder()
+	if i := slices.Index(order, name); i >= 0 {
 		return i
 	}
-	return len(builtinRuntimeOrder)
-}
-
-// checkVirtualNodePod refuses a template the virtual-node SidecarSets cannot serve: without
-// the create-time platform label they never match, and ECI refuses pods over its limits.
-func checkVirtualNodePod(pod *corev1.Pod, res *Result, compiled []*Compiled) error {
-	if res.Options.Target != VirtualNode {
-		return nil
-	}
-	if vl := string(res.Options.VirtualNodeLabel); res.Options.VirtualNodeLabel != LabelVirtualNode && pod.Labels[vl] != "true" {
-		return fmt.Errorf("metadata.labels: the virtual-node SidecarSets select %s=true, which the template does not carry; "+
-			"add it (it sends the pods to %s) or compile for another virtual-node label (%s)", vl, strings.ToUpper(string(res.Options.Platform)), ReasonVirtualNodeLabel)
-	}
-	containers := len(pod.Spec.Containers) + len(pod.Spec.InitContainers)
-	volumes := map[string]bool{}
-	for _, v := range pod.Spec.Volumes {
-		volumes[v.Name] = true
-	}
-	for _, c := range compiled {
-		if ss := c.SidecarSet; ss != nil {
-			containers += len(ss.Spec.Containers) + len(ss.Spec.InitContainers)
-			for _, v := range ss.Spec.Volumes {
-				volumes[v.Name] = true
-			}
-		}
-		if c.AppPatch != nil {
-			for _, v := range c.AppPatch.Volumes {
-				volumes[v.Name] = true
-			}
-		}
-	}
-	if containers > eciMaxContainers {
-		return fmt.Errorf("spec: the pod would have %d containers with its sidecars; ECI allows at most %d (%s)", containers, eciMaxContainers, ReasonTooManyContainers)
-	}
-	if len(volumes) > eciMaxVolumes {
-		return fmt.Errorf("spec.volumes: the pod would have %d volumes with its sidecars'; ECI allows at most %d (%s)", len(volumes), eciMaxVolumes, ReasonTooManyVolumes)
-	}
-	return nil
+	return len(order)
 }
 
 // objectName names an object as "Kind.group namespace/name", as package workload does.

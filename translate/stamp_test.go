@@ -7,6 +7,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 func parseObject(t *testing.T, y string) *unstructured.Unstructured {
@@ -34,26 +36,26 @@ func TestStamp(t *testing.T) {
 		in          string
 		opts        StampOptions
 		want        string // expected object; empty means "unchanged"
-		wantReasons []Reason
+		wantReasons []finding.Code
 		wantErr     string
 	}{
 		{
 			name:        "other kinds pass through",
 			res:         kruise,
 			in:          "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {containers: [{name: a}]}}}\n",
-			wantReasons: []Reason{ReasonNotRuntimeKind},
+			wantReasons: []finding.Code{finding.NotARuntimeWorkload},
 		},
 		{
 			name:        "no runtimes",
 			res:         kruise,
 			in:          "apiVersion: agents.kruise.io/v1alpha1\nkind: SandboxSet\nmetadata: {name: s}\nspec: {template: {spec: {containers: [{name: a}]}}}\n",
-			wantReasons: []Reason{ReasonNoRuntimes},
+			wantReasons: []finding.Code{finding.NoRuntimes},
 		},
 		{
 			name:        "templateRef only: left for the referenced template",
 			res:         kruise,
 			in:          "apiVersion: agents.kruise.io/v1alpha1\nkind: Sandbox\nmetadata: {name: s}\nspec: {runtimes: [{name: csi}], templateRef: {name: t}}\n",
-			wantReasons: []Reason{ReasonNoInlineTemplate},
+			wantReasons: []finding.Code{finding.NoInlineTemplate},
 		},
 		{
 			name: "unknown runtime stays, unknown fields survive, user postStart nests",
@@ -91,7 +93,7 @@ spec:
         volumeMounts: [{name: envd-volume, mountPath: /mnt/envd}]
         lifecycle: {postStart: {exec: {command: [bash, -c, /mnt/envd/envd-run.sh, "--", sh, -c, start-app]}}}
 `,
-			wantReasons: []Reason{ReasonRuntimeNotCompiled, ReasonAppPatchApplied, ReasonRuntimesStamped},
+			wantReasons: []finding.Code{finding.RuntimeNotInProfiles, finding.AppPatchApplied, finding.RuntimesStamped, finding.KruiseInjectionMarks},
 		},
 		{
 			name:    "virtual-node label missing from the template",
@@ -141,9 +143,9 @@ spec:
 			if got.Changed != (tc.want != "") {
 				t.Errorf("Changed = %v", got.Changed)
 			}
-			var reasons []Reason
+			var reasons []finding.Code
 			for _, f := range got.Findings {
-				reasons = append(reasons, f.Reason)
+				reasons = append(reasons, f.Code)
 			}
 			if diff := cmp.Diff(tc.wantReasons, reasons); diff != "" {
 				t.Errorf("reasons (-want +got):\n%s", diff)

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sidecarctl/sidecarctl/config"
+	"github.com/sidecarctl/sidecarctl/finding"
 )
 
 // compileFile loads, renders and compiles a profiles ConfigMap under testdata/.
@@ -44,7 +45,7 @@ func TestStampProfiles(t *testing.T) {
 		profiles    []string
 		in          string
 		want        string // expected object; empty means "unchanged"
-		wantReasons []Reason
+		wantReasons []finding.Code
 		wantErr     string
 	}{
 		{
@@ -82,7 +83,7 @@ spec:
         - {name: nas-plugin-dir, mountPath: /var/run/csi/sockets/nasplugin.csi.alibabacloud.com}
         - {name: oss-plugin-dir, mountPath: /var/run/csi/sockets/ossplugin.csi.alibabacloud.com}
 `,
-			wantReasons: []Reason{ReasonAppPatchApplied, ReasonProfilesStamped},
+			wantReasons: []finding.Code{finding.AppPatchApplied, finding.ProfilesStamped},
 		},
 		{
 			name:     "Pod: the pod itself is stamped; a repeated profile counts once",
@@ -100,7 +101,7 @@ spec:
     - {name: nas-plugin-dir, mountPath: /var/run/csi/sockets/nasplugin.csi.alibabacloud.com}
     - {name: oss-plugin-dir, mountPath: /var/run/csi/sockets/ossplugin.csi.alibabacloud.com}
 `,
-			wantReasons: []Reason{ReasonAppPatchApplied, ReasonProfilesStamped},
+			wantReasons: []finding.Code{finding.AppPatchApplied, finding.ProfilesStamped},
 		},
 		{
 			name:     "SandboxSet: declared runtimes and --profile apply together, agent-runtime first",
@@ -134,21 +135,21 @@ spec:
         - {name: oss-plugin-dir, mountPath: /var/run/csi/sockets/ossplugin.csi.alibabacloud.com}
         lifecycle: {postStart: {exec: {command: [bash, -c, /mnt/envd/envd-run.sh]}}}
 `,
-			wantReasons: []Reason{ReasonRuntimeNotCompiled, ReasonAppPatchApplied, ReasonAppPatchApplied, ReasonRuntimesStamped, ReasonProfilesStamped},
+			wantReasons: []finding.Code{finding.RuntimeNotInProfiles, finding.AppPatchApplied, finding.AppPatchApplied, finding.RuntimesStamped, finding.KruiseInjectionMarks, finding.ProfilesStamped},
 		},
 		{
 			name:        "kinds without a pod template pass through",
 			res:         seed,
 			profiles:    []string{"csi"},
 			in:          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n",
-			wantReasons: []Reason{ReasonNotAWorkload},
+			wantReasons: []finding.Code{finding.NotAWorkload},
 		},
 		{
 			name:        "BatchSandbox with poolRef: the Pool is where the profile belongs",
 			res:         osb,
 			profiles:    []string{"opensandbox"},
 			in:          "apiVersion: sandbox.opensandbox.io/v1alpha1\nkind: BatchSandbox\nmetadata: {name: b}\nspec: {poolRef: agent-pool, replicas: 1}\n",
-			wantReasons: []Reason{ReasonNoInlineTemplate},
+			wantReasons: []finding.Code{finding.NoInlineTemplate},
 		},
 		{
 			name:     "Pod without shareProcessNamespace: a warning, nothing invented",
@@ -165,7 +166,7 @@ spec:
     env: [{name: EXECD, value: /opt/opensandbox/bin/execd}]
     volumeMounts: [{name: opensandbox-bin, mountPath: /opt/opensandbox/bin, readOnly: true}]
 `,
-			wantReasons: []Reason{ReasonAppPatchApplied, ReasonPodFieldRequired, ReasonMainCommandKept, ReasonProfilesStamped},
+			wantReasons: []finding.Code{finding.AppPatchApplied, finding.PodLevelFieldRequired, finding.MainCommandKept, finding.ProfilesStamped},
 		},
 		{
 			name:     "unknown profile",
@@ -210,9 +211,9 @@ spec:
 			if got.Changed != (tc.want != "") {
 				t.Errorf("Changed = %v", got.Changed)
 			}
-			var reasons []Reason
+			var reasons []finding.Code
 			for _, f := range got.Findings {
-				reasons = append(reasons, f.Reason)
+				reasons = append(reasons, f.Code)
 			}
 			if diff := cmp.Diff(tc.wantReasons, reasons); diff != "" {
 				t.Errorf("reasons (-want +got):\n%s", diff)

@@ -2,15 +2,18 @@ package translate
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/sidecarctl/sidecarctl/platform"
 )
 
 // Target is the platform a profile set is compiled for.
 type Target string
 
 const (
-	// Kruise is a cluster running OpenKruise >= 1.7 on Kubernetes >= 1.29: native sidecars
-	// (`restartPolicy: Always`) stay native, as SidecarSet init containers.
+	// Kruise is a cluster running OpenKruise >= 1.7 on Kubernetes >= 1.29, whose webhook
+	// injects at pod creation: native sidecars (`restartPolicy: Always`) stay native, as
+	// SidecarSet init containers. With a Platform the pods are ECI or ACS pods, selected by
+	// their create-time label.
 	Kruise Target = "kruise"
 	// VirtualNode is an Alibaba Cloud ECI/ACS virtual node. ACK injects SidecarSets there with
 	// the features of OpenKruise v1.3.0 only (agent-sandbox-ecosystem.md D.2), which silently
@@ -34,18 +37,19 @@ func ParseTarget(s string) (Target, error) {
 }
 
 // VirtualNodeLabel is the pod label a virtual-node SidecarSet's selector requires, with the
-// value "true" (agent-sandbox-ecosystem.md D.1, D.2).
+// value "true" (agent-sandbox-ecosystem.md D.1, D.2). The keys are package platform's, which
+// reads the same labels to say where a pod runs.
 type VirtualNodeLabel string
 
 const (
 	// LabelVirtualNode is set by ACK only after the pod is scheduled to a virtual node. It is
 	// the label ACK's own SidecarSet path documents; a create-time webhook never sees it.
-	LabelVirtualNode VirtualNodeLabel = "serverless.alibabacloud.com/virtual-node"
+	LabelVirtualNode VirtualNodeLabel = platform.LabelVirtualNode
 	// LabelECI asks for an ECI instance; it is on the pod at creation, so a create-time
 	// injector (sidecarctl's webhook) can select on it.
-	LabelECI VirtualNodeLabel = "alibabacloud.com/eci"
+	LabelECI VirtualNodeLabel = platform.LabelECI
 	// LabelACS asks for ACS compute; present at creation like LabelECI.
-	LabelACS VirtualNodeLabel = "alibabacloud.com/acs"
+	LabelACS VirtualNodeLabel = platform.LabelACS
 )
 
 // ParseVirtualNodeLabel accepts a label key or its short name (virtual-node, eci, acs).
@@ -62,68 +66,59 @@ func ParseVirtualNodeLabel(s string) (VirtualNodeLabel, error) {
 	return "", fmt.Errorf("unknown virtual-node label %q: want %s, %s or %s", s, LabelVirtualNode, LabelECI, LabelACS)
 }
 
-// Platform is the virtual-node runtime whose sidecar env conventions apply (D.3).
-type Platform string
-
-const (
-	// ECI marks sidecars with ECI_CONTAINER_TYPE=sidecar and friends.
-	ECI Platform = "eci"
-	// ACS marks sidecars with __IS_SIDECAR__=true.
-	ACS Platform = "acs"
-)
-
-// ParsePlatform parses a platform name; the empty string means "derive from the label".
-func ParsePlatform(s string) (Platform, error) {
-	switch Platform(strings.ToLower(s)) {
-	case "":
-		return "", nil
-	case ECI:
-		return ECI, nil
-	case ACS:
-		return ACS, nil
-	}
-	return "", fmt.Errorf("unknown platform %q: want %s or %s", s, ECI, ACS)
-}
-
-// HostPathPolicy says what to do with hostPath volumes on virtual nodes, which have no host
-// filesystem (ECI limits, D.5).
+// HostPathPolicy says what to do with hostPath volumes on virtual nodes. ECI has no host
+// filesystem (ECI limits, D.5); ACS runs the csi sidecars' hostPath volumes (seed 000, see
+// examples/acs-sandbox-injection).
 type HostPathPolicy string
 
 const (
-	// HostPathError refuses hostPath volumes (the default).
+	// HostPathError refuses hostPath volumes: the default on ECI.
 	HostPathError HostPathPolicy = "error"
 	// HostPathEmptyDir replaces each hostPath volume with an emptyDir and reports it. That is
 	// what the upstream csi design uses for mount-root and the sockets; a device path such as
 	// /dev/fuse does not work through an emptyDir, and the report says so.
 	HostPathEmptyDir HostPathPolicy = "emptydir"
+	// HostPathKeep keeps hostPath volumes and reports each: the default on ACS. ECI cannot
+	// keep them, so there it is refused like HostPathError.
+	HostPathKeep HostPathPolicy = "keep"
 )
 
-// ParseHostPathPolicy parses a policy name; the empty string means HostPathError.
+// ParseHostPathPolicy parses a policy name; the empty string means the platform's default
+// (HostPathError on ECI, HostPathKeep on ACS).
 func ParseHostPathPolicy(s string) (HostPathPolicy, error) {
-	switch HostPathPolicy(s) {
-	case "", HostPathError:
-		return HostPathError, nil
-	case HostPathEmptyDir:
-		return HostPathEmptyDir, nil
+	switch p := HostPathPolicy(s); p {
+	case "", HostPathError, HostPathEmptyDir, HostPathKeep:
+		return p, nil
 	}
-	return "", fmt.Errorf("unknown hostPath policy %q: want %s or %s", s, HostPathError, HostPathEmptyDir)
+	return "", fmt.Errorf("unknown hostPath policy %q: want %s, %s or %s", s, HostPathError, HostPathEmptyDir, HostPathKeep)
 }
 
-// Options control Compile. The zero value compiles for the Kruise target.
+// Options control Compile. The zero value compiles for the Kruise target and regular nodes.
 type Options struct {
-	// Target is the platform; empty means Kruise.
+	// Target is how the sidecars are injected; empty means Kruise.
 	Target Target
 	// VirtualNodeLabel is the label the virtual-node selector requires; empty means
-	// LabelVirtualNode. Ignored for the Kruise target.
+	// LabelVirtualNode. Ignored for the Kruise target, whose selector label follows Platform.
 	VirtualNodeLabel VirtualNodeLabel
-	// Platform picks the sidecar env conventions on virtual nodes; empty derives it from the
-	// label: ACS for LabelACS, otherwise ECI (a virtual-node pod that does not ask for ACS
-	// runs as ECI).
+	// Platform is where the pods run: ECI or ACS (or platform.VirtualNode, a virtual node
+	// that does not say which, treated as ECI). It decides the platform's rules (hostPath,
+	// privileged, resource-ignore env, ECI's limits) on both targets, and:
+	//   - on the Kruise target, the SidecarSets also select the platform's create-time label
+	//     (alibabacloud.com/acs or /eci), so Kruise's own webhook injects them when the pod
+	//     is created, before scheduling, native sidecars and all; empty means regular nodes;
+	//   - on the virtual-node target, the sidecar env the converted native sidecars get;
+	//     empty derives it from VirtualNodeLabel: ACS for LabelACS, otherwise ECI (a
+	//     virtual-node pod that does not ask for ACS runs as ECI).
+	// ForWorkloads sets it from the labels of the workloads the profiles are for.
 	Platform Platform
-	// HostPath is the hostPath policy on virtual nodes; empty means HostPathError.
+	// PlatformFrom says where Platform came from, for findings that question it. Callers
+	// leave it empty (a Platform they set is PlatformFromOption); ForWorkloads sets it, and
+	// Compile fills it in the Result's Options.
+	PlatformFrom PlatformFrom
+	// HostPath is the hostPath policy on ECI and ACS; empty means the platform's default.
 	HostPath HostPathPolicy
-	// AllowPrivileged accepts privileged sidecars on virtual nodes. ACS grants privileged
-	// containers (and hostPath /var/run/csi) only by ticket; ECI support is unverified.
+	// AllowPrivileged accepts privileged sidecars on ECI, whose support is unverified. ACS
+	// runs the csi sidecars privileged without it.
 	AllowPrivileged bool
 	// Namespace, if set, restricts every SidecarSet to one namespace (`spec.namespace`, which
 	// Kruise v1.3 knows; namespaceSelector it does not).
@@ -136,7 +131,8 @@ type Options struct {
 	AppPatchNamespace string
 }
 
-// withDefaults fills the empty fields and checks the enums.
+// withDefaults fills the empty fields, checks the enums and says where the platform came
+// from.
 func (o Options) withDefaults() (Options, error) {
 	var err error
 	if o.Target, err = ParseTarget(string(o.Target)); err != nil {
@@ -145,14 +141,8 @@ func (o Options) withDefaults() (Options, error) {
 	if o.VirtualNodeLabel, err = ParseVirtualNodeLabel(string(o.VirtualNodeLabel)); err != nil {
 		return o, err
 	}
-	if o.Platform, err = ParsePlatform(string(o.Platform)); err != nil {
+	if err = checkPlatform(o.Platform); err != nil {
 		return o, err
-	}
-	if o.Platform == "" {
-		o.Platform = ECI
-		if o.VirtualNodeLabel == LabelACS {
-			o.Platform = ACS
-		}
 	}
 	if o.HostPath, err = ParseHostPathPolicy(string(o.HostPath)); err != nil {
 		return o, err
@@ -160,9 +150,37 @@ func (o Options) withDefaults() (Options, error) {
 	if o.AppPatchNamespace == "" {
 		o.AppPatchNamespace = DefaultAppPatchNamespace
 	}
-	if o.Target == Kruise {
-		// Virtual-node settings must not leak into a Kruise result.
-		o.VirtualNodeLabel, o.Platform, o.HostPath, o.AllowPrivileged = "", "", "", false
+	from := PlatformFromOption
+	if o.Platform != "" && o.PlatformFrom != "" {
+		from = o.PlatformFrom
 	}
+	switch {
+	case o.Target == Kruise:
+		// The virtual-node label is the virtual-node target's; on Kruise the selector label
+		// follows the platform.
+		o.VirtualNodeLabel = ""
+		if o.Platform == "" {
+			from = PlatformDefault
+		}
+	case o.Platform == platform.VirtualNode:
+		// The selector label is VirtualNodeLabel; what remains is which conventions apply.
+		o.Platform = ECI
+	case o.Platform == "" && o.VirtualNodeLabel == LabelACS:
+		o.Platform, from = ACS, PlatformFromLabel
+	case o.Platform == "" && o.VirtualNodeLabel == LabelECI:
+		o.Platform, from = ECI, PlatformFromLabel
+	case o.Platform == "":
+		o.Platform, from = ECI, PlatformDefault
+	}
+	if o.Platform == platform.Regular {
+		// Platform settings must not leak into a regular-node result.
+		o.HostPath, o.AllowPrivileged = "", false
+	} else if o.HostPath == "" {
+		o.HostPath = HostPathError
+		if o.Platform == ACS {
+			o.HostPath = HostPathKeep
+		}
+	}
+	o.PlatformFrom = from
 	return o, nil
 }

@@ -6,9 +6,9 @@ import (
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/sidecarctl/sidecarctl/config"
+	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
 // ECI limits per instance (agent-sandbox-ecosystem.md D.5).
@@ -43,9 +43,8 @@ func platformEnv(p Platform) []corev1.EnvVar {
 	}
 }
 
-// virtualNode prepares the virtual-node target: only Kruise v1.3 features, ECI/ACS limits.
-// hostNetwork, hostPID and hostIPC, which ECI also lacks, are pod-level fields a profile
-// cannot carry; hostPort, their container-level trace, is reported.
+// virtualNode prepares the virtual-node target: only Kruise v1.3 features, the platform's
+// sidecar env on the converted native sidecars, and the platform's rules (platformRules).
 func (pc *profileCompiler) virtualNode() {
 	name := pc.p.Name
 	// Native sidecars become ordinary containers in front of the app: v1.3 would otherwise
@@ -60,10 +59,10 @@ func (pc *profileCompiler) virtualNode() {
 		sc.c.RestartPolicy = nil
 		sc.policy = appsv1alpha1.BeforeAppContainerType
 		added := pc.addPlatformEnv(&sc)
-		pc.fs.addf(Rewrite, ReasonNativeToContainer, name, sc.path.String(),
+		pc.fs.addf(finding.Rewrite, finding.NativeSidecarToContainer, name, sc.path.String(),
 			"native sidecar %q becomes a container placed BeforeAppContainer with %s, because Kruise v1.3 drops restartPolicy: Always", sc.c.Name, added)
 		if pc.o.Platform == ECI && sc.c.ReadinessProbe == nil && sc.c.StartupProbe == nil {
-			pc.fs.addf(Warning, ReasonStartOrderUnprobed, name, sc.path.String(),
+			pc.fs.addf(finding.Warning, finding.StartOrderUnprobed, name, sc.path.String(),
 				"ECI starts %q before the app only until it is ready, and without a readiness or startup probe it is ready at once; the app may start before it has done its setup", sc.c.Name)
 		}
 		natives = append(natives, sc)
@@ -72,36 +71,22 @@ func (pc *profileCompiler) virtualNode() {
 	pc.containers = append(natives, pc.containers...)
 	if len(natives) > 0 {
 		if pc.o.MainContainer == "" {
-			pc.fs.addf(Warning, ReasonMainNotFirst, name, "",
+			pc.fs.addf(finding.Warning, finding.MainContainerNotFirst, name, "",
 				"sidecars now precede the app container, so containers[0] is no longer the main container; the AppPatch skips the profiles' sidecars when it looks for it, other tools may not (name it with MainContainer)")
 		}
 		switch pc.o.Platform {
 		case ECI:
-			pc.fs.addf(Warning, ReasonExitOrderUnverified, name, "",
+			pc.fs.addf(finding.Warning, finding.ExitOrderUnverified, name, "",
 				"ECI exit ordering (ECI_CONTAINER_EXIT_PRIORITY) is not set: which value means 'exits last' is undocumented; sidecars may stop before the app")
 		case ACS:
-			pc.fs.addf(Warning, ReasonACSSidecarEnvBug, name, "",
+			pc.fs.addf(finding.Warning, finding.ACSIsSidecarBug, name, "",
 				"ACS documents a bug for __IS_SIDECAR__ on Kubernetes >= 1.29: after a failure retry the container status may not return to Running")
 		}
 	}
 	pc.checkInitOrder()
-
-	pc.resourceIgnore()
-	pc.hostPaths()
-	pc.privileged()
-	pc.hostPorts()
-	if n := len(pc.inits) + len(pc.containers); n > eciMaxContainers {
-		pc.fs.addf(Error, ReasonTooManyContainers, name, "", "the profile injects %d containers; ECI allows at most %d per pod", n, eciMaxContainers)
-	}
-	if n := len(pc.volumes) + len(pc.appVolumes); n > eciMaxVolumes {
-		pc.fs.addf(Error, ReasonTooManyVolumes, name, "volume", "the profile injects %d volumes; ECI allows at most %d per pod", n, eciMaxVolumes)
-	}
+	pc.platformRules()
 	pc.fieldsKruise13Drops()
-	if pc.o.VirtualNodeLabel == LabelVirtualNode {
-		pc.fs.addf(Warning, ReasonSelectorAfterSched, name, "",
-			"%s is set only after the pod is scheduled to a virtual node: ACK's own SidecarSet path sees it, a create-time webhook (Kruise's or sidecarctl's) never does; select %s or %s for create-time injection",
-			LabelVirtualNode, LabelECI, LabelACS)
-	}
+	pc.selectorAfterScheduling()
 }
 
 // addPlatformEnv appends the platform's sidecar env, keeping any value the user wrote, and
@@ -111,7 +96,7 @@ func (pc *profileCompiler) addPlatformEnv(sc *sidecar) string {
 	for _, e := range platformEnv(pc.o.Platform) {
 		if i := envIndex(sc.c.Env, e.Name); i >= 0 {
 			if sc.c.Env[i].Value != e.Value || sc.c.Env[i].ValueFrom != nil {
-				pc.fs.addf(Warning, ReasonPlatformEnvKept, pc.p.Name, sc.path.Child("env").Index(i).String(),
+				pc.fs.addf(finding.Warning, finding.PlatformEnvKept, pc.p.Name, sc.path.Child("env").Index(i).String(),
 					"%s is already set; the profile's value is kept instead of %q", e.Name, e.Value)
 			}
 			continue
@@ -125,186 +110,23 @@ func (pc *profileCompiler) addPlatformEnv(sc *sidecar) string {
 	return fmt.Sprintf("%s env %s (%s)", strings.ToUpper(string(pc.o.Platform)), strings.Join(added, ", "), platformEnvDocumentation)
 }
 
-// resourceIgnore translates the resource-ignore marker to the platform's spelling (A.7).
-func (pc *profileCompiler) resourceIgnore() {
-	var sharing []string
-	for _, sc := range pc.all() {
-		ri := config.ResourceIgnoreOf(&sc.c)
-		if !ri.ACS && !ri.ECI {
-			continue
-		}
-		sharing = append(sharing, sc.c.Name)
-		var e corev1.EnvVar
-		switch {
-		case pc.o.Platform == ECI && !ri.ECI:
-			e = corev1.EnvVar{Name: config.EnvECIIgnoreResource, Value: "TRUE"}
-		case pc.o.Platform == ACS && !ri.ACS:
-			e = corev1.EnvVar{Name: config.EnvACSIgnoreResource, Value: "true"}
-		default:
-			continue
-		}
-		if envIndex(sc.c.Env, e.Name) >= 0 {
-			continue // set to something other than true: the user's choice stands
-		}
-		sc.c.Env = append(sc.c.Env, e)
-		pc.fs.addf(Rewrite, ReasonResourceIgnoreTranslated, pc.p.Name, sc.path.Child("env").String(),
-			"added %s=%s to %q: the profile asks the platform to ignore its requests, and that is the %s spelling", e.Name, e.Value, sc.c.Name, strings.ToUpper(string(pc.o.Platform)))
-	}
-	if len(sharing) > 0 {
-		pc.fs.addf(Warning, ReasonResourceIgnoreShares, pc.p.Name, "",
-			"the platform ignores the requests of %s, which then share the other containers' resources (risk of CPU throttling or OOM)", strings.Join(sharing, ", "))
-	}
-}
-
-// hostPaths refuses or rewrites hostPath volumes: virtual nodes have no host filesystem.
-func (pc *profileCompiler) hostPaths() {
-	for _, list := range []*[]volume{&pc.volumes, &pc.appVolumes} {
-		for i := range *list {
-			v := &(*list)[i]
-			hp := v.v.HostPath
-			if hp == nil {
-				continue
-			}
-			what := hp.Path
-			if hp.Type != nil && *hp.Type != "" {
-				what += " (" + string(*hp.Type) + ")"
-			}
-			if pc.o.HostPath != HostPathEmptyDir {
-				pc.fs.addf(Error, ReasonHostPathUnsupported, pc.p.Name, v.path.Child("hostPath").String(),
-					"volume %q uses hostPath %s, which ECI does not support (ACS only by exemption); rewrite it with the hostPath=emptydir option or give the profile a virtual-node variant", v.v.Name, what)
-				continue
-			}
-			note := ""
-			if hp.Type != nil && (*hp.Type == corev1.HostPathCharDev || *hp.Type == corev1.HostPathBlockDev || *hp.Type == corev1.HostPathSocket) {
-				note = "; the host's device or socket is not available through an emptyDir"
-			}
-			v.v.VolumeSource = corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
-			pc.fs.addf(Rewrite, ReasonHostPathToEmptyDir, pc.p.Name, v.path.Child("hostPath").String(),
-				"volume %q: hostPath %s replaced by an emptyDir%s", v.v.Name, what, note)
-		}
-	}
-}
-
-func (pc *profileCompiler) privileged() {
-	for _, sc := range pc.all() {
-		if sc.c.SecurityContext == nil || sc.c.SecurityContext.Privileged == nil || !*sc.c.SecurityContext.Privileged {
-			continue
-		}
-		fp := sc.path.Child("securityContext", "privileged").String()
-		if !pc.o.AllowPrivileged {
-			pc.fs.addf(Error, ReasonPrivilegedNotAllowed, pc.p.Name, fp,
-				"container %q is privileged: ACS allows that only with a ticket exemption and ECI support is unverified; declare the exemption with the allow-privileged option", sc.c.Name)
-			continue
-		}
-		pc.fs.addf(Warning, ReasonPrivilegedExemption, pc.p.Name, fp,
-			"container %q is privileged: allowed by option; pods fail on virtual nodes without the platform's exemption", sc.c.Name)
-	}
-}
-
-func (pc *profileCompiler) hostPorts() {
-	for _, sc := range pc.all() {
-		for i, p := range sc.c.Ports {
-			if p.HostPort != 0 {
-				pc.fs.addf(Warning, ReasonHostPort, pc.p.Name, sc.path.Child("ports").Index(i).Child("hostPort").String(),
-					"virtual nodes have no host network; hostPort %d has no meaning there", p.HostPort)
-			}
-		}
-	}
-}
-
 // fieldsKruise13Drops refuses container and volume fields newer than the Kubernetes 1.22
 // types Kruise v1.3 is built with: its webhook would remove them from the stored SidecarSet
-// without a word (kruise-v13-differences.md).
+// without a word (kruise-v13-differences.md). The list is package sidecarset's, the one v1.3
+// mode prunes with, so translate refuses exactly what injection on virtual nodes would drop.
 func (pc *profileCompiler) fieldsKruise13Drops() {
-	report := func(fp *field.Path, what string) {
-		pc.fs.addf(Error, ReasonDroppedByKruise13, pc.p.Name, fp.String(),
-			"%s is newer than Kubernetes 1.22, so Kruise v1.3 on virtual nodes would drop it silently", what)
+	report := func(d sidecarset.NewerField) {
+		pc.fs.addf(finding.Error, finding.FieldDroppedByKruise13, pc.p.Name, d.Path.String(),
+			"%s is newer than Kubernetes 1.22 (it came in %s), so Kruise v1.3 on virtual nodes would drop it silently", d.What, d.Since)
 	}
 	for _, sc := range pc.all() {
-		for _, d := range newContainerFields(&sc.c, sc.path) {
-			report(d.path, d.what)
+		for _, d := range sidecarset.ContainerFieldsNewerThanV13(&sc.c, sc.path, false) {
+			report(d)
 		}
 	}
 	for _, v := range pc.volumes {
-		for _, d := range newVolumeFields(&v.v, v.path) {
-			report(d.path, d.what)
-		}
-	}
-}
-
-type newField struct {
-	path *field.Path
-	what string
-}
-
-func newContainerFields(c *corev1.Container, fp *field.Path) []newField {
-	var out []newField
-	add := func(p *field.Path, what string) { out = append(out, newField{p, what}) }
-	if c.RestartPolicy != nil {
-		add(fp.Child("restartPolicy"), "restartPolicy")
-	}
-	if len(c.RestartPolicyRules) > 0 {
-		add(fp.Child("restartPolicyRules"), "restartPolicyRules")
-	}
-	if len(c.ResizePolicy) > 0 {
-		add(fp.Child("resizePolicy"), "resizePolicy")
-	}
-	if lc := c.Lifecycle; lc != nil {
-		if lc.StopSignal != nil {
-			add(fp.Child("lifecycle", "stopSignal"), "lifecycle.stopSignal")
-		}
-		for name, h := range map[string]*corev1.LifecycleHandler{"postStart": lc.PostStart, "preStop": lc.PreStop} {
-			if h != nil && h.Sleep != nil {
-				add(fp.Child("lifecycle", name, "sleep"), "a sleep lifecycle handler")
-			}
-		}
-	}
-	for name, p := range map[string]*corev1.Probe{"livenessProbe": c.LivenessProbe, "readinessProbe": c.ReadinessProbe, "startupProbe": c.StartupProbe} {
-		if p != nil && p.GRPC != nil {
-			add(fp.Child(name, "grpc"), "a grpc probe")
-		}
-	}
-	if c.SecurityContext != nil && c.SecurityContext.AppArmorProfile != nil {
-		add(fp.Child("securityContext", "appArmorProfile"), "securityContext.appArmorProfile")
-	}
-	for i, m := range c.VolumeMounts {
-		if m.RecursiveReadOnly != nil {
-			add(fp.Child("volumeMounts").Index(i).Child("recursiveReadOnly"), "volumeMounts[].recursiveReadOnly")
-		}
-	}
-	for i, e := range c.Env {
-		if e.ValueFrom != nil && e.ValueFrom.FileKeyRef != nil {
-			add(fp.Child("env").Index(i).Child("valueFrom", "fileKeyRef"), "env valueFrom.fileKeyRef")
-		}
-	}
-	sortNewFields(out)
-	return out
-}
-
-func newVolumeFields(v *corev1.Volume, fp *field.Path) []newField {
-	var out []newField
-	if v.Image != nil {
-		out = append(out, newField{fp.Child("image"), "an image volume"})
-	}
-	if v.Projected != nil {
-		for i, s := range v.Projected.Sources {
-			sp := fp.Child("projected", "sources").Index(i)
-			if s.ClusterTrustBundle != nil {
-				out = append(out, newField{sp.Child("clusterTrustBundle"), "a clusterTrustBundle projection"})
-			}
-			if s.PodCertificate != nil {
-				out = append(out, newField{sp.Child("podCertificate"), "a podCertificate projection"})
-			}
-		}
-	}
-	return out
-}
-
-// sortNewFields orders findings by path, since map iteration above is random.
-func sortNewFields(fs []newField) {
-	for i := 1; i < len(fs); i++ {
-		for j := i; j > 0 && fs[j].path.String() < fs[j-1].path.String(); j-- {
-			fs[j], fs[j-1] = fs[j-1], fs[j]
+		for _, d := range sidecarset.VolumeFieldsNewerThanV13(&v.v, v.path, false) {
+			report(d)
 		}
 	}
 }

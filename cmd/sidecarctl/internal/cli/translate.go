@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/config"
@@ -53,6 +54,14 @@ containers; --target virtual-node (Kruise <= 1.3 features, ECI/ACS) turns them i
 containers placed before the app, with the platform's sidecar env, and also selects on the
 virtual-node label.
 
+--platform eci|acs says where the pods run, on either target. With --target kruise the
+SidecarSets then also select alibabacloud.com/eci or /acs, which pods carry from creation, so
+Kruise's own webhook injects them before scheduling. The platform's rules apply on both targets:
+ACS runs the csi sidecars' hostPath volumes and privileged containers (reported, kept); ECI
+refuses them unless rewritten (--hostpath emptydir) or allowed (--allow-privileged). Without
+--platform it comes from --virtual-node-label eci|acs, else from the labels of the -f templates
+(alibabacloud.com/acs or /eci), else ECI on virtual nodes and regular nodes with Kruise.
+
 A SidecarSet cannot change the app container (env, volumeMounts, postStart). Without -f that
 part is written as the ConfigMap sidecarctl-system/sidecarctl-app-patches, which sidecarctl's
 in-cluster injector applies; with -f it is applied to the pod templates of the workloads given,
@@ -66,6 +75,7 @@ such as shareProcessNamespace, the app's command) stays as the template has it, 
 on stderr say when the profile's sidecars need such a field.`,
 		Example: `  sidecarctl translate --profiles sandbox-injection-config.yaml --region cn-hangzhou
   sidecarctl translate --profiles profiles.yaml --region cn-hangzhou --target virtual-node --hostpath emptydir
+  sidecarctl translate --profiles sandbox-injection-config.yaml --region cn-hangzhou --target kruise --platform acs
   sidecarctl translate --profiles profiles.yaml --region cn-hangzhou -f sandboxset.yaml
   sidecarctl translate --profiles profiles.yaml --region cn-hangzhou --profile agent-runtime -f sandbox.yaml`,
 		Args: cobra.NoArgs,
@@ -81,13 +91,13 @@ on stderr say when the profile's sidecars need such a field.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Profiles, "profiles", "", "the sandbox-injection-config ConfigMap (YAML or JSON; '-' for stdin)")
-	f.StringVar(&o.Settings, "settings", "", "sidecarctl settings file (region, target, mainContainer); flags override it")
+	f.StringVar(&o.Settings, "settings", "", "sidecarctl settings file (region, target, platform, mainContainer); flags override it")
 	f.StringVar(&o.Region, "region", "", "region that replaces <region-id> in the profiles")
 	f.StringVar(&o.Target, "target", "", "kruise (default) or virtual-node")
 	f.StringVar(&o.VirtualNodeLabel, "virtual-node-label", "", "virtual-node target: the label the selector requires: virtual-node (ACK, set after scheduling), eci or acs (set at creation, for sidecarctl's own webhook)")
-	f.StringVar(&o.Platform, "platform", "", "virtual-node target: eci or acs sidecar env conventions (default: from the label)")
-	f.StringVar(&o.HostPath, "hostpath", "", "virtual-node target: what to do with hostPath volumes: error (default) or emptydir")
-	f.BoolVar(&o.AllowPrivileged, "allow-privileged", false, "virtual-node target: accept privileged sidecars (ACS grants them by ticket only)")
+	f.StringVar(&o.Platform, "platform", "", "where the pods run: eci or acs (default: from --virtual-node-label, else from the -f templates' labels); with --target kruise the SidecarSets also select alibabacloud.com/<platform>")
+	f.StringVar(&o.HostPath, "hostpath", "", "ECI/ACS: what to do with hostPath volumes: error, emptydir or keep (default: error on ECI, keep on ACS)")
+	f.BoolVar(&o.AllowPrivileged, "allow-privileged", false, "ECI: accept privileged sidecars (ACS runs them without it)")
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "restrict every SidecarSet to this namespace (spec.namespace)")
 	f.StringVar(&o.AppPatchNS, "app-patch-namespace", "", "namespace of the sidecarctl-app-patches ConfigMap (default sidecarctl-system; the namespace sidecarctl serve runs in)")
 	f.StringVar(&o.MainContainer, "main-container", "", "the app container the app-container part goes to (default: the first container that is not a sidecar)")
@@ -115,6 +125,9 @@ func (o *TranslateOptions) Complete() error {
 	}
 	if o.Target == "" {
 		o.Target = o.settings.Target
+	}
+	if o.Platform == "" {
+		o.Platform = o.settings.Platform
 	}
 	if o.MainContainer == "" {
 		o.MainContainer = o.settings.MainContainer
@@ -177,7 +190,23 @@ func (o *TranslateOptions) Run(context.Context) error {
 	if set, err = config.Render(set, config.Settings{Region: o.Region}); err != nil {
 		return err
 	}
-	res, err := translate.Compile(set, o.opts)
+	var docs []manifest.Document
+	opts := o.opts
+	if len(o.Filenames) > 0 {
+		if docs, err = manifest.Read(o.Filenames, o.Recursive, o.In); err != nil {
+			return err
+		}
+		// Without --platform the platform is the one the workloads' templates ask for
+		// (alibabacloud.com/acs or /eci), so an ACS template gets ACS's conventions.
+		objs := make([]*unstructured.Unstructured, len(docs))
+		for i := range docs {
+			objs[i] = docs[i].Object
+		}
+		if opts, err = opts.ForWorkloads(o.StampProfiles, objs...); err != nil {
+			return fmt.Errorf("-f: %w", err)
+		}
+	}
+	res, err := translate.Compile(set, opts)
 	if err != nil {
 		return err
 	}
@@ -200,10 +229,6 @@ func (o *TranslateOptions) Run(context.Context) error {
 			return err
 		}
 	} else {
-		docs, err := manifest.Read(o.Filenames, o.Recursive, o.In)
-		if err != nil {
-			return err
-		}
 		// The app-container part goes into the templates; the SidecarSets come first so that
 		// `kubectl apply` creates them before the workloads' pods.
 		var sets []manifest.Document
