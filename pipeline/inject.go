@@ -140,7 +140,7 @@ func (r *ObjectResult) Changed() bool {
 func (s *State) InjectObject(obj *unstructured.Unstructured, namespace string, op sidecarset.Operation) (*ObjectResult, error) {
 	out := &ObjectResult{}
 	work := obj
-	if s.profiles != nil || len(s.opts.Profiles) > 0 || IsRuntimeKind(obj) {
+	if s.profiles != nil || len(s.opts.Profiles) > 0 || translate.DeclaresRuntimes(obj) {
 		profiles := s.profiles
 		if profiles == nil {
 			profiles = &translate.Result{}
@@ -151,8 +151,8 @@ func (s *State) InjectObject(obj *unstructured.Unstructured, namespace string, o
 		}
 		out.Stamped = st.Profiles
 		for _, f := range st.Findings {
-			if f.Severity != translate.Info || st.Changed {
-				out.Findings.Add(s.opts.grade(translateFinding(f)))
+			if f.Severity != finding.Info || st.Changed {
+				out.Findings.Add(s.opts.grade(f))
 			}
 		}
 		if st.Changed {
@@ -188,10 +188,4 @@ func (s *State) InjectObject(obj *unstructured.Unstructured, namespace string, o
 		obj.Object = work.Object
 	}
 	return out, nil
-}
-
-// IsRuntimeKind reports whether obj is an openkruise/agents kind that declares runtimes.
-func IsRuntimeKind(obj *unstructured.Unstructured) bool {
-	gvk := obj.GroupVersionKind()
-	return gvk.Group == "agents.kruise.io" && slices.Contains([]string{"Sandbox", "SandboxSet", "SandboxTemplate"}, gvk.Kind)
 }

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/translate"
@@ -85,4 +87,17 @@ func (o Options) translateOptions() translate.Options {
 		}
 	}
 	return t
+}
+
+// ForWorkloads returns o with the profiles' platform taken from the workloads that get them,
+// when no option says it: a template labelled alibabacloud.com/acs gets ACS's conventions,
+// alibabacloud.com/eci ECI's (translate.Options.ForWorkloads). Workloads that disagree are an
+// error naming two of them.
+func (o Options) ForWorkloads(objs ...*unstructured.Unstructured) (Options, error) {
+	t, err := o.translateOptions().ForWorkloads(o.Profiles, objs...)
+	if err != nil {
+		return o, err
+	}
+	o.Translate = t
+	return o, nil
 }

@@ -142,7 +142,7 @@ func profiledTemplateLabels(obj *unstructured.Unstructured, anyWorkload bool) (m
 		return nil, false, nil
 	}
 	if !anyWorkload {
-		if !declaresRuntimes(obj) {
+		if !DeclaresRuntimes(obj) {
 			return nil, false, nil
 		}
 		runtimes, _, err := unstructured.NestedSlice(obj.Object, "spec", "runtimes")
@@ -167,8 +167,9 @@ func profiledTemplateLabels(obj *unstructured.Unstructured, anyWorkload bool) (m
 	return labels, true, nil
 }
 
-// declaresRuntimes reports whether obj is an openkruise/agents kind with spec.runtimes.
-func declaresRuntimes(obj *unstructured.Unstructured) bool {
+// DeclaresRuntimes reports whether obj is an openkruise/agents kind that declares runtimes
+// (spec.runtimes): Sandbox, SandboxSet, SandboxTemplate.
+func DeclaresRuntimes(obj *unstructured.Unstructured) bool {
 	gvk := obj.GroupVersionKind()
 	return gvk.Group == agentsGroup && slices.Contains([]string{"Sandbox", "SandboxSet", "SandboxTemplate"}, gvk.Kind)
 }

@@ -102,14 +102,14 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 	}
 
 	gvk := obj.GroupVersionKind()
-	declaresRuntimes := declaresRuntimes(obj)
-	if !declaresRuntimes && len(profiles) == 0 {
+	declares := DeclaresRuntimes(obj)
+	if !declares && len(profiles) == 0 {
 		note(finding.Info, finding.NotARuntimeWorkload, "", "", "only openkruise/agents Sandbox, SandboxSet and SandboxTemplate declare runtimes; left unchanged")
 		return out, nil
 	}
 	var runtimes []any
 	var declared []string
-	if declaresRuntimes {
+	if declares {
 		var err error
 		if runtimes, _, err = unstructured.NestedSlice(obj.Object, "spec", "runtimes"); err != nil {
 			return nil, fmt.Errorf("%s: spec.runtimes: %w", name, err)
@@ -185,11 +185,11 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 		return nil, err
 	}
 	switch outcome.Reason {
-	case workload.ReasonUnsupportedKind:
+	case finding.UnsupportedKind:
 		out.Findings = nil
 		note(finding.Info, finding.NotAWorkload, "", "", "sidecarctl knows no pod template for this kind; profiles not applied, left unchanged")
 		return out, nil
-	case workload.ReasonNoPodTemplate:
+	case finding.NoPodTemplate:
 		out.Findings = nil
 		note(finding.Warning, finding.NoInlineTemplate, "", outcome.Kind.TemplatePath().String(),
 			"there is no inline pod template (templateRef or poolRef?); stamp the template or pool it refers to instead. Left unchanged")

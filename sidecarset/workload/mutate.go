@@ -11,13 +11,6 @@ import (
 	"github.com/sidecarctl/sidecarctl/finding"
 )
 
-// ReasonUnsupportedKind and ReasonNoPodTemplate are the finding codes under the names package
-// translate still uses; they are not definitions of their own (finding defines every code).
-const (
-	ReasonUnsupportedKind = finding.UnsupportedKind
-	ReasonNoPodTemplate   = finding.NoPodTemplate
-)
-
 // Outcome is what Mutate did with one object.
 type Outcome struct {
 	// Kind is the table entry used; zero for an unsupported kind.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
@@ -29,7 +28,7 @@ type ExplainOptions struct {
 // explanation is explain's JSON output for one object.
 type explanation struct {
 	Object    string                `json:"object"`
-	Outcome   finding.Code         `json:"outcome"`
+	Outcome   finding.Code          `json:"outcome"`
 	Refusal   string                `json:"refusal,omitempty"`
 	Decisions []sidecarset.Decision `json:"decisions"`
 	Findings  finding.List          `json:"findings,omitempty"`
@@ -64,15 +63,7 @@ func newCmdExplain(streams IOStreams) *cobra.Command {
 // Run explains every object: it runs the pipeline exactly as `inject` does and prints the
 // decisions of that same run, so explain and inject cannot disagree.
 func (o *ExplainOptions) Run(context.Context) error {
-	opts, err := o.engineFlags.pipelineOptions(false)
-	if err != nil {
-		return err
-	}
-	st, err := admitState(o.From, o.Recursive, o.In, opts)
-	if err != nil {
-		return err
-	}
-	docs, err := manifest.Read(o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitForWorkloads(o.Filenames, o.Recursive, o.In)
 	if err != nil {
 		return err
 	}

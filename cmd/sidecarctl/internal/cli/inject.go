@@ -106,15 +106,7 @@ func (o *InjectOptions) Run(context.Context) error {
 		// short-lived process. GOGC, if set, wins.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	opts, err := o.engineFlags.pipelineOptions(false)
-	if err != nil {
-		return err
-	}
-	st, err := admitState(o.From, o.Recursive, o.In, opts)
-	if err != nil {
-		return err
-	}
-	docs, err := manifest.Read(o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitForWorkloads(o.Filenames, o.Recursive, o.In)
 	if err != nil {
 		return err
 	}
