@@ -174,6 +174,13 @@ func (s *State) compileProfiles(c Creation) error {
 		return err
 	}
 	s.profiles = res
+	// What the profiles cannot do as written is worth a line; the info findings (where each
+	// part went) belong to translate's report.
+	for _, f := range res.Findings {
+		if f.Severity != finding.Info {
+			s.findings.Add(s.opts.grade(f))
+		}
+	}
 	for _, ss := range res.SidecarSets() {
 		if err := s.admit(ss, c.Source); err != nil {
 			return err

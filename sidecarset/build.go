@@ -92,7 +92,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 				return nil, err
 			}
 			ic.VolumeMounts = mergeMounts(ic.VolumeMounts, shared)
-			ic.Env = append(ic.Env, corev1.EnvVar{Name: envIsInjected, Value: "true"})
+			ic.Env = append(ic.Env, corev1.EnvVar{Name: EnvIsInjected, Value: "true"})
 			if bh.InitContainersShareVolumes {
 				ic.Env = mergeEnv(ic.Env, extraEnv)
 			} else {
@@ -125,7 +125,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 				return nil, err
 			}
 			c.VolumeMounts = mergeMounts(c.VolumeMounts, shared)
-			c.Env = append(c.Env, corev1.EnvVar{Name: envIsInjected, Value: "true"})
+			c.Env = append(c.Env, corev1.EnvVar{Name: EnvIsInjected, Value: "true"})
 			c.Env = mergeEnv(c.Env, extraEnv)
 			if isHotUpgrade(c) {
 				pair, annotations := hotUpgradePair(c)

@@ -7,16 +7,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// envIsInjected is the env var Kruise appends to every injected container; app containers
+// EnvIsInjected is the env var Kruise appends to every injected container; app containers
 // that carry it are treated as sidecars and are not share sources.
-const envIsInjected = "IS_INJECTED"
+const EnvIsInjected = "IS_INJECTED"
 
 // subPathExprVar matches $(NAME) references in a subPathExpr, as Kruise does.
 var subPathExprVar = regexp.MustCompile(`\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)`)
 
 func isInjectedContainer(c *corev1.Container) bool {
 	for _, e := range c.Env {
-		if e.Name == envIsInjected && e.Value == "true" {
+		if e.Name == EnvIsInjected && e.Value == "true" {
 			return true
 		}
 	}

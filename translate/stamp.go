@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
 
@@ -233,7 +234,7 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 		note(finding.Info, finding.KruiseInjectionMarks, "", "",
 			"Kruise, not the agents controller, now injects %s and marks the pods its own way: env %s=true in each injected container and the annotations %s; "+
 				"it also orders init containers by name and injects only mounted volumes (init_order_sorted, volume_unused)",
-			strings.Join(moved, ", "), kruiseInjectedEnv, strings.Join(kruiseAnnotations(), ", "))
+			strings.Join(moved, ", "), sidecarset.EnvIsInjected, strings.Join(kruiseAnnotations(), ", "))
 	}
 	if len(extra) > 0 {
 		note(finding.Info, finding.ProfilesStamped, "", fieldPrefix+"metadata.labels",

@@ -7,16 +7,14 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/platform"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
-// kruiseInjectedEnv is the env Kruise's pod webhook adds to every container it injects; the
-// agents controller adds nothing of the kind, so a pod shows who injected it.
-const kruiseInjectedEnv = "IS_INJECTED"
-
 // kruiseAnnotations are the annotations Kruise's pod webhook writes on every pod it injects
-// into. A function, so no caller can change the list another sees.
+// into; with sidecarset.EnvIsInjected on every injected container they show who injected a
+// pod, since the agents controller adds nothing of the kind.
 func kruiseAnnotations() []string {
-	return []string{"kruise.io/sidecarset-hash", "kruise.io/sidecarset-hash-without-image", "kruise.io/sidecarset-injected-list"}
+	return []string{sidecarset.AnnotationHash, sidecarset.AnnotationHashWithoutImage, sidecarset.AnnotationInjectedList}
 }
 
 // checkPlatformPod compares a template with the platform the profiles were compiled for.
