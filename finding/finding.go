@@ -56,6 +56,25 @@ func (f Finding) String() string {
 	return b.String()
 }
 
+// HidesMistake reports the warnings that hide a user's mistake: an unknown field (a typo the
+// API server drops or kubectl rejects), an unknown feature gate, a runtime no profile
+// defines, a namespace/name reference no binding authorizes. --strict makes them errors.
+func (c Code) HidesMistake() bool {
+	switch c {
+	case UnknownField, UnknownFeatureGate, RuntimeNotInProfiles, UnauthorizedReference:
+		return true
+	}
+	return false
+}
+
+// Strict returns f as --strict grades it: a warning that hides a mistake becomes an error.
+func (f Finding) Strict() Finding {
+	if f.Severity == Warning && f.Code.HidesMistake() {
+		f.Severity = Error
+	}
+	return f
+}
+
 // List is an ordered collection of findings.
 type List []Finding
 

@@ -211,7 +211,7 @@ func (s *State) checkGivenProfiles() error {
 			return fmt.Errorf("profile %s: the state has no sandbox-injection-config ConfigMap that defines profiles", p)
 		}
 		msg := fmt.Sprintf("profile %s: no sandbox-injection-config defines it (profiles: %s)", p, strings.Join(names, ", "))
-		if near := Closest(p, names); near != "" {
+		if near := finding.Closest(p, names); near != "" {
 			msg += fmt.Sprintf("; did you mean %s?", near)
 		}
 		return errors.New(msg)
@@ -227,7 +227,7 @@ func (s *State) checkFeatureGates() {
 			continue
 		}
 		msg := fmt.Sprintf("%s is not a feature gate of Kruise (kruise-manager refuses to start with it); it has no effect here", name)
-		if near := Closest(name, known); near != "" {
+		if near := finding.Closest(name, known); near != "" {
 			msg += fmt.Sprintf("; did you mean %s?", near)
 		}
 		s.findings.Add(s.opts.grade(finding.Finding{Severity: finding.Warning, Code: finding.UnknownFeatureGate, Field: "--feature-gates", Message: msg}))

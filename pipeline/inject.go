@@ -182,6 +182,10 @@ func (s *State) InjectObject(obj *unstructured.Unstructured, namespace string, o
 		if podErr == nil {
 			podErr = err
 		}
+		if out.Pod != nil && out.Pod.Refusal != nil {
+			// Mutate leaves the outcome empty when the pod step fails: the refusal is it.
+			out.Outcome = out.Pod.Refusal.Code
+		}
 		return out, podErr
 	}
 	if work != obj {

@@ -60,19 +60,10 @@ type Options struct {
 	Strict bool
 }
 
-// hidesMistake reports the warnings that hide a user's mistake: --strict makes them errors.
-func hidesMistake(c finding.Code) bool {
-	switch c {
-	case finding.UnknownField, finding.RuntimeNotInProfiles, finding.UnauthorizedReference, finding.UnknownFeatureGate:
-		return true
-	}
-	return false
-}
-
 // grade applies Strict to a finding.
 func (o Options) grade(f finding.Finding) finding.Finding {
-	if o.Strict && f.Severity == finding.Warning && hidesMistake(f.Code) {
-		f.Severity = finding.Error
+	if o.Strict {
+		return f.Strict()
 	}
 	return f
 }

@@ -86,19 +86,63 @@ func TestStrict(t *testing.T) {
 	}
 }
 
-func TestClosest(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		candidates []string
-		want       string
-	}{
-		{"podInjectionPolicy", []string{"name", "podInjectPolicy", "upgradeStrategy"}, "podInjectPolicy"},
-		{"agent-runtme", []string{"agent-runtime", "csi"}, "agent-runtime"},
-		{"nfs", []string{"agent-runtime", "csi"}, ""},
-		{"completely-different", []string{"csi"}, ""},
-	} {
-		if got := pipeline.Closest(tc.name, tc.candidates); got != tc.want {
-			t.Errorf("Closest(%q) = %q, want %q", tc.name, got, tc.want)
+const (
+	typoSandbox = `
+apiVersion: agents.kruise.io/v1alpha1
+kind: Sandbox
+metadata:
+  name: box
+  namespace: default
+spec:
+  runtimes:
+  - name: agent-runtme
+  template:
+    spec:
+      containers:
+      - name: sandbox
+        image: example:tag
+`
+	agentRuntimeProfile = `
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: sandbox-injection-config
+  namespace: sandbox-system
+data:
+  agent-runtime: |
+    {"mainContainer": {"name": "", "env": [{"name": "ENVD_DIR", "value": "/mnt/envd"}]},
+     "csiSidecar": [{"name": "init", "image": "agent-runtime:v1", "restartPolicy": "Always"}]}
+`
+)
+
+// TestStrictRuntime: a runtime no profile defines stays in spec.runtimes with a warning that
+// suggests the near profile; --strict makes it an error.
+func TestStrictRuntime(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		st, err := admit(t, pipeline.Options{Strict: strict}, agentRuntimeProfile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj := items(t, typoSandbox)[0].Object
+		res, err := st.InjectObject(obj, "default", sidecarset.Create)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := finding.Warning
+		if strict {
+			want = finding.Error
+		}
+		var found bool
+		for _, f := range res.Findings {
+			if f.Code == finding.RuntimeNotInProfiles {
+				found = true
+				if f.Severity != want || !strings.Contains(f.Message, "did you mean agent-runtime?") {
+					t.Errorf("strict=%v: %s", strict, f)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("strict=%v: no runtime_not_in_profiles finding in %v", strict, res.Findings)
 		}
 	}
 }

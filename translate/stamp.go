@@ -94,7 +94,7 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 	for _, p := range profiles {
 		c, ok := res.Profile(p)
 		if !ok {
-			return nil, fmt.Errorf("%s: profile %q is not among the compiled profiles (%s)", name, p, strings.Join(res.names(), ", "))
+			return nil, fmt.Errorf("%s: profile %q is not among the compiled profiles (%s)%s", name, p, strings.Join(res.names(), ", "), didYouMean(p, res.names()))
 		}
 		if !given[p] {
 			given[p] = true
@@ -130,7 +130,7 @@ func StampProfiles(obj *unstructured.Unstructured, res *Result, profiles []strin
 			c, ok := res.Profile(rn)
 			if !ok {
 				note(finding.Warning, finding.RuntimeNotInProfiles, rn, fmt.Sprintf("spec.runtimes[%d]", i),
-					"runtime %q is not among the compiled profiles; it stays in spec.runtimes for the agents controller", rn)
+					"runtime %q is not among the compiled profiles; it stays in spec.runtimes for the agents controller%s", rn, didYouMean(rn, res.names()))
 				continue
 			}
 			if !given[rn] {
@@ -262,4 +262,12 @@ func objectName(obj *unstructured.Unstructured) string {
 		n = ns + "/" + n
 	}
 	return kind + " " + n
+}
+
+// didYouMean suggests the profile nearest to a name no profile has, or says nothing.
+func didYouMean(name string, profiles []string) string {
+	if near := finding.Closest(name, profiles); near != "" {
+		return "; did you mean " + near + "?"
+	}
+	return ""
 }

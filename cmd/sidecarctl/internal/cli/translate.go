@@ -14,6 +14,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/config"
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/translate"
 )
 
@@ -36,6 +37,7 @@ type TranslateOptions struct {
 	Recursive        bool
 	Output           string
 	Quiet            bool
+	Strict           bool
 
 	opts     translate.Options
 	settings config.Settings
@@ -106,6 +108,7 @@ on stderr say when the profile's sidecars need such a field.`,
 	f.BoolVarP(&o.Recursive, "recursive", "R", false, "process directories of -f recursively")
 	f.StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml or json")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the findings on stderr")
+	f.BoolVar(&o.Strict, "strict", false, "make warnings that hide a mistake errors (a runtime no profile defines)")
 	return cmd
 }
 
@@ -212,12 +215,26 @@ func (o *TranslateOptions) Run(context.Context) error {
 	}
 	for _, name := range o.StampProfiles {
 		if _, ok := res.Profile(name); !ok {
-			return fmt.Errorf("--profile %s: %s has no such profile (it has %s)", name, o.Profiles, strings.Join(set.Names(), ", "))
+			msg := fmt.Sprintf("--profile %s: %s has no such profile (it has %s)", name, o.Profiles, strings.Join(set.Names(), ", "))
+			if near := finding.Closest(name, set.Names()); near != "" {
+				msg += "; did you mean " + near + "?"
+			}
+			return errors.New(msg)
 		}
 	}
 	var report bytes.Buffer
-	for _, f := range res.Findings {
+	strictErrors := 0
+	writeFinding := func(f finding.Finding) {
+		if o.Strict {
+			f = f.Strict()
+		}
+		if f.Severity == finding.Error {
+			strictErrors++
+		}
 		fmt.Fprintln(&report, f.String())
+	}
+	for _, f := range res.Findings {
+		writeFinding(f)
 	}
 	objs, err := res.Objects()
 	if err != nil {
@@ -244,7 +261,7 @@ func (o *TranslateOptions) Run(context.Context) error {
 				return fmt.Errorf("%s: %w", docs[i], err)
 			}
 			for _, f := range st.Findings {
-				fmt.Fprintln(&report, f.String())
+				writeFinding(f)
 			}
 			if st.Changed {
 				docs[i].Object, docs[i].Raw = st.Object, nil
@@ -271,6 +288,11 @@ func (o *TranslateOptions) Run(context.Context) error {
 		if err := manifest.WriteDocuments(&out, append(sets, docs...), o.Output); err != nil {
 			return err
 		}
+	}
+	if strictErrors > 0 {
+		// --strict made warnings errors: nothing on stdout, the report says why.
+		_, _ = io.Copy(o.ErrOut, &report)
+		return fmt.Errorf("%d finding(s) are errors with --strict", strictErrors)
 	}
 	if _, err := io.Copy(o.Out, &out); err != nil {
 		return err

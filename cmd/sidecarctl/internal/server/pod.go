@@ -70,7 +70,7 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		}
 	}
 	if res.Refusal != nil {
-		h.event(pod, req.Namespace, "InjectionRefused", err.Error())
+		h.event(pod, req.Namespace, "InjectionRefused", fmt.Sprintf("%v (%s)", err, res.Refusal.Code))
 		return admission.Denied(err.Error()), "refused"
 	}
 	for _, d := range res.Decisions {
