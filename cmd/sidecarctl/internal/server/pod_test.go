@@ -8,6 +8,8 @@ import (
 	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -83,8 +85,13 @@ func TestPodHandlerConformance(t *testing.T) {
 		if ns == "" {
 			ns = "default"
 		}
-		h := &PodHandler{Snapshot: snap}
+		metrics, err := NewMetrics(prometheus.NewRegistry())
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &PodHandler{Snapshot: snap, Metrics: metrics}
 		resp := h.Handle(context.Background(), podRequest(raw, ns))
+		assertDecisionMetrics(t, snap, c, ns, metrics)
 		if wantRefusal {
 			if resp.Allowed {
 				t.Fatal("want the pod refused, got allowed")
@@ -101,6 +108,35 @@ func TestPodHandlerConformance(t *testing.T) {
 			t.Errorf("second invocation patched again: %v", again.Patches)
 		}
 	})
+}
+
+// assertDecisionMetrics: the webhook's decision metrics count exactly the pipeline's decisions
+// for the pod, by the same reason codes.
+func assertDecisionMetrics(t *testing.T, snap *Snapshot, c *sidecarsettest.Case, ns string, m *Metrics) {
+	t.Helper()
+	view, err := snap.View(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := view.State.InjectPod(c.Pod, sidecarset.Request{Namespace: ns, Operation: sidecarset.Create, MatchedOnly: true})
+	if res == nil {
+		t.Fatal("no pipeline result")
+	}
+	want := map[string]float64{}
+	for _, d := range res.Decisions {
+		want[string(d.Reason)]++
+	}
+	for reason, n := range res.Skipped {
+		want[string(reason)] += float64(n)
+	}
+	for reason, n := range want {
+		if got := testutil.ToFloat64(m.Decisions.WithLabelValues(reason)); got != n {
+			t.Errorf("metric reason=%s: %v, the pipeline decided %v", reason, got, n)
+		}
+	}
+	if got, total := testutil.CollectAndCount(m.Decisions), len(want); got != total {
+		t.Errorf("metric has %d reasons, the pipeline decided %d", got, total)
+	}
 }
 
 // TestPodHandlerKeepsUnknownFields: a pod with a native sidecar and fields this build's types
