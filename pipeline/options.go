@@ -21,24 +21,12 @@ const (
 	Stored
 )
 
-// Origin says where the pipeline runs, for messages and for what is an error.
-type Origin int
-
-const (
-	// Offline: a command over files. What the API server would refuse is a warning unless
-	// Options.Strict.
-	Offline Origin = iota
-	// Webhook: an admission request in a cluster.
-	Webhook
-)
-
 // Options configure one pipeline.
 type Options struct {
 	// Engine is the Kruise installation reproduced: version, feature gates,
 	// --allow-privileged, the hash timestamp.
 	Engine sidecarset.Options
 	Trust  Trust
-	Origin Origin
 	// KeepGoing admits the other SidecarSets when one is refused (check) and reports the
 	// refusal as a finding; without it Admit fails on the first refusal (inject).
 	KeepGoing bool
@@ -50,7 +38,7 @@ type Options struct {
 	Translate translate.Options
 	// Profiles are given to every workload, whatever its kind (--profile).
 	Profiles []string
-	// InjectSidecarSets false leaves SidecarSet injection to Kruise's own webhook (serve in
+	// SkipSidecarSets leaves SidecarSet injection to Kruise's own webhook (serve in
 	// Kruise mode): only profiles' app-container parts and rewrites apply.
 	SkipSidecarSets bool
 	// MirrorReferences rewrites authorized namespace/name references of regular-node pods

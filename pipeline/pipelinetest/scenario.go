@@ -80,7 +80,7 @@ func (sc *Scenario) Options() (pipeline.Options, error) {
 	case "", "files":
 		o.Trust = pipeline.Files
 	case "stored":
-		o.Trust, o.Origin = pipeline.Stored, pipeline.Webhook
+		o.Trust = pipeline.Stored
 	default:
 		return o, fmt.Errorf("%s: trust %q: want files or stored", sc.Name, sc.Trust)
 	}

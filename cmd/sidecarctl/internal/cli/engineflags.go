@@ -64,7 +64,7 @@ func (f *engineFlags) pipelineOptions(keepGoing bool) (pipeline.Options, error) 
 	if err != nil {
 		return pipeline.Options{}, err
 	}
-	return pipeline.Options{Engine: engine, Trust: pipeline.Files, Origin: pipeline.Offline, KeepGoing: keepGoing,
+	return pipeline.Options{Engine: engine, Trust: pipeline.Files, KeepGoing: keepGoing,
 		Region: f.Region, Strict: f.Strict, MirrorReferences: f.Mirror, Translate: profiles, Profiles: f.Profiles}, nil
 }
 

@@ -43,7 +43,7 @@ type View struct {
 
 // NewSnapshot returns a snapshot over reader (the manager's cache).
 func NewSnapshot(reader client.Reader, opts pipeline.Options, appPatchNamespace string) *Snapshot {
-	opts.Trust, opts.Origin = pipeline.Stored, pipeline.Webhook
+	opts.Trust = pipeline.Stored
 	return &Snapshot{reader: reader, opts: opts, appPatchNamespace: appPatchNamespace, dirty: true}
 }
 
