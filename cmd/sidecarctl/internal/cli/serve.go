@@ -46,8 +46,10 @@ func newCmdServe(streams IOStreams) *cobra.Command {
 		Long: `serve runs sidecarctl inside a cluster. In --mode standalone it is the SidecarSet injector (for
 clusters without Kruise, or for virtual-node pods) and applies the app-container part of
 injection profiles; in --mode kruise, Kruise injects SidecarSets and sidecarctl applies the
-profile app parts and enforces SidecarSetResourceBindings. The webhooks call the same engine
-as 'sidecarctl inject', so a pod gets the same result online and offline.`,
+profile app parts and enforces SidecarSetResourceBindings. The webhooks go through the same
+pipeline as 'sidecarctl inject': with the same state, the same Kruise version and feature gates,
+and 'inject --mirror-references' for --mirror-cross-namespace, a pod gets the same result online
+and offline.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(); err != nil {
