@@ -200,5 +200,5 @@ func otherKind(k v1alpha1.ResourceKind) v1alpha1.ResourceKind {
 }
 
 // virtualNodeHint names the labels a selector can require to reach only virtual nodes, whose
-// kubelet resolves `<namespace>/<name>` (agent-sandbox-ecosystem.md D.1, D.2).
+// kubelet resolves `<namespace>/<name>` (translate/PLATFORMS.md §3.1; binding/BINDINGS.md §1).
 const virtualNodeHint = platform.LabelVirtualNode + `, ` + platform.LabelECI + ` or ` + platform.LabelACS + ` "true"`

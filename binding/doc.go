@@ -26,11 +26,12 @@
 // v1alpha1.AddToScheme), and copying belongs to the in-cluster injector.
 //
 // The rules follow ACK's documentation of SidecarSets on virtual nodes (see
-// agent-sandbox-ecosystem.md D.1 and D.2 in the research notes): a binding
-// lives in the namespace of the objects it shares, names SidecarSets as
-// subjects and ConfigMaps/Secrets as resource refs, and only virtual nodes
-// resolve `<namespace>/<name>`; a regular kubelet looks for an object with a
-// slash in its name and fails the mount.
+// binding/BINDINGS.md §1 and §2; the virtual-node labels are in
+// translate/PLATFORMS.md §3.1): a binding lives in the namespace of the
+// objects it shares, names SidecarSets as subjects and ConfigMaps/Secrets as
+// resource refs, and only virtual nodes resolve `<namespace>/<name>`; a
+// regular kubelet looks for an object with a slash in its name and fails the
+// mount.
 //
 // The API types are in binding/v1alpha1, the generated CRD manifest in
 // binding/crd.

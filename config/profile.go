@@ -14,11 +14,12 @@ const ConfigMapName = "sandbox-injection-config"
 const (
 	// RegionPlaceholder is the documentation placeholder Alibaba's profiles carry in image
 	// references (`registry-<region-id>-vpc.ack.aliyuncs.com/...`). The upstream injector does
-	// not substitute it (agent-sandbox-ecosystem.md A.7), so sidecarctl renders it.
+	// not substitute it (translate/PLATFORMS.md §2.7), so sidecarctl renders it.
 	RegionPlaceholder = "<region-id>"
 
 	// EnvACSIgnoreResource makes ACS ignore a container's requests for scheduling and
-	// normalisation; the container then shares the other containers' resources (A.7, D.3).
+	// normalisation; the container then shares the other containers' resources
+	// (translate/PLATFORMS.md §3.4).
 	EnvACSIgnoreResource = "__IGNORE_RESOURCE__"
 	// EnvECIIgnoreResource is the ECI counterpart: the container is ignored when ECI rounds the
 	// instance up to a supported size.
@@ -118,7 +119,7 @@ func IsNativeSidecar(c *corev1.Container) bool {
 }
 
 // ResourceIgnore says which platform "ignore my requests" markers a container carries
-// (agent-sandbox-ecosystem.md A.7). The injector copies them verbatim; package translate
+// (translate/PLATFORMS.md §3.4). The injector copies them verbatim; package translate
 // decides what they mean for a target.
 type ResourceIgnore struct {
 	// ACS is set by `__IGNORE_RESOURCE__=true`.

@@ -22,8 +22,8 @@ type built struct {
 	injectedBy     map[string][]string
 }
 
-// build processes the matched SidecarSets in order (kruise-sidecarset.md 2.1 step 3, and 2.2
-// for v1.3): env, mounts, volumes and hot-upgrade pairs of every sidecar, the pod's hash
+// build processes the matched SidecarSets in order (sidecarset/BEHAVIOUR.md §2.1 step 3, and
+// §5 for v1.3): env, mounts, volumes and hot-upgrade pairs of every sidecar, the pod's hash
 // annotations, the injected list and the hot-upgrade bookkeeping.
 func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*built, error) {
 	bh := s.opts.behaviour()

@@ -13,7 +13,7 @@ import (
 
 // validateConflicts refuses a SidecarSet that shares a container name, a different
 // same-named volume, or an Overwrite-patched annotation with another SidecarSet whose
-// namespaces and selectors may overlap (kruise-sidecarset.md 4, "Cross-SidecarSet conflicts").
+// namespaces and selectors may overlap (sidecarset/BEHAVIOUR.md §4.8).
 // When several others clash, Kruise names the last one it listed; sidecarctl lists by name.
 func validateConflicts(ss *appsv1alpha1.SidecarSet, env ValidationEnv) field.ErrorList {
 	initIn, containerIn, volumeIn, annotationIn := map[string]*appsv1alpha1.SidecarSet{}, map[string]*appsv1alpha1.SidecarSet{}, map[string]*appsv1alpha1.SidecarSet{}, map[string]*appsv1alpha1.SidecarSet{}

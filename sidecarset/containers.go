@@ -11,10 +11,11 @@ type sidecar struct {
 	policy    appsv1alpha1.PodInjectPolicyType
 }
 
-// placeSidecars mirrors Kruise's mergeSidecarContainers (kruise-sidecarset.md 2.3): a sidecar
-// whose name the pod already uses replaces that container in place; the others go before or
-// after the pod's list by podInjectPolicy. emptyBefore says where an empty policy goes:
-// before in v1.3's pod webhook, after since v1.7.
+// placeSidecars mirrors Kruise's mergeSidecarContainers (sidecarset/BEHAVIOUR.md §2.3;
+// pkg/webhook/pod/mutating/sidecarset.go at v1.8.0): a sidecar whose name the pod already uses
+// replaces that container in place; the others go before or after the pod's list by
+// podInjectPolicy. emptyBefore says where an empty policy goes: before in v1.3's pod webhook,
+// after since v1.7.
 // replaced collects the names of the pod's containers a sidecar took the place of.
 func placeSidecars(pod []corev1.Container, sidecars []sidecar, emptyBefore bool, replaced *[]string) []corev1.Container {
 	if len(sidecars) == 0 {
@@ -49,8 +50,9 @@ func placeSidecars(pod []corev1.Container, sidecars []sidecar, emptyBefore bool,
 	return append(out, after...)
 }
 
-// mergeSecrets mirrors Kruise's imagePullSecrets merge (2.10): the pod's secrets de-duplicated
-// by name (first kept), then each SidecarSet secret not present yet.
+// mergeSecrets mirrors Kruise's imagePullSecrets merge (sidecarset/BEHAVIOUR.md §2.10): the
+// pod's secrets de-duplicated by name (first kept), then each SidecarSet secret not present
+// yet.
 func mergeSecrets(pod, sidecars []corev1.LocalObjectReference) []corev1.LocalObjectReference {
 	seen := map[string]bool{}
 	var out []corev1.LocalObjectReference

@@ -8,9 +8,9 @@ import (
 )
 
 // Default applies the defaults of Kruise's SidecarSet mutating webhook to ss in place
-// (shared/research/kruise-sidecarset.md 2.0). It does not write the hash annotations; see
-// SetHashAnnotations. In v1.3 mode init containers get only the Kubernetes container
-// defaults, as before Kruise v1.7.
+// (sidecarset/BEHAVIOUR.md §2.0; apis/apps/defaults/v1alpha1.go at v1.8.0). It does not write
+// the hash annotations; see SetHashAnnotations. In v1.3 mode init containers get only the
+// Kubernetes container defaults, as before Kruise v1.7.
 func Default(ss *appsv1alpha1.SidecarSet, v Version) {
 	spec := &ss.Spec
 	defaultUpdateStrategy(&spec.UpdateStrategy)

@@ -1,5 +1,5 @@
 // Package sidecarset is sidecarctl's SidecarSet injection engine. It reproduces what
-// OpenKruise's webhooks do with SidecarSets, as specified in shared/research/kruise-sidecarset.md:
+// OpenKruise's webhooks do with SidecarSets, as described in sidecarset/BEHAVIOUR.md:
 //
 //   - Default and Hash: the SidecarSet mutating webhook (defaults, the two hash annotations);
 //   - Validate: the SidecarSet validating webhook (Kruise's rules and messages, including the

@@ -8,9 +8,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// transferEnvs implements transferEnv (2.8): for each entry, in order, the env names
-// (envName plus envNames) in ascending order are copied from the source container among the
-// pod's regular containers. Missing sources are skipped, never errors.
+// transferEnvs implements transferEnv (sidecarset/BEHAVIOUR.md §2.8): for each entry, in
+// order, the env names (envName plus envNames) in ascending order are copied from the source
+// container among the pod's regular containers. Missing sources are skipped, never errors.
 func transferEnvs(sc *appsv1alpha1.SidecarContainer, pod *corev1.Pod) []corev1.EnvVar {
 	if len(sc.TransferEnv) == 0 {
 		return nil

@@ -25,7 +25,8 @@ const (
 // Hash returns the SidecarSet hash Kruise stores in kruise.io/sidecarset-hash: the
 // SafeEncodeString of the hex SHA-256 of the JSON of {"containers", "initContainers"}, where
 // init containers count only when one of them is a native sidecar (v1.7+). withImage=false
-// gives the without-image variant. See kruise-sidecarset.md 3.3 for the test vectors.
+// gives the without-image variant. See sidecarset/BEHAVIOUR.md §3.3 for the algorithm and the
+// test vectors (pkg/control/sidecarcontrol/hash.go at v1.8.0).
 func Hash(ss *appsv1alpha1.SidecarSet, withImage bool, v Version) (string, error) {
 	containers := ss.Spec.Containers
 	var initContainers []appsv1alpha1.SidecarContainer

@@ -7,7 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// The vectors come from kruise-sidecarset.md 3.3 (Kruise's own hash tests, reproduced there).
+// The vectors come from Kruise's own hash tests (pkg/control/sidecarcontrol/hash_test.go at
+// v1.8.0), listed in sidecarset/BEHAVIOUR.md §3.3.
 func TestHashVectors(t *testing.T) {
 	t.Parallel()
 	always := corev1.ContainerRestartPolicyAlways

@@ -13,7 +13,7 @@ func isHotUpgrade(sc *appsv1alpha1.SidecarContainer) bool {
 
 // hotUpgradePair turns sidecar X into X-1 (working, real image) and X-2 (empty image), each
 // with SIDECARSET_VERSION(_ALT) env read from the pod annotations this function returns
-// (kruise-sidecarset.md 2.13).
+// (sidecarset/BEHAVIOUR.md §2.13).
 func hotUpgradePair(sc *appsv1alpha1.SidecarContainer) ([2]corev1.Container, map[string]string) {
 	var pair [2]corev1.Container
 	annotations := map[string]string{}

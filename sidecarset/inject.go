@@ -31,8 +31,8 @@ type Request struct {
 }
 
 // Inject is the one injection code path: it does what the SidecarSet part of Kruise's pod
-// mutating webhook does with pod, given the cluster state st (kruise-sidecarset.md 1 and 2).
-// The input pod is not modified. When Kruise would refuse the pod, Inject returns both a
+// mutating webhook does with pod, given the cluster state st (sidecarset/BEHAVIOUR.md §1 and
+// §2). The input pod is not modified. When Kruise would refuse the pod, Inject returns both a
 // *RefusalError and a Result whose Decisions still cover every candidate (explain reads
 // them) and whose Pod is an unmodified copy of the input.
 func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {

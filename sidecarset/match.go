@@ -17,7 +17,7 @@ func isActivePod(pod *corev1.Pod) bool {
 		pod.DeletionTimestamp == nil
 }
 
-// matchResult is the outcome of Kruise's per-SidecarSet filter (kruise-sidecarset.md 1.5).
+// matchResult is the outcome of Kruise's per-SidecarSet filter (sidecarset/BEHAVIOUR.md §1.5).
 type matchResult struct {
 	matched bool
 	reason  finding.Code

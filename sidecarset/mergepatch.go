@@ -10,7 +10,8 @@ import (
 // objects it had to open are re-encoded with sorted keys, values it did not open keep their
 // text (numbers such as 1.0 or 12345678901234567890, nested key order), nulls are pruned
 // from what the patch adds, and a patch that is neither an object nor an array is an error.
-// mergePatchKruise reproduces that behaviour from the spec of the algorithm.
+// mergePatchKruise reproduces that behaviour from a description of the algorithm
+// (sidecarset/BEHAVIOUR.md §2.11).
 
 var (
 	errBadJSONDoc   = errors.New("Invalid JSON Document")

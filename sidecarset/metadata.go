@@ -15,9 +15,9 @@ import (
 	"github.com/sidecarctl/sidecarctl/finding"
 )
 
-// patchPodMetadata applies a SidecarSet's patchPodMetadata to the pod annotations (2.11):
-// Retain adds missing keys, Overwrite replaces, MergePatchJson merges into a non-empty value.
-// A merge that fails refuses the pod.
+// patchPodMetadata applies a SidecarSet's patchPodMetadata to the pod annotations
+// (sidecarset/BEHAVIOUR.md §2.11): Retain adds missing keys, Overwrite replaces,
+// MergePatchJson merges into a non-empty value. A merge that fails refuses the pod.
 func patchPodMetadata(pod *corev1.Pod, ss *appsv1alpha1.SidecarSet) *RefusalError {
 	for i, patch := range ss.Spec.PatchPodMetadata {
 		keys := make([]string, 0, len(patch.Annotations))

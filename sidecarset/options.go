@@ -16,7 +16,7 @@ const (
 	// KruiseV18 is OpenKruise v1.8's webhook behaviour (the default).
 	KruiseV18 Version = "1.8"
 	// KruiseV13 is OpenKruise v1.3.0's behaviour, the feature level of Alibaba Cloud virtual
-	// nodes (ECI/ACS). See shared/research/kruise-v13-differences.md.
+	// nodes (ECI/ACS). See sidecarset/BEHAVIOUR.md §5.
 	KruiseV13 Version = "1.3"
 )
 

@@ -20,9 +20,9 @@ func exprSel(key string, op metav1.LabelSelectorOperator, values ...string) *met
 	return &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: key, Operator: op, Values: values}}}
 }
 
-// TestSelectorsOverlap pins kruise-sidecarset.md 6 item 58 (Kruise's TestSelectorConflict) and
-// the conservative rule of section 4: selectors on different keys overlap. Every pair is
-// checked in both argument orders, since the relation is symmetric.
+// TestSelectorsOverlap pins sidecarset/BEHAVIOUR.md §6 item 58 (Kruise's TestSelectorConflict)
+// and the conservative rule of §4.8: selectors on different keys overlap. Every pair is checked
+// in both argument orders, since the relation is symmetric.
 func TestSelectorsOverlap(t *testing.T) {
 	t.Parallel()
 	in, notIn := metav1.LabelSelectorOpIn, metav1.LabelSelectorOpNotIn
@@ -32,7 +32,7 @@ func TestSelectorsOverlap(t *testing.T) {
 		a, b *metav1.LabelSelector
 		want bool
 	}{
-		// Item 58, in the spec's order.
+		// Item 58 of sidecarset/BEHAVIOUR.md §6, in its order.
 		{"a=h / a=h", labelsSel("a", "h"), labelsSel("a", "h"), true},
 		{"a=h / a=i", labelsSel("a", "h"), labelsSel("a", "i"), false},
 		{"a=h / b=i: different keys overlap", labelsSel("a", "h"), labelsSel("b", "i"), true},

@@ -21,8 +21,8 @@ import (
 	"github.com/sidecarctl/sidecarctl/finding"
 )
 
-// suitableRevision picks the SidecarSet version to inject (kruise-sidecarset.md 1.8.3): the
-// live object, or a copy restored from the ControllerRevision that
+// suitableRevision picks the SidecarSet version to inject (sidecarset/BEHAVIOUR.md §1.8.3):
+// the live object, or a copy restored from the ControllerRevision that
 // spec.injectionStrategy.revision pins. Any error rejects the pod in Kruise; it comes back as
 // a *RefusalError naming the field that caused it.
 func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (*appsv1alpha1.SidecarSet, bool, error) {

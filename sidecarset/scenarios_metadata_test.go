@@ -227,8 +227,9 @@ func TestScenarioPatchPodMetadata(t *testing.T) {
 			for k, want := range tc.want {
 				got := res.Pod.Annotations[k]
 				if strings.HasPrefix(want, "{") {
-					// Compared as JSON: the spec's sorted key order is a known engine gap
-					// (reported separately), the merged content is what this test pins.
+					// Compared as JSON: the sorted key order of sidecarset/BEHAVIOUR.md §2.11
+					// is a known engine gap (reported separately), the merged content is what
+					// this test pins.
 					var w, g any
 					if err := json.Unmarshal([]byte(want), &w); err != nil {
 						t.Fatal(err)

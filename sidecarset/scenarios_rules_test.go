@@ -235,7 +235,8 @@ func TestScenarioUpdateAndInactivePods(t *testing.T) {
 	}
 }
 
-// TestScenarioSpecRules pins rules of kruise-sidecarset.md 1-3 that section 6 leaves implicit.
+// TestScenarioSpecRules pins rules of sidecarset/BEHAVIOUR.md §1-§3 that the scenarios of §6
+// leave implicit.
 func TestScenarioSpecRules(t *testing.T) {
 	t.Parallel()
 	t.Run("29 pending volumes: init container mounts, then container mounts", func(t *testing.T) {

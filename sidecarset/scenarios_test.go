@@ -14,10 +14,10 @@ import (
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
-// Scenario tests pin the behaviour of kruise-sidecarset.md section 6 (items 1-48); the
-// numbers in the test names are the spec's scenario numbers.
+// Scenario tests pin the behaviour of sidecarset/BEHAVIOUR.md §6 (items 1-48); the numbers in
+// the test names are its scenario numbers.
 
-// Helpers shared by the scenario tests (kruise-sidecarset.md section 6).
+// Helpers shared by the scenario tests (sidecarset/BEHAVIOUR.md §6).
 
 // scenarioNow is the fixed injection time, so hash annotations are reproducible.
 var scenarioNow = metav1.NewTime(time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))

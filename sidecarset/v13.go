@@ -10,10 +10,10 @@ import (
 )
 
 // pruneForV13 removes what a Kruise v1.3.0 installation silently drops from a SidecarSet at
-// creation (kruise-v13-differences.md): fields its CRD schema (the rows of behaviourOf that
-// v1.3 lacks) or its Kubernetes 1.22 types (newerfields.go) do not know. Each removal is
-// returned as a finding, because v1.3 itself says nothing; so are the init-container settings
-// v1.3 keeps but ignores.
+// creation (sidecarset/BEHAVIOUR.md §5.1, §5.2): fields its CRD schema (the rows of
+// behaviourOf that v1.3 lacks) or its Kubernetes 1.22 types (newerfields.go) do not know. Each
+// removal is returned as a finding, because v1.3 itself says nothing; so are the
+// init-container settings v1.3 keeps but ignores.
 func pruneForV13(ss *appsv1alpha1.SidecarSet) finding.List {
 	v13 := behaviourOf(KruiseV13)
 	var out finding.List

@@ -16,8 +16,8 @@ import (
 )
 
 // These tests pin what Kruise v1.3.0 (Alibaba Cloud virtual nodes) does differently from v1.8
-// (kruise-sidecarset.md 2.2 and kruise-v13-differences.md). Most run the same input in both
-// modes so that each test shows the difference, not just one side of it.
+// (sidecarset/BEHAVIOUR.md §5). Most run the same input in both modes so that each test shows
+// the difference, not just one side of it.
 
 var (
 	v13 = sidecarset.Options{Version: sidecarset.KruiseV13}

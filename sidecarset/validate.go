@@ -56,7 +56,7 @@ const (
 
 var sidecarSetNameRegexp = regexp.MustCompile(sidecarSetNameFmt)
 
-// Validate applies Kruise's SidecarSet validating webhook (kruise-sidecarset.md 4) to a
+// Validate applies Kruise's SidecarSet validating webhook (sidecarset/BEHAVIOUR.md §4) to a
 // defaulted SidecarSet. old is the stored version on update, nil on create. Errors use
 // Kruise's field paths and messages.
 func Validate(ss, old *appsv1alpha1.SidecarSet, env ValidationEnv) field.ErrorList {
@@ -208,10 +208,10 @@ func validateNonNegativeIntOrPercent(v intstr.IntOrString, p *field.Path) field.
 	return nil
 }
 
-// checkPatchWhitelist mirrors Kruise's patchPodMetadata whitelist (2.11): the keys must match
-// a regex of a rule in kruise-system/kruise-configuration whose selector matches the
-// SidecarSet's labels, unless SidecarSetPatchPodMetadataDefaultsAllowed is on and no rule
-// applies.
+// checkPatchWhitelist mirrors Kruise's patchPodMetadata whitelist (sidecarset/BEHAVIOUR.md
+// §2.11): the keys must match a regex of a rule in kruise-system/kruise-configuration whose
+// selector matches the SidecarSet's labels, unless SidecarSetPatchPodMetadataDefaultsAllowed
+// is on and no rule applies.
 func checkPatchWhitelist(ss *appsv1alpha1.SidecarSet, env ValidationEnv) error {
 	if len(ss.Spec.PatchPodMetadata) == 0 {
 		return nil

@@ -16,11 +16,13 @@ import (
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
-// Validation tests pin kruise-sidecarset.md 4 and 6 items 49-61 (the SidecarSet validating
-// webhook), with Kruise's exact wording wherever the spec quotes it.
+// Validation tests pin sidecarset/BEHAVIOUR.md §4 and §6 items 49-61 (the SidecarSet
+// validating webhook), with Kruise's exact wording wherever sidecarset/BEHAVIOUR.md §4 quotes
+// it.
 
 // wantErr is one expected validation error: the field path and type must be equal, the
-// detail must contain Detail (the spec's wording, or a distinctive part of Kubernetes').
+// detail must contain Detail (Kruise's wording, as validate.go and sidecarset/BEHAVIOUR.md §4
+// give it, or a distinctive part of Kubernetes').
 type wantErr struct {
 	Field  string
 	Type   field.ErrorType
@@ -182,8 +184,8 @@ func TestValidateSidecarSet(t *testing.T) {
 			sidecarset.Default(ss, sidecarset.KruiseV18)
 			return withVolumes(ss, corev1.Volume{Name: "v"})
 		}(), []wantErr{{"spec.volumes[0]", field.ErrorTypeRequired, "must specify a volume type"}}},
-		// The mutating webhook applies the Kubernetes volume defaults first (2.0), which
-		// turn a volume without source into an emptyDir.
+		// The mutating webhook applies the Kubernetes volume defaults first
+		// (sidecarset/BEHAVIOUR.md §2.0), which turn a volume without source into an emptyDir.
 		{"51 volume without source is defaulted to emptyDir", cluster{}, withVolumes(sidecarSet("ss", withMounts(sc("agent", ""), mount("v", "/v"))), corev1.Volume{Name: "v"}), nil},
 		{"51 projected service-account token", cluster{}, withVolumes(sidecarSet("ss", withMounts(sc("agent", ""), mount("token", "/var/run/token"))), corev1.Volume{
 			Name: "token", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{

@@ -9,7 +9,8 @@ import (
 // version-dependent branch of the engine reads a field of it instead of comparing versions, so
 // behaviourOf below is the one table of how Kruise v1.3 (Alibaba Cloud virtual nodes) and v1.8
 // differ. Each field is true for the newer behaviour; its comment and its row in behaviourOf
-// name the Kruise release that introduced it (kruise-sidecarset.md, release table; 2.2 for v1.3).
+// name the Kruise release that introduced it (sidecarset/BEHAVIOUR.md §5.12, the release
+// table; §5 for v1.3).
 type behaviour struct {
 	// Candidates and matching.
 
@@ -96,8 +97,9 @@ func behaviourOf(v Version) behaviour {
 		InitContainersShareVolumes:         since(5), // Kruise v1.5.0
 		NativeSidecars:                     since(7), // Kruise v1.7.0
 		SidecarListHasNativeInitContainers: since(8), // Kruise v1.8.0 (#1719)
-		// Kruise v1.3.0 injects only volumeMounts' volumes; kruise-sidecarset.md does not pin
-		// the later release that added volumeDevices', so this row reads "after v1.3.0".
+		// Kruise v1.3.0 injects only volumeMounts' volumes; Kruise queues volumeDevices' from
+		// v1.9.0, and sidecarctl's v1.8 mode already does (sidecarset/BEHAVIOUR.md §2.5), so
+		// this row reads "after v1.3.0".
 		VolumeDeviceVolumes:           minor > 3,
 		HashEntryForEveryMatchedSet:   !since(4), // Kruise v1.4.0 stopped it
 		MergesInjectedList:            since(4),  // Kruise v1.4.0

@@ -23,10 +23,10 @@ func isInjectedContainer(c *corev1.Container) bool {
 	return false
 }
 
-// sharedMounts implements shareVolumePolicy (2.6): every mount of every pod container that is
-// not an injected sidecar, in order, plus the env vars their subPathExpr references. Kruise
-// only skips sharing when the policy is exactly "disabled", so an undefaulted empty policy
-// shares too.
+// sharedMounts implements shareVolumePolicy (sidecarset/BEHAVIOUR.md §2.6): every mount of
+// every pod container that is not an injected sidecar, in order, plus the env vars their
+// subPathExpr references. Kruise only skips sharing when the policy is exactly "disabled", so
+// an undefaulted empty policy shares too.
 func sharedMounts(sc *appsv1alpha1.SidecarContainer, pod *corev1.Pod) ([]corev1.VolumeMount, []corev1.EnvVar) {
 	if sc.ShareVolumePolicy.Type == appsv1alpha1.ShareVolumePolicyDisabled {
 		return nil, nil

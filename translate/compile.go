@@ -262,7 +262,7 @@ func appPartSentence(profile string, ap *AppPatch, o Options) string {
 
 // checkAcrossProfiles applies Kruise's cross-SidecarSet rules: the selection labels of
 // different profiles are different keys, which Kruise counts as overlapping selectors, so
-// every pair of sets is checked (kruise-sidecarset.md, cross-SidecarSet conflicts).
+// every pair of sets is checked (sidecarset/BEHAVIOUR.md §4.8).
 func checkAcrossProfiles(res *Result, o Options, fs *findings) {
 	type vol struct {
 		profile string

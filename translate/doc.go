@@ -35,6 +35,7 @@
 // profiles, SidecarSets, AppPatches and findings are sorted.
 //
 // Entry points: Compile, with Options.ForWorkloads first when workloads are given; Stamp and
-// StampProfiles on the Result. Reference: agent-sandbox-ecosystem.md sections A, D and F,
-// kruise-sidecarset.md and kruise-v13-differences.md.
+// StampProfiles on the Result. Reference: translate/PLATFORMS.md (sandbox workloads,
+// openkruise/agents runtimes, virtual nodes) and sidecarset/BEHAVIOUR.md (Kruise; §5 for
+// v1.3).
 package translate

@@ -17,8 +17,8 @@ import (
 // patch.MainContainer, else the first container whose name is not in patch.SkipContainers
 // (openkruise/agents uses containers[0]; on virtual nodes sidecars come first).
 //
-// The merge follows openkruise/agents' csi rules, made idempotent (agent-sandbox-ecosystem.md
-// A.4): applying a patch twice gives the same spec as applying it once.
+// The merge follows openkruise/agents' csi rules, made idempotent (translate/PLATFORMS.md
+// §2.4): applying a patch twice gives the same spec as applying it once.
 //
 //	env            by name: a variable the container already has keeps its value
 //	volumeMounts   same mountPath and volume: nothing to do

@@ -58,7 +58,7 @@ func newProfileCompiler(p *config.Profile, o Options, fs *findings, region strin
 		c := p.Containers[i].DeepCopy()
 		// Explicitly after the app: Kruise defaults containers to BeforeAppContainer, which
 		// would put a sidecar at index 0, where openkruise/agents and many tools expect the
-		// main container (agent-sandbox-ecosystem.md F.2).
+		// main container (translate/PLATFORMS.md §2.5).
 		pc.containers = append(pc.containers, sidecar{c: *c, path: field.NewPath("containers").Index(i), policy: appsv1alpha1.AfterAppContainerType})
 	}
 	return pc
@@ -76,7 +76,7 @@ func (pc *profileCompiler) all() []*sidecar {
 }
 
 // checkMounts splits the profile's volumes. Kruise injects only volumes that an injected
-// container mounts (kruise-sidecarset.md 2.5), so a volume only the main container mounts
+// container mounts (sidecarset/BEHAVIOUR.md §2.5), so a volume only the main container mounts
 // would never reach the pod through the SidecarSet: it goes into the AppPatch instead.
 func (pc *profileCompiler) checkMounts() {
 	byName := map[string]bool{}
@@ -140,8 +140,8 @@ func (pc *profileCompiler) kruise() {
 }
 
 // checkInitOrder reports when Kruise's name sort changes the order the profile lists its
-// init containers in: Kruise sorts injected init containers by name (kruise-sidecarset.md
-// 2.1 step 6), and native sidecars start in list order.
+// init containers in: Kruise sorts injected init containers by name (sidecarset/BEHAVIOUR.md
+// §2.1 step 6), and native sidecars start in list order.
 func (pc *profileCompiler) checkInitOrder() {
 	var names []string
 	for _, sc := range pc.inits {

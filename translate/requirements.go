@@ -16,7 +16,7 @@ import (
 // annotations. It cannot set pod-level fields or change the app's command. Some sidecars only
 // work when the template provides such a field (OpenSandbox's task-executor needs a shared
 // process namespace; its execd installer needs the app command wrapped,
-// agent-sandbox-ecosystem.md C). podRequirements says, per stamped pod, whether the template
+// translate/PLATFORMS.md §1.3). podRequirements says, per stamped pod, whether the template
 // has what the profile's sidecars need: kept (info) or missing (warning). Nothing is ever
 // removed or added for these fields.
 

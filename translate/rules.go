@@ -50,7 +50,8 @@ func (pc *profileCompiler) selectorAfterScheduling() {
 		LabelVirtualNode, LabelECI, LabelACS)
 }
 
-// resourceIgnore translates the resource-ignore marker to the platform's spelling (A.7).
+// resourceIgnore translates the resource-ignore marker to the platform's spelling
+// (translate/PLATFORMS.md §3.4).
 func (pc *profileCompiler) resourceIgnore() {
 	var sharing []string
 	for _, sc := range pc.all() {

@@ -14,13 +14,13 @@ import (
 )
 
 // agentsGroup is openkruise/agents' API group; its Sandbox, SandboxSet and SandboxTemplate
-// declare `spec.runtimes` (agent-sandbox-ecosystem.md A.1).
+// declare `spec.runtimes` (translate/PLATFORMS.md §1.1).
 const agentsGroup = "agents.kruise.io"
 
 // builtinRuntimeOrder is the order openkruise/agents injects its built-in runtimes in,
-// whatever order spec.runtimes lists them (A.4, PR openkruise/agents#513). Other runtimes
-// follow in declaration order. The order decides how postStart hooks and env nest. A
-// function, so no caller can reorder the list another sees.
+// whatever order spec.runtimes lists them (translate/PLATFORMS.md §2.3, PR
+// openkruise/agents#513). Other runtimes follow in declaration order. The order decides how
+// postStart hooks and env nest. A function, so no caller can reorder the list another sees.
 func builtinRuntimeOrder() []string { return []string{"agent-runtime", "csi"} }
 
 // StampOptions control Stamp.

@@ -16,9 +16,9 @@ const (
 	// their create-time label.
 	Kruise Target = "kruise"
 	// VirtualNode is an Alibaba Cloud ECI/ACS virtual node. ACK injects SidecarSets there with
-	// the features of OpenKruise v1.3.0 only (agent-sandbox-ecosystem.md D.2), which silently
-	// prunes native sidecars and namespaceSelector (kruise-v13-differences.md), so nothing
-	// v1.3 would drop is emitted.
+	// the features of OpenKruise v1.3.0 only (translate/PLATFORMS.md §3.2), which silently
+	// prunes native sidecars and namespaceSelector (sidecarset/BEHAVIOUR.md §5.1, §5.2), so
+	// nothing v1.3 would drop is emitted.
 	VirtualNode Target = "virtual-node"
 )
 
@@ -37,7 +37,7 @@ func ParseTarget(s string) (Target, error) {
 }
 
 // VirtualNodeLabel is the pod label a virtual-node SidecarSet's selector requires, with the
-// value "true" (agent-sandbox-ecosystem.md D.1, D.2). The keys are package platform's, which
+// value "true" (translate/PLATFORMS.md §3.1). The keys are package platform's, which
 // reads the same labels to say where a pod runs.
 type VirtualNodeLabel string
 
@@ -67,8 +67,8 @@ func ParseVirtualNodeLabel(s string) (VirtualNodeLabel, error) {
 }
 
 // HostPathPolicy says what to do with hostPath volumes on virtual nodes. ECI has no host
-// filesystem (ECI limits, D.5); ACS runs the csi sidecars' hostPath volumes (seed 000, see
-// examples/acs-sandbox-injection).
+// filesystem (ECI limits, translate/PLATFORMS.md §3.5); ACS runs the csi sidecars' hostPath
+// volumes (seed 000, translate/PLATFORMS.md §4; see examples/acs-sandbox-injection).
 type HostPathPolicy string
 
 const (

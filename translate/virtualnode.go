@@ -11,20 +11,20 @@ import (
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
-// ECI limits per instance (agent-sandbox-ecosystem.md D.5).
+// ECI limits per instance (translate/PLATFORMS.md §3.5).
 const (
 	eciMaxContainers = 20
 	eciMaxVolumes    = 20
 )
 
-// Sidecar env conventions of the virtual-node platforms (D.3).
+// Sidecar env conventions of the virtual-node platforms (translate/PLATFORMS.md §3.3).
 const (
 	envECIContainerType      = "ECI_CONTAINER_TYPE"
 	envECIIgnoreExitCode     = "ECI_CONTAINER_IGNORE_EXIT_CODE"
 	envECILaunchPriority     = "ECI_CONTAINER_LAUNCH_PRIORITY"
 	envACSIsSidecar          = "__IS_SIDECAR__"
 	sidecarLaunchPriority    = "100"
-	platformEnvDocumentation = "agent-sandbox-ecosystem.md D.3"
+	platformEnvDocumentation = "translate/PLATFORMS.md §3.3"
 )
 
 // platformEnv is the env that makes an ordinary container behave like a sidecar on the
@@ -49,7 +49,7 @@ func (pc *profileCompiler) virtualNode() {
 	name := pc.p.Name
 	// Native sidecars become ordinary containers in front of the app: v1.3 would otherwise
 	// drop restartPolicy and inject a blocking init container that never exits
-	// (kruise-v13-differences.md, item 2).
+	// (sidecarset/BEHAVIOUR.md §5.2).
 	var inits, natives []sidecar
 	for _, sc := range pc.inits {
 		if !sc.native {
@@ -112,7 +112,7 @@ func (pc *profileCompiler) addPlatformEnv(sc *sidecar) string {
 
 // fieldsKruise13Drops refuses container and volume fields newer than the Kubernetes 1.22
 // types Kruise v1.3 is built with: its webhook would remove them from the stored SidecarSet
-// without a word (kruise-v13-differences.md). The list is package sidecarset's, the one v1.3
+// without a word (sidecarset/BEHAVIOUR.md §5). The list is package sidecarset's, the one v1.3
 // mode prunes with, so translate refuses exactly what injection on virtual nodes would drop.
 func (pc *profileCompiler) fieldsKruise13Drops() {
 	report := func(d sidecarset.NewerField) {

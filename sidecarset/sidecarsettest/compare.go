@@ -15,9 +15,9 @@ type CompareOptions struct {
 }
 
 // Diff compares an expected pod (oracle JSON) with an actual one the way
-// shared/conformance/compare.py does: the hash annotations are compared as parsed JSON,
-// updateTimestamp is ignored unless StrictTime, and null/{}/[] values are dropped. It returns
-// "" when they agree, else a (-want +got) diff.
+// sidecarset/sidecarsettest/compare.py does (CONFORMANCE.md §4): the hash annotations are
+// compared as parsed JSON, updateTimestamp is ignored unless StrictTime, and null/{}/[] values
+// are dropped. It returns "" when they agree, else a (-want +got) diff.
 func Diff(expected, actual []byte, opts CompareOptions) (string, error) {
 	want, err := normalise(expected, opts)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 //go:embed testdata/cases/*.json testdata/expected/*.json
 var corpus embed.FS
 
-// Case is one conformance case (shared/conformance/README.md, "Case files").
+// Case is one conformance case (sidecarset/sidecarsettest/CONFORMANCE.md §2).
 type Case struct {
 	Name                        string                      `json:"-"`
 	Description                 string                      `json:"description"`

@@ -1,7 +1,7 @@
 // Package sidecarsettest holds the Kruise conformance corpus: SidecarSet injection cases whose
-// expected pods came from Kruise v1.8's own webhook code (shared/conformance), embedded once so
-// that every path (engine, offline workload inject, webhook, e2e) runs the same cases. It
-// imports API types only, never the engine, like net/http/httptest.
+// expected pods came from Kruise v1.8's own webhook code (testdata; see CONFORMANCE.md),
+// embedded once so that every path (engine, offline workload inject, webhook, e2e) runs the
+// same cases. It imports API types only, never the engine, like net/http/httptest.
 //
 // Expected files are oracle output: they are never rewritten by -update.
 package sidecarsettest

@@ -34,8 +34,8 @@ func (k Kind) TemplatePath() *field.Path {
 	return field.NewPath(k.Template[0], k.Template[1:]...)
 }
 
-// Groups of the CRD kinds, as the research note
-// (agent-sandbox-ecosystem.md A.1, B.1, C) gives them.
+// Groups of the CRD kinds, as translate/PLATFORMS.md §1.1-§1.3 gives them (apps.kruise.io is
+// Kruise's own).
 const (
 	groupKruiseApps      = "apps.kruise.io"             // v1alpha1 and v1beta1
 	groupKruiseAgents    = "agents.kruise.io"           // openkruise/agents, v1alpha1
