@@ -190,15 +190,20 @@ type walk struct {
 	refusal    *RefusalError
 }
 
+// refuseOrFail records err as the pod's refusal when it is one, and returns any other error.
+func (w *walk) refuseOrFail(err error) error {
+	var r *RefusalError
+	if !errors.As(err, &r) {
+		return err
+	}
+	w.refuse(r)
+	return nil
+}
+
 // visit records one candidate's match verdict (err is match's refusal, if any).
 func (w *walk) visit(ss *appsv1alpha1.SidecarSet, m matchResult, err error) error {
 	if err != nil {
-		var r *RefusalError
-		if !errors.As(err, &r) {
-			return err
-		}
-		w.refuse(r)
-		return nil
+		return w.refuseOrFail(err)
 	}
 	if !m.matched {
 		if w.matchedOnly {
@@ -216,12 +221,7 @@ func (w *walk) visit(ss *appsv1alpha1.SidecarSet, m matchResult, err error) erro
 	}
 	chosen, pinned, err := w.st.suitableRevision(ss, w.pod)
 	if err != nil {
-		var r *RefusalError
-		if !errors.As(err, &r) {
-			return err
-		}
-		w.refuse(r)
-		return nil
+		return w.refuseOrFail(err)
 	}
 	d := Decision{SidecarSet: ss.Name, Injected: true, Reason: finding.Injected}
 	if pinned {
