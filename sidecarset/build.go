@@ -62,14 +62,9 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 				}
 				b.volumes = append(b.volumes, *vol.DeepCopy())
 			}
-			if !bh.VolumeDeviceVolumes {
-				return nil
-			}
-			for _, d := range sc.VolumeDevices {
-				if vol, ok := volumesByName[d.Name]; ok {
-					b.volumes = append(b.volumes, *vol.DeepCopy())
-				}
-			}
+			// volumeDevices queue no volume before Kruise v1.9.0 (BEHAVIOUR.md §2.5): a sidecar
+			// whose device names a volume only the SidecarSet defines gives a pod the API
+			// server refuses, and Kruise lets it through.
 			return nil
 		}
 		var sidecarList []string

@@ -200,6 +200,17 @@ func TestScenarioVolumes(t *testing.T) {
 		diff(t, "volumes", []corev1.Volume{hostPath}, res.Pod.Spec.Volumes)
 		diff(t, "agent mounts", []string{"log:/var/log"}, mountList(container(t, res.Pod, "agent")))
 	})
+	t.Run("14 a device's volume is not queued before v1.9", func(t *testing.T) {
+		t.Parallel()
+		disk := corev1.Volume{Name: "disk", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "disk"}}}
+		agent := withMounts(sc("agent", ""), mount("volume-1", "/v1"))
+		agent.VolumeDevices = []corev1.VolumeDevice{{Name: "disk", DevicePath: "/dev/disk"}}
+		ss := withVolumes(sidecarSet("ss", agent), emptyDir("volume-1"), disk)
+		for _, v := range []sidecarset.Version{sidecarset.KruiseV18, sidecarset.KruiseV13} {
+			res := cluster{opts: sidecarset.Options{Version: v}, create: []*appsv1alpha1.SidecarSet{ss}}.mustInject(t, appPod("app"))
+			diff(t, "volumes in "+string(v), []string{"volume-1"}, volumeNames(res.Pod.Spec.Volumes))
+		}
+	})
 	t.Run("28 missing volume: v1.8 refuses the pod", func(t *testing.T) {
 		t.Parallel()
 		ss := sidecarSet("ss", withMounts(sc("agent", ""), mount("absent", "/absent")))

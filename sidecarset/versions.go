@@ -41,9 +41,6 @@ type behaviour struct {
 	// SidecarListHasNativeInitContainers: the hash annotation's sidecarList also names the
 	// native-sidecar init containers (v1.7 listed every init container, v1.3 none).
 	SidecarListHasNativeInitContainers bool
-	// VolumeDeviceVolumes: the volumes a sidecar's volumeDevices use are injected too; before,
-	// only those of its volumeMounts.
-	VolumeDeviceVolumes bool
 	// HashEntryForEveryMatchedSet: every matched SidecarSet gets a hash entry, even when it
 	// injects nothing. From v1.4 only SidecarSets that inject something do (v1.4 and v1.5 only
 	// those that inject a container, fixed in v1.6.0, #1453).
@@ -94,16 +91,12 @@ func behaviourOf(v Version) behaviour {
 		PartialRevisionPolicy: since(8), // Kruise v1.8.0
 		RevisionReplacesSpec:  since(6), // Kruise v1.6.0
 
-		InitContainersShareVolumes:         since(5), // Kruise v1.5.0
-		NativeSidecars:                     since(7), // Kruise v1.7.0
-		SidecarListHasNativeInitContainers: since(8), // Kruise v1.8.0 (#1719)
-		// Kruise v1.3.0 injects only volumeMounts' volumes; Kruise queues volumeDevices' from
-		// v1.9.0, and sidecarctl's v1.8 mode already does (sidecarset/BEHAVIOUR.md §2.5), so
-		// this row reads "after v1.3.0".
-		VolumeDeviceVolumes:           minor > 3,
-		HashEntryForEveryMatchedSet:   !since(4), // Kruise v1.4.0 stopped it
-		MergesInjectedList:            since(4),  // Kruise v1.4.0
-		RecordsEveryHotUpgradeSidecar: since(4),  // Kruise v1.4.0 (#1101)
+		InitContainersShareVolumes:         since(5),  // Kruise v1.5.0
+		NativeSidecars:                     since(7),  // Kruise v1.7.0
+		SidecarListHasNativeInitContainers: since(8),  // Kruise v1.8.0 (#1719)
+		HashEntryForEveryMatchedSet:        !since(4), // Kruise v1.4.0 stopped it
+		MergesInjectedList:                 since(4),  // Kruise v1.4.0
+		RecordsEveryHotUpgradeSidecar:      since(4),  // Kruise v1.4.0 (#1101)
 
 		PlacesInitContainers:   since(7), // Kruise v1.7.0 (#1215)
 		EmptyInjectPolicyAfter: since(7), // Kruise v1.7.0
