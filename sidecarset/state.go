@@ -141,9 +141,14 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 	return ss, nil
 }
 
-// Store records ss as it is, replacing a SidecarSet of the same name: for SidecarSets read
-// from a cluster, where Kruise's webhooks already ran.
+// Store records ss as this Kruise version's cache holds it, replacing a SidecarSet of the same
+// name: for SidecarSets read from a cluster, where Kruise's webhooks already ran. Kruise v1.3
+// decodes them into Kubernetes 1.22 types, so the fields newer than those are gone (quietly:
+// this is reading, not admitting). ss itself is stored, and modified in v1.3 mode.
 func (s *State) Store(ss *appsv1alpha1.SidecarSet) {
+	if s.opts.behaviour().PrunesFieldsNewerThanV13 {
+		pruneForV13(ss)
+	}
 	if old, ok := s.byName[ss.Name]; ok {
 		delete(s.selectors, old)
 		for i := range s.sidecarSets {
