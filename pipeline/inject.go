@@ -189,7 +189,11 @@ func (s *State) InjectObject(obj *unstructured.Unstructured, namespace string, o
 		return out, podErr
 	}
 	if work != obj {
+		// Stamping changed the object even when injection then changed nothing.
 		obj.Object = work.Object
+		if out.Outcome == finding.Unchanged {
+			out.Outcome = finding.Mutated
+		}
 	}
 	return out, nil
 }

@@ -160,3 +160,35 @@ func reportedInjected(report string) string {
 	}
 	return ""
 }
+
+// TestExplainAgreesWithInjectOnUpdate: on a pod UPDATE Kruise injects nothing; explain, given
+// the same --operation, says so for the SidecarSet inject reports as not injected.
+func TestExplainAgreesWithInjectOnUpdate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pod, state := filepath.Join(dir, "pod.yaml"), filepath.Join(dir, "state.yaml")
+	for p, content := range map[string]string{pod: webPod, state: goodSidecarSet} {
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(args ...string) (string, string) {
+		var out, errOut bytes.Buffer
+		if code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, args); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
+		}
+		return out.String(), errOut.String()
+	}
+	_, report := run("inject", "--operation", "UPDATE", "-f", pod, "--from", state)
+	if !strings.Contains(report, "nothing injected (log: Kruise injects nothing on pod UPDATE)") {
+		t.Fatalf("inject report: %s", report)
+	}
+	out, _ := run("explain", "-o", "json", "--operation", "UPDATE", "-f", pod, "--from", state)
+	var exps []explanation
+	if err := json.Unmarshal([]byte(out), &exps); err != nil || len(exps) != 1 || len(exps[0].Decisions) != 1 {
+		t.Fatalf("explain: %v\n%s", err, out)
+	}
+	if d := exps[0].Decisions[0]; d.Injected || d.Reason != "matched_nothing_to_inject" {
+		t.Errorf("explain on UPDATE: %+v", d)
+	}
+}

@@ -133,6 +133,42 @@ data:
 			wantErr: []string{"--kruise-version", "1.5"},
 		},
 		{
+			name:    "inject --strict: an unknown field, with the near name",
+			files:   map[string]string{"pod.yaml": webPod, "state.yaml": strings.Replace(goodSidecarSet, "    image: log-agent:1\n", "    image: log-agent:1\n    podInjectionPolicy: AfterAppContainer\n", 1)},
+			args:    []string{"inject", "--strict", "-f", "pod.yaml", "--from", "state.yaml"},
+			wantErr: []string{"state.yaml: document 1 (SidecarSet log)", "spec.containers[0].podInjectionPolicy", "did you mean spec.containers[0].podInjectPolicy?", "[unknown_field]", "--strict"},
+		},
+		{
+			name:    "explain --strict: an unknown feature gate, with the near name",
+			files:   map[string]string{"pod.yaml": webPod, "state.yaml": goodSidecarSet},
+			args:    []string{"explain", "--strict", "--feature-gates", "SidecarSetPatchPodMetadataDefaultAllowed=true", "-f", "pod.yaml", "--from", "state.yaml"},
+			wantErr: []string{"did you mean SidecarSetPatchPodMetadataDefaultsAllowed?", "[unknown_feature_gate]", "--strict"},
+		},
+		{
+			name: "translate --strict: a runtime no profile defines, with the near name",
+			files: map[string]string{"profiles.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: sandbox-injection-config
+data:
+  agent-runtime: '{"csiSidecar":[{"name":"init","image":"agent-runtime:1","restartPolicy":"Always"}]}'
+`, "sandbox.yaml": `apiVersion: agents.kruise.io/v1alpha1
+kind: Sandbox
+metadata:
+  name: box
+spec:
+  runtimes:
+  - name: agent-runtme
+  template:
+    spec:
+      containers:
+      - name: sandbox
+        image: example:tag
+`},
+			args:    []string{"translate", "--strict", "--profiles", "profiles.yaml", "-f", "sandbox.yaml"},
+			wantErr: []string{"error runtime_not_in_profiles", "did you mean agent-runtime?", "--strict"},
+		},
+		{
 			name: "check finds an unauthorized reference",
 			files: map[string]string{"state.yaml": strings.Replace(goodSidecarSet, "  containers:\n", `  volumes:
   - name: cfg

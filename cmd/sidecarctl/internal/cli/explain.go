@@ -63,13 +63,18 @@ func newCmdExplain(streams IOStreams) *cobra.Command {
 // Run explains every object: it runs the pipeline exactly as `inject` does and prints the
 // decisions of that same run, so explain and inject cannot disagree.
 func (o *ExplainOptions) Run(context.Context) error {
+	op, err := o.engineFlags.operation()
+	if err != nil {
+		return err
+	}
 	st, docs, err := o.engineFlags.admitForWorkloads(o.Filenames, o.Recursive, o.In)
 	if err != nil {
 		return err
 	}
 	all := make([]explanation, 0, len(docs))
+	findings := append(finding.List(nil), st.Findings()...)
 	for i := range docs {
-		res, err := injectDocument(st, &docs[i], o.Namespace, sidecarset.Create)
+		res, err := injectDocument(st, &docs[i], o.Namespace, op)
 		if err != nil && (res == nil || !sidecarset.IsRefusal(err)) {
 			return err
 		}
@@ -84,8 +89,9 @@ func (o *ExplainOptions) Run(context.Context) error {
 			ex.Object = docs[i].String()
 		}
 		all = append(all, ex)
+		findings = append(findings, res.Findings...)
 	}
-	var out bytes.Buffer
+	var out, report bytes.Buffer
 	if o.Output == "json" {
 		enc := json.NewEncoder(&out)
 		enc.SetIndent("", "  ")
@@ -95,7 +101,18 @@ func (o *ExplainOptions) Run(context.Context) error {
 	} else {
 		writeExplanations(&out, all)
 	}
-	_, err = io.Copy(o.Out, &out)
+	// What admitting --from reported concerns every object: on stderr, as inject reports it.
+	writeStateFindings(&report, st.Findings())
+	if n := len(findings.Errors()); n > 0 {
+		// --strict made warnings errors: nothing on stdout, the explanation goes with the report.
+		_, _ = io.Copy(o.ErrOut, &out)
+		_, _ = io.Copy(o.ErrOut, &report)
+		return fmt.Errorf("%d finding(s) are errors with --strict", n)
+	}
+	if _, err := io.Copy(o.Out, &out); err != nil {
+		return err
+	}
+	_, err = io.Copy(o.ErrOut, &report)
 	return err
 }
 
@@ -114,10 +131,10 @@ func writeExplanations(w io.Writer, all []explanation) {
 			fmt.Fprintf(w, "  REFUSED: %s\n", ex.Refusal)
 		}
 		if len(ex.Decisions) == 0 {
-			if ex.Outcome == finding.UnsupportedKind || ex.Outcome == finding.NoPodTemplate {
-				continue
+			if ex.Outcome != finding.UnsupportedKind && ex.Outcome != finding.NoPodTemplate {
+				fmt.Fprintln(w, "  no SidecarSets in --from")
 			}
-			fmt.Fprintln(w, "  no SidecarSets in --from")
+			writeObjectFindings(w, ex.Findings)
 			continue
 		}
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
