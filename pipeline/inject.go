@@ -57,8 +57,12 @@ func (s *State) InjectPod(in *corev1.Pod, req sidecarset.Request, skipPatches ..
 		if pod == in {
 			pod = in.DeepCopy()
 		}
-		if err := translate.ApplyAppPatch(&pod.Spec, patch, s.opts.Translate.MainContainer); err != nil {
+		kept, err := translate.ApplyAppPatch(&pod.Spec, patch, s.opts.Translate.MainContainer)
+		if err != nil {
 			return nil, fmt.Errorf("app patch %s: %w", patch.Profile, err)
+		}
+		for _, f := range kept {
+			out.Findings.Add(s.opts.grade(f))
 		}
 		translate.ApplyAppPatchMetadata(&pod.ObjectMeta, patch)
 		out.AppPatches = append(out.AppPatches, patch.Profile)

@@ -31,9 +31,11 @@ import (
 //	               either is not exec: error (agents keeps the user's hook and logs; then
 //	               the runtime never starts, so sidecarctl refuses instead)
 //	volumes        by name: a volume the pod already has wins (as in Kruise)
-func ApplyAppPatch(spec *corev1.PodSpec, patch AppPatch, mainContainer string) error {
-	_, err := applyAppPatch(spec, &patch, mainContainer)
-	return err
+//
+// The findings say what the pod already had and kept (env_kept_user_value,
+// mount_kept_user_value, volume_kept_pod_value).
+func ApplyAppPatch(spec *corev1.PodSpec, patch AppPatch, mainContainer string) ([]finding.Finding, error) {
+	return applyAppPatch(spec, &patch, mainContainer)
 }
 
 // ApplyAppPatchMetadata adds the patch's labels and annotations to meta where the key is

@@ -104,7 +104,7 @@ func TestApplyAppPatch(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			spec := tc.spec.DeepCopy()
-			err := ApplyAppPatch(spec, tc.patch, tc.main)
+			_, err := ApplyAppPatch(spec, tc.patch, tc.main)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want it to contain %q", err, tc.wantErr)
@@ -122,7 +122,7 @@ func TestApplyAppPatch(t *testing.T) {
 			}
 			// Idempotent: a second application changes nothing.
 			again := spec.DeepCopy()
-			if err := ApplyAppPatch(again, tc.patch, tc.main); err != nil {
+			if _, err := ApplyAppPatch(again, tc.patch, tc.main); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(spec, again); diff != "" {
