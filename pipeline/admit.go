@@ -222,7 +222,12 @@ func (s *State) checkGivenProfiles() error {
 // checkFeatureGates reports gates kruise-manager does not have, with the nearest one.
 func (s *State) checkFeatureGates() {
 	known := sidecarset.KnownFeatureGates()
+	names := make([]string, 0, len(s.opts.Engine.FeatureGates))
 	for name := range s.opts.Engine.FeatureGates {
+		names = append(names, name)
+	}
+	slices.Sort(names) // the report is deterministic
+	for _, name := range names {
 		if slices.Contains(known, name) {
 			continue
 		}

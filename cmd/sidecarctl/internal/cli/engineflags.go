@@ -21,18 +21,18 @@ const defaultTimestamp = "2000-01-01T00:00:00Z"
 // explain and check share them.
 type engineFlags struct {
 	profileFlags
-	From            []string
-	KruiseVersion   string
-	FeatureGates    string
-	AllowPrivileged bool
-	Timestamp       string
-	SkipDefaulting  bool
-	SkipValidation  bool
-	RecordRevisions bool
-	Region          string
-	Operation       string
-	Strict          bool
-	Mirror          bool
+	From             []string
+	KruiseVersion    string
+	FeatureGates     string
+	AllowPrivileged  bool
+	Timestamp        string
+	SkipDefaulting   bool
+	SkipValidation   bool
+	RecordRevisions  bool
+	Region           string
+	Operation        string
+	Strict           bool
+	MirrorReferences bool
 }
 
 func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
@@ -46,7 +46,7 @@ func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Operation, "operation", "CREATE", "admission operation the pods arrive in: CREATE, or UPDATE (on which Kruise injects nothing)")
 	fs.StringVar(&f.Region, "region", "", "region that replaces <region-id> in injection profiles given with --from")
 	fs.BoolVar(&f.Strict, "strict", false, "make warnings that hide a mistake errors: unknown fields, unknown feature gates, runtimes no profile defines, unauthorized namespace/name references")
-	fs.BoolVar(&f.Mirror, "mirror-references", false, "point authorized namespace/name ConfigMap and Secret references of regular-node pods at the mirrors sidecarctl serve keeps in the pod's namespace, as serve does")
+	fs.BoolVar(&f.MirrorReferences, "mirror-references", false, "point authorized namespace/name ConfigMap and Secret references of regular-node pods at the mirrors sidecarctl serve keeps in the pod's namespace, as serve does")
 	fs.BoolVar(&f.RecordRevisions, "record-revisions", false, "record a ControllerRevision per SidecarSet and set status.latestRevision, as Kruise's controller does")
 	f.profileFlags.addFlags(fs)
 	for _, name := range []string{"skip-sidecarset-defaulting", "skip-sidecarset-validation", "record-revisions", "operation"} {
@@ -65,7 +65,7 @@ func (f *engineFlags) pipelineOptions(keepGoing bool) (pipeline.Options, error) 
 		return pipeline.Options{}, err
 	}
 	return pipeline.Options{Engine: engine, Trust: pipeline.Files, KeepGoing: keepGoing,
-		Region: f.Region, Strict: f.Strict, MirrorReferences: f.Mirror, Translate: profiles, Profiles: f.Profiles}, nil
+		Region: f.Region, Strict: f.Strict, MirrorReferences: f.MirrorReferences, Translate: profiles, Profiles: f.Profiles}, nil
 }
 
 func (f *engineFlags) operation() (sidecarset.Operation, error) {

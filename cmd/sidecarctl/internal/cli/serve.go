@@ -81,7 +81,13 @@ and offline.`,
 	f.StringSliceVar(&o.ExcludeNamespaces, "exclude-namespaces", []string{"kube-system"}, "namespaces whose pods never reach the pod webhook (sidecarctl's own is always excluded)")
 	f.BoolVar(&o.Mirror, "mirror-cross-namespace", true, "copy ConfigMaps/Secrets a binding authorizes as namespace/name into the namespaces of regular-node pods, and point those pods at the copies")
 	o.engineFlags.addFlags(f)
-	_ = f.MarkHidden("from")
+	// The state comes from the cluster, and the offline-only choices have serve's own flags
+	// (--mirror-cross-namespace) or no meaning in a webhook (profiles are compiled by
+	// translate and applied from the app-patches ConfigMap).
+	for _, name := range []string{"from", "strict", "mirror-references", "profile", "region", "target", "platform",
+		"hostpath", "virtual-node-label", "virtual-node-privileged"} {
+		_ = f.MarkHidden(name)
+	}
 	return cmd
 }
 
@@ -108,7 +114,7 @@ func (o *ServeOptions) Complete() error {
 		LeaderElectionNS: o.LeaderElectionNS, AppPatchNamespace: o.AppPatchNamespace,
 		Namespace: o.Namespace, ServiceName: o.ServiceName, WebhookURL: o.WebhookURL,
 		WebhookConfigName: o.WebhookConfigName, ManageCerts: o.ManageCerts, ExcludeNamespaces: exclude,
-		MirrorCrossNamespace: o.Mirror}
+		MirrorCrossNamespace: o.Mirror, MainContainer: o.MainContainer}
 	return nil
 }
 

@@ -76,6 +76,9 @@ type Options struct {
 	// MirrorCrossNamespace copies authorized namespace/name ConfigMaps and Secrets into the
 	// namespaces regular-node pods run in, and points those pods at the copies.
 	MirrorCrossNamespace bool
+	// MainContainer names the app container the app-container parts go to; empty means the
+	// first container that is not a sidecar (as inject --main-container).
+	MainContainer string
 }
 
 // NewScheme returns the scheme of every kind the server reads.
@@ -132,7 +135,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		return err
 	}
 	snap := NewSnapshot(mgr.GetCache(), pipeline.Options{Engine: o.Engine, SkipSidecarSets: o.Mode == KruiseMode,
-		MirrorReferences: o.MirrorCrossNamespace}, o.AppPatchNamespace)
+		MirrorReferences: o.MirrorCrossNamespace, Translate: translate.Options{MainContainer: o.MainContainer}}, o.AppPatchNamespace)
 	if err := snap.Watch(ctx, mgr.GetCache()); err != nil {
 		return err
 	}
