@@ -256,5 +256,9 @@ func (s *State) Bindings() []bindingv1alpha1.SidecarSetResourceBinding { return 
 // Profiles returns the compiled injection profiles, or nil.
 func (s *State) Profiles() *translate.Result { return s.profiles }
 
+// Unauthorized returns the namespace/name references of a stored SidecarSet that no binding
+// authorizes (malformed ones included).
+func (s *State) Unauthorized(sidecarSet string) []binding.Finding { return s.unauthorized[sidecarSet] }
+
 // AppPatches returns the app-container parts applied by pod label.
 func (s *State) AppPatches() []translate.AppPatch { return s.appPatches }

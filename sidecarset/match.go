@@ -2,6 +2,7 @@ package sidecarset
 
 import (
 	"fmt"
+	"slices"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -125,4 +126,25 @@ func selectorMismatch(selector labels.Selector, podLabels map[string]string) str
 		return fmt.Sprintf("selector requires %s; the pod has no label %s", r.String(), r.Key())
 	}
 	return fmt.Sprintf("pod labels do not match selector %s", selector)
+}
+
+// ReachesNamespace reports whether the stored SidecarSet ss can inject into pods of namespace
+// ns as far as namespaces decide, the way the pod webhook filters: the namespace index (from
+// v1.7) lists it for ns, and spec.namespace and spec.namespaceSelector (from v1.4) admit ns.
+// The pods' labels decide the rest. The mirror controller asks it to know where copies of
+// namespace/name references are needed.
+func (s *State) ReachesNamespace(ss *appsv1alpha1.SidecarSet, ns string) bool {
+	if s.opts.behaviour().NamespaceIndex {
+		keys := indexKeys(ss)
+		if !slices.Contains(keys, ns) && !slices.Contains(keys, clusterScope) {
+			return false
+		}
+	}
+	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns}}
+	m, _ := s.matchCompiled(ss, s.selectorsOf(ss), probe, false)
+	switch m.reason {
+	case finding.NamespaceMismatch, finding.NamespaceNotFound, finding.NamespaceSelectorMismatch:
+		return false
+	}
+	return true
 }

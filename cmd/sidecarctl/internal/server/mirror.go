@@ -6,17 +6,16 @@ import (
 	"sort"
 	"time"
 
-	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/platform"
 )
 
@@ -36,17 +35,17 @@ type mirrorKey struct {
 }
 
 // desiredMirrors lists the copies the SidecarSets need: every authorized cross-namespace
-// reference, in every namespace the SidecarSet can inject into. Nothing is copied without a
-// binding that authorizes it.
-func desiredMirrors(sets []*appsv1alpha1.SidecarSet, bindings []bindingv1alpha1.SidecarSetResourceBinding,
-	namespaces []*corev1.Namespace, excluded map[string]bool) map[mirrorKey]bool {
+// reference, in every namespace the SidecarSet can inject into (as the engine's namespace
+// filter says). Nothing is copied without a binding that authorizes it.
+func desiredMirrors(st *pipeline.State, namespaces []*corev1.Namespace, excluded map[string]bool) map[mirrorKey]bool {
 	out := map[mirrorKey]bool{}
-	for _, ss := range sets {
+	engine := st.SidecarSets()
+	for _, ss := range engine.SidecarSets() {
 		if platform.SelectorRequiresVirtualNode(ss.Spec.Selector) {
 			continue // only virtual-node pods, which read namespace/name natively
 		}
 		unauthorized := map[string]bool{}
-		for _, f := range binding.Unauthorized(ss, bindings) {
+		for _, f := range st.Unauthorized(ss.Name) {
 			unauthorized[f.Field] = true
 		}
 		for _, ref := range binding.References(ss) {
@@ -54,7 +53,7 @@ func desiredMirrors(sets []*appsv1alpha1.SidecarSet, bindings []bindingv1alpha1.
 				continue
 			}
 			for _, ns := range namespaces {
-				if excluded[ns.Name] || ns.Name == ref.Namespace || !namespaceEligible(ss, ns) {
+				if excluded[ns.Name] || ns.Name == ref.Namespace || !engine.ReachesNamespace(ss, ns.Name) {
 					continue
 				}
 				out[mirrorKey{kind: ref.Kind, targetNamespace: ns.Name, source: client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}}] = true
@@ -62,17 +61,6 @@ func desiredMirrors(sets []*appsv1alpha1.SidecarSet, bindings []bindingv1alpha1.
 		}
 	}
 	return out
-}
-
-func namespaceEligible(ss *appsv1alpha1.SidecarSet, ns *corev1.Namespace) bool {
-	if ss.Spec.Namespace != "" && ss.Spec.Namespace != ns.Name {
-		return false
-	}
-	if sel := ss.Spec.NamespaceSelector; sel != nil {
-		s, err := metav1.LabelSelectorAsSelector(sel)
-		return err == nil && s.Matches(labels.Set(ns.Labels))
-	}
-	return true
 }
 
 // Mirrorer keeps the copies in step with their sources and deletes copies nothing needs. It
@@ -116,7 +104,7 @@ func (m *Mirrorer) Reconcile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	desired := desiredMirrors(view.State.SidecarSets().SidecarSets(), view.State.Bindings(), view.Namespaces, m.Excluded)
+	desired := desiredMirrors(view.State, view.Namespaces, m.Excluded)
 	keys := make([]mirrorKey, 0, len(desired))
 	for k := range desired {
 		keys = append(keys, k)
