@@ -43,14 +43,14 @@ type Created struct {
 	Source     string
 }
 
-// AdmissionError is a SidecarSet Kruise's webhooks refuse while the state is admitted.
-type AdmissionError struct {
+// StateError is a SidecarSet Kruise's webhooks refuse while the state is admitted.
+type StateError struct {
 	Source string
 	Err    error
 }
 
-func (e *AdmissionError) Error() string { return fmt.Sprintf("%s: %v", e.Source, e.Err) }
-func (e *AdmissionError) Unwrap() error { return e.Err }
+func (e *StateError) Error() string { return fmt.Sprintf("%s: %v", e.Source, e.Err) }
+func (e *StateError) Unwrap() error { return e.Err }
 
 // Admit builds the state from in. With Trust Files, SidecarSets (and the SidecarSets of
 // injection profiles, where their ConfigMap stands) are created in order through Kruise's
@@ -124,9 +124,8 @@ func (s *State) admit(ss *appsv1alpha1.SidecarSet, source string) error {
 		// Without Kruise nobody else defaults a SidecarSet that predates sidecarctl's own
 		// mutating webhook; default it here so injection sees what Kruise would.
 		if _, ok := stored.Annotations[sidecarset.AnnotationHash]; !ok && !s.opts.Engine.SkipDefaulting {
-			sidecarset.Default(stored, s.opts.Engine.Version)
-			if err := sidecarset.SetHashAnnotations(stored, s.opts.Engine.Version); err != nil {
-				return &AdmissionError{Source: source, Err: err}
+			if err := sidecarset.Mutate(stored, s.opts.Engine.Version); err != nil {
+				return &StateError{Source: source, Err: err}
 			}
 		}
 		s.sets.Store(stored)
@@ -136,7 +135,7 @@ func (s *State) admit(ss *appsv1alpha1.SidecarSet, source string) error {
 	stored, err := s.sets.Create(ss)
 	if err != nil {
 		if !s.opts.KeepGoing {
-			return &AdmissionError{Source: source, Err: err}
+			return &StateError{Source: source, Err: err}
 		}
 		s.findings.Add(refusalFinding(source, err))
 		return nil

@@ -1,6 +1,8 @@
 // Package pipeline is sidecarctl's one admission pipeline: every command (inject, explain,
-// check) and every webhook (pod, SidecarSet, binding) goes through it, so the same input
-// gets the same answer on every path.
+// check, bindings) and the pod and SidecarSet validating webhooks go through it, so the same
+// input gets the same answer on every path. The two webhooks that need no cluster state (the
+// SidecarSet defaulting webhook, the binding validating webhook) call the very functions
+// admission calls: sidecarset.Mutate and binding.ValidateBinding.
 //
 // It has two steps:
 //

@@ -114,10 +114,8 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 		s.findings = append(s.findings, pruneForV13(ss)...)
 	}
 	if !s.opts.SkipDefaulting {
-		Default(ss, v)
-		if err := SetHashAnnotations(ss, v); err != nil {
-			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: StageMutatingWebhook, Code: finding.RefusedByMutatingWebhook,
-				Message: err.Error(), Err: err}
+		if err := Mutate(ss, v); err != nil {
+			return nil, err
 		}
 	}
 	if !s.opts.SkipValidation {
@@ -139,6 +137,19 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 	}
 	s.Store(ss)
 	return ss, nil
+}
+
+// Mutate is what Kruise's SidecarSet mutating webhook does: the defaults, then the two hash
+// annotations. A failure is an *AdmissionError of that webhook. State.Create, the pipeline's
+// admission of stored SidecarSets that never met a mutating webhook, and serve's SidecarSet
+// defaulting webhook all call it.
+func Mutate(ss *appsv1alpha1.SidecarSet, v Version) error {
+	Default(ss, v)
+	if err := SetHashAnnotations(ss, v); err != nil {
+		return &AdmissionError{SidecarSet: ss.Name, Stage: StageMutatingWebhook, Code: finding.RefusedByMutatingWebhook,
+			Message: err.Error(), Err: err}
+	}
+	return nil
 }
 
 // Store records ss as this Kruise version's cache holds it, replacing a SidecarSet of the same

@@ -28,8 +28,7 @@ func (h *SidecarSetDefaulter) Handle(_ context.Context, req admission.Request) a
 	if err := json.Unmarshal(req.Object.Raw, ss); err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
-	sidecarset.Default(ss, h.Version)
-	if err := sidecarset.SetHashAnnotations(ss, h.Version); err != nil {
+	if err := sidecarset.Mutate(ss, h.Version); err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
 	out, err := json.Marshal(ss)
