@@ -11,7 +11,6 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
-	"github.com/sidecarctl/sidecarctl/config"
 	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/translate"
@@ -161,14 +160,7 @@ func (s *State) compileProfiles(c Creation) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Source, err)
 	}
-	set, err := config.LoadProfiles(c.Source, raw)
-	if err != nil {
-		return err
-	}
-	if set, err = config.Render(set, config.Settings{Region: s.opts.Region}); err != nil {
-		return fmt.Errorf("%w (give the region with --region)", err)
-	}
-	res, err := translate.Compile(set, s.opts.translateOptions())
+	res, err := translate.CompileConfigMap(c.Source, raw, s.opts.Region, s.opts.translateOptions())
 	if err != nil {
 		return err
 	}

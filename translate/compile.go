@@ -208,6 +208,20 @@ func selectorPlatformLabel(o Options) string {
 	return platformLabel(o.Platform)
 }
 
+// CompileConfigMap loads the sandbox-injection-config ConfigMap in data (YAML or JSON, read
+// from source), renders its <region-id> placeholders with region and compiles it: what
+// `translate --profiles` and the pipeline's admission of a profiles ConfigMap both do.
+func CompileConfigMap(source string, data []byte, region string, opts Options) (*Result, error) {
+	set, err := config.LoadProfiles(source, data)
+	if err != nil {
+		return nil, err
+	}
+	if set, err = config.Render(set, config.Settings{Region: region}); err != nil {
+		return nil, err
+	}
+	return Compile(set, opts)
+}
+
 // profileSource names a profile in annotations: without the file name, so output does not
 // depend on where the file was read from.
 func profileSource(set *config.ProfileSet, profile string) string {

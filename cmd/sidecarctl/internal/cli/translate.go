@@ -186,13 +186,6 @@ func (o *TranslateOptions) Run(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--profiles: %w", err)
 	}
-	set, err := config.LoadProfiles(o.Profiles, data)
-	if err != nil {
-		return err
-	}
-	if set, err = config.Render(set, config.Settings{Region: o.Region}); err != nil {
-		return err
-	}
 	var docs []manifest.Document
 	opts := o.opts
 	if len(o.Filenames) > 0 {
@@ -209,14 +202,18 @@ func (o *TranslateOptions) Run(context.Context) error {
 			return fmt.Errorf("-f: %w", err)
 		}
 	}
-	res, err := translate.Compile(set, opts)
+	res, err := translate.CompileConfigMap(o.Profiles, data, o.Region, opts)
 	if err != nil {
 		return err
 	}
+	var names []string
+	for _, p := range res.Profiles {
+		names = append(names, p.Name)
+	}
 	for _, name := range o.StampProfiles {
 		if _, ok := res.Profile(name); !ok {
-			msg := fmt.Sprintf("--profile %s: %s has no such profile (it has %s)", name, o.Profiles, strings.Join(set.Names(), ", "))
-			if near := finding.Closest(name, set.Names()); near != "" {
+			msg := fmt.Sprintf("--profile %s: %s has no such profile (it has %s)", name, o.Profiles, strings.Join(names, ", "))
+			if near := finding.Closest(name, names); near != "" {
 				msg += "; did you mean " + near + "?"
 			}
 			return errors.New(msg)
