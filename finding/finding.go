@@ -67,6 +67,12 @@ func (c Code) HidesMistake() bool {
 	return false
 }
 
+// IsRefusal reports whether c says Kruise refuses a pod or a SidecarSet.
+func (c Code) IsRefusal() bool {
+	d, ok := Lookup(c)
+	return ok && d.Area == AreaRefusal
+}
+
 // Strict returns f as --strict grades it: a warning that hides a mistake becomes an error.
 func (f Finding) Strict() Finding {
 	if f.Severity == Warning && f.Code.HidesMistake() {

@@ -18,3 +18,12 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+func TestIsRefusal(t *testing.T) {
+	for c, want := range map[Code]bool{Refused: true, RefusedHashAnnotation: true, RefusedByValidatingWebhook: true,
+		PodRefused: false, Injected: false, UnknownField: false, Code("nonsense"): false} {
+		if got := c.IsRefusal(); got != want {
+			t.Errorf("%s.IsRefusal() = %v, want %v", c, got, want)
+		}
+	}
+}

@@ -244,9 +244,6 @@ func (s *State) SidecarSets() *sidecarset.State { return s.sets }
 // Bindings returns the SidecarSetResourceBindings of the state.
 func (s *State) Bindings() []bindingv1alpha1.SidecarSetResourceBinding { return s.bindings }
 
-// Profiles returns the compiled injection profiles, or nil.
-func (s *State) Profiles() *translate.Result { return s.profiles }
-
 // Unauthorized returns the namespace/name references of a stored SidecarSet that no binding
 // authorizes (malformed ones included).
 func (s *State) Unauthorized(sidecarSet string) []binding.Finding { return s.unauthorized[sidecarSet] }

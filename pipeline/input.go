@@ -97,7 +97,7 @@ func Decode(items []Item) (*Input, error) {
 			if err := in.decode(it, cm); err != nil {
 				return nil, err
 			}
-			if cm.Name == config.ConfigMapName {
+			if IsProfiles(cm) {
 				in.Creations = append(in.Creations, Creation{Source: it.Source, Profiles: cm})
 			}
 			in.ConfigMaps = append(in.ConfigMaps, Sourced[*corev1.ConfigMap]{Object: cm, Source: it.Source})

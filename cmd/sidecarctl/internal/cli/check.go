@@ -78,13 +78,7 @@ func (o *CheckOptions) Run(context.Context) error {
 			return err
 		}
 	} else {
-		refused := 0
-		for _, f := range findings {
-			if strings.HasPrefix(string(f.Code), "refused") {
-				refused++
-			}
-		}
-		writeFindings(&out, findings, len(st.Created())+refused)
+		writeFindings(&out, findings, len(st.Created()))
 		if len(fixes) > 0 {
 			fmt.Fprintf(&out, "\nThese SidecarSetResourceBindings would allow the unauthorized references:\n")
 			var objs []*unstructured.Unstructured

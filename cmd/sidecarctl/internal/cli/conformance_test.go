@@ -129,7 +129,7 @@ func TestExplainAgreesWithInject(t *testing.T) {
 			if d.Injected {
 				injected = append(injected, d.SidecarSet)
 			}
-			if strings.HasPrefix(string(d.Reason), "refused") {
+			if d.Reason.IsRefusal() {
 				refusing = append(refusing, d.SidecarSet)
 			}
 		}

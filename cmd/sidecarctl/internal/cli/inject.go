@@ -129,7 +129,7 @@ func (o *InjectOptions) Run(context.Context) error {
 		if errs[i] != nil {
 			return errs[i]
 		}
-		writeOutcome(&report, results[i])
+		writeOutcome(&report, results[i], pipeline.IsStateKind(docs[i].Object))
 		all = append(all, results[i].Findings...)
 	}
 	writeStateFindings(&report, st.Findings())
@@ -168,11 +168,11 @@ func injectDocument(st *pipeline.State, doc *manifest.Document, namespace string
 }
 
 // writeOutcome writes one object's lines of the inject report.
-func writeOutcome(w io.Writer, res *pipeline.ObjectResult) {
+func writeOutcome(w io.Writer, res *pipeline.ObjectResult, stateKind bool) {
 	if res.Pod == nil {
 		// Cluster-state kinds next to the workloads (SidecarSets, bindings ...) are expected in
 		// -f and pass through quietly; anything else deserves a line.
-		if res.Outcome != finding.UnsupportedKind || !isStateKind(res.Object) {
+		if res.Outcome != finding.UnsupportedKind || !stateKind {
 			fmt.Fprintln(w, res.Message)
 		}
 		writeObjectFindings(w, res.Findings)
@@ -230,13 +230,4 @@ func findingText(f finding.Finding, withObject bool) string {
 	}
 	b.WriteString(f.Message + " [" + string(f.Code) + "]")
 	return b.String()
-}
-
-func isStateKind(object string) bool {
-	for _, prefix := range []string{"SidecarSet.", "SidecarSetResourceBinding.", "Namespace ", "ConfigMap ", "ControllerRevision."} {
-		if strings.HasPrefix(object, prefix) {
-			return true
-		}
-	}
-	return false
 }
