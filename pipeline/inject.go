@@ -19,7 +19,8 @@ import (
 
 // PodResult is what the pipeline did with one pod.
 type PodResult struct {
-	// Pod is the result (a copy; the input is never modified). On a refusal it is the input.
+	// Pod is the result (a copy; the input is never modified). On a refusal it is a copy of
+	// the input as it came, before any step.
 	Pod *corev1.Pod
 	// Changed reports whether Pod differs from the input.
 	Changed bool
@@ -72,17 +73,12 @@ func (s *State) InjectPod(in *corev1.Pod, req sidecarset.Request, skipPatches ..
 	if err != nil && !errors.As(err, &refusal) {
 		return nil, err
 	}
-	if res == nil {
-		out.Refusal, out.Pod = refusal, in
-		return out, err
-	}
 	out.Pod, out.Decisions, out.Replaced, out.Skipped = res.Pod, res.Decisions, res.Replaced, res.Skipped
 	for _, f := range res.Findings {
 		out.Findings.Add(s.opts.grade(f))
 	}
 	if refusal != nil {
 		out.Refusal = refusal
-		out.Pod = in
 		return out, err
 	}
 	for _, d := range res.Decisions {

@@ -236,7 +236,7 @@ func (w *walk) visit(ss *appsv1alpha1.SidecarSet, m matchResult, err error) erro
 
 // refuse records a refusal found while walking: the refusing set's decision carries it.
 func (w *walk) refuse(r *RefusalError) {
-	w.res.Decisions = append(w.res.Decisions, Decision{SidecarSet: r.SidecarSet, Reason: r.Code, Message: r.Message})
+	w.res.Decisions = append(w.res.Decisions, Decision{SidecarSet: r.SidecarSet, Reason: r.Code, Message: r.Message, Field: r.Field})
 	if w.refusal == nil {
 		w.refusal = r
 	}
@@ -250,7 +250,7 @@ func (w *walk) refused(in *corev1.Pod) (*Result, error) {
 		d := &w.res.Decisions[i]
 		d.Injected = false
 		if name == r.SidecarSet {
-			d.Reason, d.Message = r.Code, r.Message
+			d.Reason, d.Message, d.Field = r.Code, r.Message, r.Field
 			continue
 		}
 		d.Reason = finding.PodRefused

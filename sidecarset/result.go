@@ -14,6 +14,9 @@ type Decision struct {
 	Injected   bool         `json:"injected"`
 	Reason     finding.Code `json:"reason"`
 	Message    string       `json:"message"`
+	// Field is the field path a refusal points at (in the SidecarSet, or in the pod for
+	// refused_hash_annotation); empty for the other decisions.
+	Field string `json:"field,omitempty"`
 }
 
 // Result is the outcome of Inject.

@@ -140,7 +140,11 @@ func writeExplanations(w io.Writer, all []explanation) {
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "  SIDECARSET\tINJECTED\tREASON\tDETAIL")
 		for _, d := range ex.Decisions {
-			fmt.Fprintf(tw, "  %s\t%t\t%s\t%s\n", d.SidecarSet, d.Injected, d.Reason, d.Message)
+			detail := d.Message
+			if d.Field != "" {
+				detail = d.Field + ": " + detail
+			}
+			fmt.Fprintf(tw, "  %s\t%t\t%s\t%s\n", d.SidecarSet, d.Injected, d.Reason, detail)
 		}
 		_ = tw.Flush()
 		writeObjectFindings(w, ex.Findings)

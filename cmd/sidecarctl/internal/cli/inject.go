@@ -156,8 +156,13 @@ func (o *InjectOptions) Run(context.Context) error {
 func injectDocument(st *pipeline.State, doc *manifest.Document, namespace string, op sidecarset.Operation) (*pipeline.ObjectResult, error) {
 	res, err := st.InjectObject(doc.Object, namespace, op)
 	if err != nil {
-		if sidecarset.IsRefusal(err) {
-			return res, fmt.Errorf("%s: Kruise's pod webhook would refuse the pod: %w", doc, err)
+		var refusal *sidecarset.RefusalError
+		if errors.As(err, &refusal) {
+			where := string(refusal.Code)
+			if refusal.Field != "" {
+				where += " at " + refusal.Field
+			}
+			return res, fmt.Errorf("%s: Kruise's pod webhook would refuse the pod: %w [%s]", doc, err, where)
 		}
 		return res, fmt.Errorf("%s: %w", doc, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -71,7 +72,11 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	}
 	if res.Refusal != nil {
 		h.event(pod, req.Namespace, "InjectionRefused", fmt.Sprintf("%v (%s)", err, res.Refusal.Code))
-		return admission.Denied(err.Error()), "refused"
+		denied := admission.Denied(err.Error())
+		// Kruise's message stays as it is; the code and the field path travel as the cause.
+		denied.Result.Details = &metav1.StatusDetails{Causes: []metav1.StatusCause{{
+			Type: metav1.CauseType(res.Refusal.Code), Message: res.Refusal.Message, Field: res.Refusal.Field}}}
+		return denied, "refused"
 	}
 	for _, d := range res.Decisions {
 		if eventWorthy(d.Reason) {

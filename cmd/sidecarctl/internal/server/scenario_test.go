@@ -42,6 +42,15 @@ func TestPodHandlerScenarios(t *testing.T) {
 				if resp.Allowed || resp.Result == nil || resp.Result.Message != want.Refusal {
 					t.Fatalf("want denial %q, got allowed=%v %v", want.Refusal, resp.Allowed, resp.Result)
 				}
+				// The refusing SidecarSet's decision gives the code and field of the denial's cause.
+				for _, d := range want.Decisions {
+					if !d.Reason.IsRefusal() {
+						continue
+					}
+					if c := resp.Result.Details; c == nil || len(c.Causes) != 1 || string(c.Causes[0].Type) != string(d.Reason) || c.Causes[0].Field != d.Field {
+						t.Errorf("denial cause %+v, want %s at %s", resp.Result.Details, d.Reason, d.Field)
+					}
+				}
 				return
 			}
 			if !resp.Allowed {
