@@ -136,21 +136,32 @@ func (s *State) admit(ss *appsv1alpha1.SidecarSet, source string) error {
 		if !s.opts.KeepGoing {
 			return &StateError{Source: source, Err: err}
 		}
-		s.findings.Add(refusalFinding(source, err))
+		s.findings = append(s.findings, refusalFindings(source, err)...)
 		return nil
 	}
 	s.created = append(s.created, Created{SidecarSet: stored, Source: source})
 	return nil
 }
 
-// refusalFinding reports a refused SidecarSet (check keeps going past it).
-func refusalFinding(source string, err error) finding.Finding {
+// refusalFindings report a refused SidecarSet (check keeps going past it): one finding per
+// field Kruise's validating webhook names, with its path, or one with Kruise's message.
+func refusalFindings(source string, err error) finding.List {
 	f := finding.Finding{Severity: finding.Error, Code: finding.Refused, Object: source, Message: err.Error()}
 	var adm *sidecarset.AdmissionError
-	if errors.As(err, &adm) {
-		f.Code, f.SidecarSet, f.Message = adm.Code, adm.SidecarSet, adm.Message
+	if !errors.As(err, &adm) {
+		return finding.List{f}
 	}
-	return f
+	f.Code, f.SidecarSet, f.Message = adm.Code, adm.SidecarSet, adm.Message
+	if len(adm.Errs) == 0 {
+		return finding.List{f}
+	}
+	out := make(finding.List, 0, len(adm.Errs))
+	for _, e := range adm.Errs {
+		fe := f
+		fe.Field, fe.Message = e.Field, e.ErrorBody()
+		out = append(out, fe)
+	}
+	return out
 }
 
 // compileProfiles renders and compiles a sandbox-injection-config and creates its
