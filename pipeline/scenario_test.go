@@ -5,10 +5,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
@@ -40,15 +42,52 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
+// TestScenariosConcurrently: the webhook shares one State between requests, so concurrent
+// injections of every scenario (app patches, mirror rewrites, refusals) must each give the
+// golden outcome, and leave the state alone (run with -race).
+func TestScenariosConcurrently(t *testing.T) {
+	scenarios, err := pipelinetest.Scenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range scenarios {
+		st, err := sc.Admit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		results := make([][]byte, 8)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = inject(t, st, sc)
+			}()
+		}
+		wg.Wait()
+		for i, got := range results {
+			if !bytes.Equal(got, sc.Golden) {
+				t.Errorf("%s: concurrent injection %d differs from the golden outcome:\n%s", sc.Name, i, got)
+			}
+		}
+	}
+}
+
 func run(t *testing.T, sc *pipelinetest.Scenario) []byte {
 	t.Helper()
 	st, err := sc.Admit()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return inject(t, st, sc)
+}
+
+// inject runs the scenario's pod through st and renders the golden outcome.
+func inject(t *testing.T, st *pipeline.State, sc *pipelinetest.Scenario) []byte {
 	res, err := st.InjectPod(sc.Pod, sidecarset.Request{Namespace: sc.Pod.Namespace})
 	if err != nil && !sidecarset.IsRefusal(err) {
-		t.Fatal(err)
+		t.Error(err)
+		return nil
 	}
 	out := pipelinetest.Outcome{Decisions: res.Decisions, Findings: res.Findings, AppPatches: res.AppPatches}
 	if err != nil {
@@ -58,7 +97,7 @@ func run(t *testing.T, sc *pipelinetest.Scenario) []byte {
 	}
 	b, err := yaml.Marshal(out)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
 	}
 	return b
 }
