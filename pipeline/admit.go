@@ -91,7 +91,9 @@ func Admit(in *Input, opts Options) (*State, error) {
 		}
 		s.bindings = append(s.bindings, *b.Object)
 	}
-	for _, c := range in.Creations {
+	creations := slices.Clone(in.Creations)
+	orderByCreation(creations)
+	for _, c := range creations {
 		if c.Profiles != nil {
 			if err := s.compileProfiles(c); err != nil {
 				return nil, err

@@ -15,11 +15,13 @@ import (
 	"github.com/sidecarctl/sidecarctl/binding"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/pipeline"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
 // BindingsOptions holds `sidecarctl bindings` flags.
 type BindingsOptions struct {
 	IOStreams
+	clusterFlags
 	Filenames []string
 	Recursive bool
 	Output    string
@@ -36,8 +38,8 @@ writes one binding per SidecarSet and namespace, listing exactly the objects it 
 		Example: `  sidecarctl bindings -f filebeat-sidecarset.yaml | kubectl apply -f -`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(o.Filenames) == 0 {
-				return errors.New("-f is required: the SidecarSets")
+			if len(o.Filenames) == 0 && !o.FromCluster {
+				return errors.New("-f (or --from-cluster) is required: the SidecarSets")
 			}
 			if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
 				return fmt.Errorf("--output must be yaml or json, not %q", o.Output)
@@ -48,16 +50,14 @@ writes one binding per SidecarSet and namespace, listing exactly the objects it 
 	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "SidecarSets: files, directories or '-' for stdin (other kinds are ignored)")
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories recursively")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml or json")
+	o.clusterFlags.addFlags(cmd.Flags())
 	return cmd
 }
 
 // Run writes the bindings.
-func (o *BindingsOptions) Run(context.Context) error {
-	docs, err := manifest.Read(o.Filenames, o.Recursive, o.In)
-	if err != nil {
-		return err
-	}
-	in, err := pipeline.Decode(items(docs))
+func (o *BindingsOptions) Run(ctx context.Context) error {
+	// Any version will do: bindings read references, and no Kruise release changes them.
+	in, err := o.clusterFlags.readInput(ctx, o.Filenames, o.Recursive, o.In, &pipeline.Options{Engine: sidecarset.Options{Version: sidecarset.KruiseV18}})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 type CheckOptions struct {
 	IOStreams
 	engineFlags
+	clusterFlags
 	Filenames []string
 	Recursive bool
 	Output    string
@@ -40,7 +41,7 @@ SidecarSetResourceBindings given. It exits 1 when any finding is an error.`,
 		Example: `  sidecarctl check -f sidecarsets/ -f bindings.yaml`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(o.Filenames) == 0 && len(o.From) == 0 {
+			if len(o.Filenames) == 0 && len(o.From) == 0 && !o.FromCluster {
 				return errors.New("-f is required: SidecarSets, bindings, Namespaces and kruise-configuration to check")
 			}
 			if o.Output != "" && o.Output != "json" {
@@ -53,16 +54,17 @@ SidecarSetResourceBindings given. It exits 1 when any finding is an error.`,
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories recursively")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: '' (table) or json")
 	o.engineFlags.addFlags(cmd.Flags())
+	o.clusterFlags.addFlags(cmd.Flags())
 	return cmd
 }
 
 // Run checks and reports; a finding of severity error makes the command exit 1.
-func (o *CheckOptions) Run(context.Context) error {
+func (o *CheckOptions) Run(ctx context.Context) error {
 	opts, err := o.engineFlags.pipelineOptions(true)
 	if err != nil {
 		return err
 	}
-	st, err := admitState(append(append([]string{}, o.From...), o.Filenames...), o.Recursive, o.In, opts)
+	st, err := o.clusterFlags.admitState(ctx, append(append([]string{}, o.From...), o.Filenames...), o.Recursive, o.In, opts)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ type engineFlags struct {
 
 func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.From, "from", nil, "cluster state: files or directories with SidecarSets (taken as created in file order), Namespaces, ConfigMaps, SidecarSetResourceBindings, ControllerRevisions ('-' for stdin)")
-	fs.StringVar(&f.KruiseVersion, "kruise-version", "1.8", "Kruise behaviour to reproduce: 1.8, or 1.3 for Alibaba Cloud virtual nodes")
+	fs.StringVar(&f.KruiseVersion, "kruise-version", "", "Kruise behaviour to reproduce: 1.8, or 1.3 for Alibaba Cloud virtual nodes (default 1.8, or the cluster's with --from-cluster)")
 	fs.StringVar(&f.FeatureGates, "feature-gates", "", "Kruise feature gates, e.g. SidecarSetPatchPodMetadataDefaultsAllowed=true")
 	fs.BoolVar(&f.AllowPrivileged, "allow-privileged", true, "kruise-manager's --allow-privileged: whether privileged sidecars pass validation")
 	fs.StringVar(&f.Timestamp, "timestamp", defaultTimestamp, "updateTimestamp written into the hash annotations (RFC 3339, or 'now')")
@@ -77,9 +77,14 @@ func (f *engineFlags) operation() (sidecarset.Operation, error) {
 }
 
 func (f *engineFlags) options() (sidecarset.Options, error) {
-	v, err := sidecarset.ParseVersion(f.KruiseVersion)
-	if err != nil {
-		return sidecarset.Options{}, fmt.Errorf("--kruise-version: %w", err)
+	// Unset stays unset (the engine's default, v1.8) so that --from-cluster can take the
+	// cluster's.
+	var v sidecarset.Version
+	if f.KruiseVersion != "" {
+		var err error
+		if v, err = sidecarset.ParseVersion(f.KruiseVersion); err != nil {
+			return sidecarset.Options{}, fmt.Errorf("--kruise-version: %w", err)
+		}
 	}
 	gates, err := sidecarset.ParseFeatureGates(f.FeatureGates)
 	if err != nil {

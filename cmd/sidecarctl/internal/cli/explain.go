@@ -19,6 +19,7 @@ import (
 type ExplainOptions struct {
 	IOStreams
 	engineFlags
+	clusterFlags
 	Filenames []string
 	Recursive bool
 	Output    string
@@ -57,17 +58,18 @@ func newCmdExplain(streams IOStreams) *cobra.Command {
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: '' (table) or json")
 	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "default", "namespace of objects that have none")
 	o.engineFlags.addFlags(cmd.Flags())
+	o.clusterFlags.addFlags(cmd.Flags())
 	return cmd
 }
 
 // Run explains every object: it runs the pipeline exactly as `inject` does and prints the
 // decisions of that same run, so explain and inject cannot disagree.
-func (o *ExplainOptions) Run(context.Context) error {
+func (o *ExplainOptions) Run(ctx context.Context) error {
 	op, err := o.engineFlags.operation()
 	if err != nil {
 		return err
 	}
-	st, docs, err := o.engineFlags.admitForWorkloads(o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitForWorkloads(ctx, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 type InjectOptions struct {
 	IOStreams
 	engineFlags
+	clusterFlags
 	Filenames []string
 	Recursive bool
 	Output    string
@@ -64,6 +65,7 @@ fails with Kruise's reason and prints nothing on stdout.`,
 	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "default", "namespace of objects that have none (the admission request namespace)")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the injection report on stderr")
 	o.engineFlags.addFlags(cmd.Flags())
+	o.clusterFlags.addFlags(cmd.Flags())
 	return cmd
 }
 
@@ -99,14 +101,14 @@ func (o *InjectOptions) Validate() error {
 }
 
 // Run injects and writes the result only when every object succeeded.
-func (o *InjectOptions) Run(context.Context) error {
+func (o *InjectOptions) Run(ctx context.Context) error {
 	if os.Getenv("GOGC") == "" {
 		// A run is a batch over documents that are all alive until the output is written;
 		// collecting four times less often is about a third faster on large streams, for a
 		// short-lived process. GOGC, if set, wins.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	st, docs, err := o.engineFlags.admitForWorkloads(o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitForWorkloads(ctx, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
 	if err != nil {
 		return err
 	}

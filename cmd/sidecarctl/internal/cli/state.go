@@ -1,25 +1,93 @@
 package cli
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
 
+	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/clusterstate"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/server"
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/pipeline"
 )
 
-// admitState reads the --from paths and admits their objects through the pipeline: the
-// commands' only way to build cluster state.
-func admitState(paths []string, recursive bool, stdin io.Reader, opts pipeline.Options) (*pipeline.State, error) {
-	var docs []manifest.Document
+// clusterFlags say where the cluster state comes from when it is a live cluster
+// (--from-cluster), read-only, the way kubectl finds one.
+type clusterFlags struct {
+	FromCluster       bool
+	Kubeconfig        string
+	Context           string
+	ProfilesNamespace string
+}
+
+func (c *clusterFlags) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&c.FromCluster, "from-cluster", false, "read the cluster state from a live cluster (read-only) instead of --from: SidecarSets in creation order, Namespaces, bindings, Kruise's ConfigMap and ControllerRevisions, the app-patches and profiles ConfigMaps; the Kruise version comes from kruise-manager's image unless --kruise-version is given")
+	fs.StringVar(&c.Kubeconfig, "kubeconfig", "", "with --from-cluster: kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
+	fs.StringVar(&c.Context, "context", "", "with --from-cluster: kubeconfig context (default the current one)")
+	fs.StringVar(&c.ProfilesNamespace, "profiles-namespace", "sandbox-system", "with --from-cluster: namespace of the sandbox-injection-config ConfigMap")
+}
+
+// readInput reads the state: the documents of paths (trust Files), or with --from-cluster the
+// live cluster (trust Stored), whose Kruise version becomes the engine's unless
+// --kruise-version was given.
+func (c *clusterFlags) readInput(ctx context.Context, paths []string, recursive bool, stdin io.Reader, opts *pipeline.Options) (*pipeline.Input, error) {
+	if !c.FromCluster {
+		var docs []manifest.Document
+		if len(paths) > 0 {
+			var err error
+			if docs, err = manifest.Read(paths, recursive, stdin); err != nil {
+				return nil, err
+			}
+		}
+		return pipeline.Decode(items(docs))
+	}
 	if len(paths) > 0 {
-		var err error
-		if docs, err = manifest.Read(paths, recursive, stdin); err != nil {
-			return nil, err
+		return nil, &exitError{code: 2, err: errors.New("--from-cluster reads the state from the cluster: give no --from files with it")}
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = c.Kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: c.Context}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("--from-cluster: %w", err)
+	}
+	scheme, err := server.NewScheme()
+	if err != nil {
+		return nil, err
+	}
+	cl, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, fmt.Errorf("--from-cluster: %w", err)
+	}
+	in, err := clusterstate.Read(ctx, cl, clusterstate.Options{ProfilesNamespace: c.ProfilesNamespace})
+	if err != nil {
+		return nil, fmt.Errorf("--from-cluster: %w", err)
+	}
+	opts.Trust = pipeline.Stored
+	if opts.Engine.Version == "" {
+		v, image, found, err := clusterstate.KruiseVersion(ctx, cl)
+		if err != nil {
+			return nil, fmt.Errorf("--from-cluster: %w; give --kruise-version", err)
+		}
+		if found {
+			opts.Engine.Version = v
+			in.Findings.Add(finding.Finding{Severity: finding.Info, Code: finding.KruiseVersionDetected, Field: "--kruise-version",
+				Message: fmt.Sprintf("the cluster runs %s: sidecarctl reproduces Kruise v%s", image, v)})
 		}
 	}
-	in, err := pipeline.Decode(items(docs))
+	return in, nil
+}
+
+// admitState reads the state and admits it through the pipeline: the commands' only way to
+// build cluster state.
+func (c *clusterFlags) admitState(ctx context.Context, paths []string, recursive bool, stdin io.Reader, opts pipeline.Options) (*pipeline.State, error) {
+	in, err := c.readInput(ctx, paths, recursive, stdin, &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -35,10 +103,10 @@ func items(docs []manifest.Document) []pipeline.Item {
 	return out
 }
 
-// admitForWorkloads reads the workloads of -f and admits the --from state for them: the
-// profiles of the state follow the platform the workloads ask for (pipeline.Options.
-// ForWorkloads). inject and explain start here, so they cannot differ.
-func (f *engineFlags) admitForWorkloads(filenames []string, recursive bool, stdin io.Reader) (*pipeline.State, []manifest.Document, error) {
+// admitForWorkloads reads the workloads of -f and admits the state for them: the profiles of
+// the state follow the platform the workloads ask for (pipeline.Options.ForWorkloads).
+// inject and explain start here, so they cannot differ.
+func (f *engineFlags) admitForWorkloads(ctx context.Context, c *clusterFlags, filenames []string, recursive bool, stdin io.Reader) (*pipeline.State, []manifest.Document, error) {
 	opts, err := f.pipelineOptions(false)
 	if err != nil {
 		return nil, nil, err
@@ -54,7 +122,7 @@ func (f *engineFlags) admitForWorkloads(filenames []string, recursive bool, stdi
 	if opts, err = opts.ForWorkloads(objs...); err != nil {
 		return nil, nil, err
 	}
-	st, err := admitState(f.From, recursive, stdin, opts)
+	st, err := c.admitState(ctx, f.From, recursive, stdin, opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,9 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/clusterstate"
 	"github.com/sidecarctl/sidecarctl/pipeline"
-	"github.com/sidecarctl/sidecarctl/sidecarset"
-	"github.com/sidecarctl/sidecarctl/translate"
 )
 
 // Snapshot is the cluster state the webhooks read, rebuilt from the cache after a change.
@@ -100,49 +99,12 @@ func (s *Snapshot) View(ctx context.Context) (*View, error) {
 	return v, nil
 }
 
-// build lists what the cache holds and admits it through the pipeline.
+// build reads what the cache holds, as the CLI's --from-cluster reads a cluster, and admits
+// it through the pipeline.
 func (s *Snapshot) build(ctx context.Context) (*View, error) {
-	in := &pipeline.Input{}
-	var namespaces corev1.NamespaceList
-	if err := s.reader.List(ctx, &namespaces); err != nil {
-		return nil, fmt.Errorf("list namespaces: %w", err)
-	}
-	for i := range namespaces.Items {
-		in.Namespaces = append(in.Namespaces, &namespaces.Items[i])
-	}
-	var revisions appsv1.ControllerRevisionList
-	if err := s.reader.List(ctx, &revisions, client.InNamespace(sidecarset.KruiseNamespace)); err != nil {
-		return nil, fmt.Errorf("list controllerrevisions: %w", err)
-	}
-	for i := range revisions.Items {
-		in.ControllerRevisions = append(in.ControllerRevisions, &revisions.Items[i])
-	}
-	for _, key := range []client.ObjectKey{
-		{Namespace: sidecarset.KruiseNamespace, Name: sidecarset.KruiseConfigurationName},
-		{Namespace: s.appPatchNamespace, Name: translate.AppPatchConfigMapName},
-	} {
-		cm := &corev1.ConfigMap{}
-		if err := s.reader.Get(ctx, key, cm); err == nil {
-			in.ConfigMaps = append(in.ConfigMaps, pipeline.Sourced[*corev1.ConfigMap]{Object: cm, Source: "configmap " + key.String()})
-		} else if client.IgnoreNotFound(err) != nil {
-			return nil, fmt.Errorf("get configmap %s: %w", key, err)
-		}
-	}
-	var sets appsv1alpha1.SidecarSetList
-	if err := s.reader.List(ctx, &sets); err != nil {
-		return nil, fmt.Errorf("list sidecarsets: %w", err)
-	}
-	for i := range sets.Items {
-		in.Creations = append(in.Creations, pipeline.Creation{SidecarSet: &sets.Items[i], Source: "sidecarset " + sets.Items[i].Name})
-	}
-	var bindings bindingv1alpha1.SidecarSetResourceBindingList
-	if err := s.reader.List(ctx, &bindings); err != nil {
-		return nil, fmt.Errorf("list sidecarsetresourcebindings: %w", err)
-	}
-	for i := range bindings.Items {
-		b := &bindings.Items[i]
-		in.Bindings = append(in.Bindings, pipeline.Sourced[*bindingv1alpha1.SidecarSetResourceBinding]{Object: b,
-			Source: "sidecarsetresourcebinding " + b.Namespace + "/" + b.Name})
+	in, err := clusterstate.Read(ctx, s.reader, clusterstate.Options{AppPatchNamespace: s.appPatchNamespace})
+	if err != nil {
+		return nil, err
 	}
 	st, err := pipeline.Admit(in, s.opts)
 	if err != nil {

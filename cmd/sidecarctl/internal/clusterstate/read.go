@@ -1,0 +1,90 @@
+package clusterstate
+
+import (
+	"context"
+	"fmt"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/config"
+	"github.com/sidecarctl/sidecarctl/pipeline"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+	"github.com/sidecarctl/sidecarctl/translate"
+)
+
+// Options say which namespaced ConfigMaps to read besides Kruise's own.
+type Options struct {
+	// AppPatchNamespace holds the sidecarctl-app-patches ConfigMap; empty means
+	// translate.DefaultAppPatchNamespace.
+	AppPatchNamespace string
+	// ProfilesNamespace holds the sandbox-injection-config ConfigMap; empty reads none.
+	ProfilesNamespace string
+}
+
+// Read lists what Kruise's webhooks read: every SidecarSet, Namespace and
+// SidecarSetResourceBinding, the ControllerRevisions and the kruise-configuration ConfigMap of
+// kruise-system, and the app-patches and profiles ConfigMaps. The pipeline admits them in
+// creation order (pipeline.Admit orders Creations by creationTimestamp).
+func Read(ctx context.Context, r client.Reader, o Options) (*pipeline.Input, error) {
+	if o.AppPatchNamespace == "" {
+		o.AppPatchNamespace = translate.DefaultAppPatchNamespace
+	}
+	in := &pipeline.Input{}
+	var namespaces corev1.NamespaceList
+	if err := r.List(ctx, &namespaces); err != nil {
+		return nil, fmt.Errorf("list namespaces: %w", err)
+	}
+	for i := range namespaces.Items {
+		in.Namespaces = append(in.Namespaces, &namespaces.Items[i])
+	}
+	var revisions appsv1.ControllerRevisionList
+	if err := r.List(ctx, &revisions, client.InNamespace(sidecarset.KruiseNamespace)); err != nil {
+		return nil, fmt.Errorf("list controllerrevisions: %w", err)
+	}
+	for i := range revisions.Items {
+		in.ControllerRevisions = append(in.ControllerRevisions, &revisions.Items[i])
+	}
+	keys := []client.ObjectKey{
+		{Namespace: sidecarset.KruiseNamespace, Name: sidecarset.KruiseConfigurationName},
+		{Namespace: o.AppPatchNamespace, Name: translate.AppPatchConfigMapName},
+	}
+	if o.ProfilesNamespace != "" {
+		keys = append(keys, client.ObjectKey{Namespace: o.ProfilesNamespace, Name: config.ConfigMapName})
+	}
+	for _, key := range keys {
+		cm := &corev1.ConfigMap{}
+		err := r.Get(ctx, key, cm)
+		if client.IgnoreNotFound(err) != nil {
+			return nil, fmt.Errorf("get configmap %s: %w", key, err)
+		}
+		if err != nil {
+			continue
+		}
+		src := "ConfigMap " + key.String()
+		in.ConfigMaps = append(in.ConfigMaps, pipeline.Sourced[*corev1.ConfigMap]{Object: cm, Source: src})
+		if pipeline.IsProfiles(cm) {
+			in.Creations = append(in.Creations, pipeline.Creation{Profiles: cm, Source: src})
+		}
+	}
+	var sets appsv1alpha1.SidecarSetList
+	if err := r.List(ctx, &sets); err != nil {
+		return nil, fmt.Errorf("list sidecarsets: %w", err)
+	}
+	for i := range sets.Items {
+		in.Creations = append(in.Creations, pipeline.Creation{SidecarSet: &sets.Items[i], Source: "SidecarSet " + sets.Items[i].Name})
+	}
+	var bindings bindingv1alpha1.SidecarSetResourceBindingList
+	if err := r.List(ctx, &bindings); err != nil {
+		return nil, fmt.Errorf("list sidecarsetresourcebindings: %w", err)
+	}
+	for i := range bindings.Items {
+		b := &bindings.Items[i]
+		in.Bindings = append(in.Bindings, pipeline.Sourced[*bindingv1alpha1.SidecarSetResourceBinding]{Object: b,
+			Source: "SidecarSetResourceBinding " + b.Namespace + "/" + b.Name})
+	}
+	return in, nil
+}
