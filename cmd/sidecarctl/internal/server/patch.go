@@ -7,26 +7,40 @@ import (
 	"strconv"
 	"strings"
 
+	"net/http"
+
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
 
-// PatchResponse answers with the JSON patch that turns original into current. Unlike a
-// generic diff it treats lists of named objects (containers, volumes, env, mounts) as keyed:
-// an injected container is one "add" at its index, and the containers it shifts are not
-// rewritten field by field, which keeps the patch about as large as what was injected.
-func PatchResponse(original, current []byte) admission.Response {
-	var a, b any
-	if err := json.Unmarshal(original, &a); err != nil {
-		return admission.Errored(500, err)
+// losslessResponse is the patch builder of every webhook that answers with an edited object
+// (the pod webhook's general path, the SidecarSet defaulter): it merges after into the raw
+// request with workload.MergeLossless, so every field the engine does not own, known to its
+// types or not, keeps its raw value, and answers with the JSON patch from the request to that
+// merge. before is the request decoded into after's type, as the handler has it already; raw
+// is decoded once, here.
+func losslessResponse(raw []byte, before, after any) admission.Response {
+	var rawTree any
+	if err := json.Unmarshal(raw, &rawTree); err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
 	}
-	if err := json.Unmarshal(current, &b); err != nil {
-		return admission.Errored(500, err)
+	beforeTree, err := jsonTree(before)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
 	}
-	ops := diff(nil, "", a, b)
+	afterTree, err := jsonTree(after)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	// The diff treats lists of named objects (containers, volumes, env, mounts) as keyed: an
+	// injected container is one "add" at its index, and the containers it shifts are not
+	// rewritten field by field, which keeps the patch about as large as what was injected.
+	ops := diff(nil, "", rawTree, workload.MergeLossless(rawTree, beforeTree, afterTree))
 	resp := admission.Allowed("")
 	if len(ops) > 0 {
 		pt := admissionv1.PatchTypeJSONPatch
@@ -34,6 +48,16 @@ func PatchResponse(original, current []byte) admission.Response {
 		resp.PatchType = &pt
 	}
 	return resp
+}
+
+// jsonTree is v as decoded JSON (maps, slices, float64 ...), the form MergeLossless compares.
+func jsonTree(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var tree any
+	return tree, json.Unmarshal(b, &tree)
 }
 
 func escape(s string) string {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
-	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
 
 // PodHandler is the pod mutating webhook.
@@ -99,11 +98,7 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 	if ops, ok := insertOnlyPatch(pod, res.Pod, trusted); ok {
 		return admission.Patched("", ops...).WithWarnings(warnings...), "injected"
 	}
-	patched, err := LosslessJSON(req.Object.Raw, res.Pod)
-	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, err), "error"
-	}
-	return PatchResponse(req.Object.Raw, patched).WithWarnings(warnings...), "injected"
+	return losslessResponse(req.Object.Raw, pod, res.Pod).WithWarnings(warnings...), "injected"
 }
 
 // eventWorthy are the skip reasons an owner should hear about: a SidecarSet meant for the
@@ -111,32 +106,6 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 // other pod and would only flood the owner's events.
 func eventWorthy(r finding.Code) bool {
 	return r == finding.InjectionPaused || r == finding.NamespaceNotFound
-}
-
-// LosslessJSON merges the engine's pod into the raw request object: unchanged parts keep the
-// raw JSON (unknown fields included), changed parts take the engine's.
-func LosslessJSON(raw []byte, after *corev1.Pod) ([]byte, error) {
-	var rawTree, beforeTree, afterTree any
-	if err := json.Unmarshal(raw, &rawTree); err != nil {
-		return nil, err
-	}
-	before := &corev1.Pod{}
-	if err := json.Unmarshal(raw, before); err != nil {
-		return nil, err
-	}
-	for _, x := range []struct {
-		obj  any
-		tree *any
-	}{{before, &beforeTree}, {after, &afterTree}} {
-		b, err := json.Marshal(x.obj)
-		if err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(b, x.tree); err != nil {
-			return nil, err
-		}
-	}
-	return json.Marshal(workload.MergeLossless(rawTree, beforeTree, afterTree))
 }
 
 // event records a refusal on the pod's controller, which exists (the pod does not yet).

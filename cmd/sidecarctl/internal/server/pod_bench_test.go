@@ -245,11 +245,7 @@ func BenchmarkEngine(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					patched, err := LosslessJSON(c.raw, res.Pod)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if resp := PatchResponse(c.raw, patched); len(resp.Patches) == 0 {
+					if resp := losslessResponse(c.raw, c.pod, res.Pod); len(resp.Patches) == 0 {
 						b.Fatal("no patch")
 					}
 				}

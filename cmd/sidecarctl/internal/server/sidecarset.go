@@ -24,18 +24,17 @@ type SidecarSetDefaulter struct {
 func (h *SidecarSetDefaulter) Handle(_ context.Context, req admission.Request) admission.Response {
 	start := time.Now()
 	defer h.observe(start)
-	ss := &appsv1alpha1.SidecarSet{}
-	if err := json.Unmarshal(req.Object.Raw, ss); err != nil {
+	before := &appsv1alpha1.SidecarSet{}
+	if err := json.Unmarshal(req.Object.Raw, before); err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
+	ss := before.DeepCopy()
 	if err := sidecarset.Mutate(ss, h.Version); err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
-	out, err := json.Marshal(ss)
-	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, err)
-	}
-	return PatchResponse(req.Object.Raw, out)
+	// Fields the types do not know (a newer Kruise's, a newer Kubernetes container field)
+	// keep their raw value: the patch only adds what defaulting adds.
+	return losslessResponse(req.Object.Raw, before, ss)
 }
 
 func (h *SidecarSetDefaulter) observe(start time.Time) {
