@@ -36,22 +36,28 @@ func newCmdBindings(streams IOStreams) *cobra.Command {
 SidecarSetResourceBinding in that namespace that names the SidecarSet as subject. This command
 writes one binding per SidecarSet and namespace, listing exactly the objects it references.`,
 		Example: `  sidecarctl bindings -f filebeat-sidecarset.yaml | kubectl apply -f -`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(o.Filenames) == 0 && !o.FromCluster {
-				return errors.New("-f (or --from-cluster) is required: the SidecarSets")
-			}
-			if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
-				return fmt.Errorf("--output must be yaml or json, not %q", o.Output)
-			}
-			return o.Run(cmd.Context())
-		},
+		Args:    noArgs,
+		RunE:    runCommand(o),
 	}
 	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "SidecarSets: files, directories or '-' for stdin (other kinds are ignored)")
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories recursively")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml or json")
 	o.clusterFlags.addFlags(cmd.Flags())
 	return cmd
+}
+
+// Complete has nothing to fill in.
+func (o *BindingsOptions) Complete() error { return nil }
+
+// Validate checks the flags.
+func (o *BindingsOptions) Validate() error {
+	if len(o.Filenames) == 0 && !o.FromCluster {
+		return errors.New("-f (or --from-cluster) is required: the SidecarSets")
+	}
+	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
+		return fmt.Errorf("--output must be yaml or json, not %q", o.Output)
+	}
+	return nil
 }
 
 // Run writes the bindings.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/pipeline"
 )
 
 // CheckOptions holds `sidecarctl check` flags.
@@ -26,6 +27,8 @@ type CheckOptions struct {
 	Filenames []string
 	Recursive bool
 	Output    string
+
+	opts pipeline.Options
 }
 
 func newCmdCheck(streams IOStreams) *cobra.Command {
@@ -39,16 +42,8 @@ refuse (an error for SidecarSets whose selector requires a virtual node, or with
 --kruise-version 1.3); and checks every cross-namespace ConfigMap/Secret reference against the
 SidecarSetResourceBindings given. It exits 1 when any finding is an error.`,
 		Example: `  sidecarctl check -f sidecarsets/ -f bindings.yaml`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(o.Filenames) == 0 && len(o.From) == 0 && !o.FromCluster {
-				return errors.New("-f is required: SidecarSets, bindings, Namespaces and kruise-configuration to check")
-			}
-			if o.Output != "" && o.Output != "json" {
-				return fmt.Errorf("--output must be empty (table) or json, not %q", o.Output)
-			}
-			return o.Run(cmd.Context())
-		},
+		Args:    noArgs,
+		RunE:    runCommand(o),
 	}
 	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "files or directories to check ('-' for stdin); same kinds as --from")
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories recursively")
@@ -58,13 +53,27 @@ SidecarSetResourceBindings given. It exits 1 when any finding is an error.`,
 	return cmd
 }
 
+// Complete turns flags into pipeline options; check keeps going past refused SidecarSets.
+func (o *CheckOptions) Complete() error {
+	var err error
+	o.opts, err = o.engineFlags.pipelineOptions(true)
+	return err
+}
+
+// Validate checks the flags.
+func (o *CheckOptions) Validate() error {
+	if len(o.Filenames) == 0 && len(o.From) == 0 && !o.FromCluster {
+		return errors.New("-f is required: SidecarSets, bindings, Namespaces and kruise-configuration to check")
+	}
+	if o.Output != "" && o.Output != "json" {
+		return fmt.Errorf("--output must be empty (table) or json, not %q", o.Output)
+	}
+	return nil
+}
+
 // Run checks and reports; a finding of severity error makes the command exit 1.
 func (o *CheckOptions) Run(ctx context.Context) error {
-	opts, err := o.engineFlags.pipelineOptions(true)
-	if err != nil {
-		return err
-	}
-	st, err := o.clusterFlags.admitState(ctx, append(append([]string{}, o.From...), o.Filenames...), o.Recursive, o.In, opts)
+	st, err := o.clusterFlags.admitState(ctx, append(append([]string{}, o.From...), o.Filenames...), o.Recursive, o.In, o.opts)
 	if err != nil {
 		return err
 	}

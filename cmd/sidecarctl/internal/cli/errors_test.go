@@ -212,3 +212,47 @@ spec:
 		})
 	}
 }
+
+// TestExitCodes: 2 for a mistake in the command line, 1 for what the input or Kruise refuses,
+// 0 otherwise.
+func TestExitCodes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pod, state := filepath.Join(dir, "pod.yaml"), filepath.Join(dir, "state.yaml")
+	for p, content := range map[string]string{pod: webPod, state: goodSidecarSet} {
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"inject", "-f", pod, "--from", state}, 0},
+		{[]string{"no-such-command"}, 2},
+		{[]string{"inject", "--no-such-flag"}, 2},
+		{[]string{"inject", "stray-argument", "-f", pod}, 2},
+		{[]string{"inject"}, 2},
+		{[]string{"inject", "-f", pod, "-o", "xml"}, 2},
+		{[]string{"inject", "-f", pod, "--kruise-version", "1.5"}, 2},
+		{[]string{"inject", "-f", pod, "--feature-gates", "Broken"}, 2},
+		{[]string{"inject", "-f", pod, "--timestamp", "yesterday"}, 2},
+		{[]string{"inject", "-f", "-", "--from", "-"}, 2},
+		{[]string{"inject", "-f", pod, "--from", state, "--from-cluster"}, 2},
+		{[]string{"explain"}, 2},
+		{[]string{"explain", "-f", pod, "-o", "yaml"}, 2},
+		{[]string{"check"}, 2},
+		{[]string{"bindings"}, 2},
+		{[]string{"translate"}, 2},
+		{[]string{"translate", "--profiles", state, "--target", "moon"}, 2},
+		{[]string{"version", "-o", "xml"}, 2},
+		{[]string{"inject", "-f", filepath.Join(dir, "missing.yaml")}, 1},
+		{[]string{"check", "-f", state, "--kruise-version", "1.3"}, 0},
+	} {
+		var out, errOut bytes.Buffer
+		code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, tc.args)
+		if code != tc.want {
+			t.Errorf("sidecarctl %s: exit %d, want %d\n%s", strings.Join(tc.args, " "), code, tc.want, errOut.String())
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -24,6 +25,9 @@ type ExplainOptions struct {
 	Recursive bool
 	Output    string
 	Namespace string
+
+	opts pipeline.Options
+	op   sidecarset.Operation
 }
 
 // explanation is explain's JSON output for one object.
@@ -42,16 +46,8 @@ func newCmdExplain(streams IOStreams) *cobra.Command {
 		Short: "Say, for each pod or workload, which SidecarSets match it and why the others do not",
 		Example: `  sidecarctl explain -f deployment.yaml --from sidecarsets.yaml
   sidecarctl explain -f pod.yaml --from state/ -o json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(o.Filenames) == 0 {
-				return errors.New("-f is required: the pods or workloads to explain")
-			}
-			if o.Output != "" && o.Output != "json" {
-				return fmt.Errorf("--output must be empty (table) or json, not %q", o.Output)
-			}
-			return o.Run(cmd.Context())
-		},
+		Args: noArgs,
+		RunE: runCommand(o),
 	}
 	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "pods or workloads: files, directories or '-' for stdin")
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories recursively")
@@ -62,21 +58,38 @@ func newCmdExplain(streams IOStreams) *cobra.Command {
 	return cmd
 }
 
+// Complete turns flags into pipeline options, as inject's.
+func (o *ExplainOptions) Complete() error {
+	var err error
+	if o.opts, err = o.engineFlags.pipelineOptions(false); err != nil {
+		return err
+	}
+	o.op, err = o.engineFlags.operation()
+	return err
+}
+
+// Validate checks the flags.
+func (o *ExplainOptions) Validate() error {
+	if len(o.Filenames) == 0 {
+		return errors.New("-f is required: the pods or workloads to explain")
+	}
+	if o.Output != "" && o.Output != "json" {
+		return fmt.Errorf("--output must be empty (table) or json, not %q", o.Output)
+	}
+	return nil
+}
+
 // Run explains every object: it runs the pipeline exactly as `inject` does and prints the
 // decisions of that same run, so explain and inject cannot disagree.
 func (o *ExplainOptions) Run(ctx context.Context) error {
-	op, err := o.engineFlags.operation()
-	if err != nil {
-		return err
-	}
-	st, docs, err := o.engineFlags.admitForWorkloads(ctx, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitForWorkloads(ctx, o.opts, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
 	if err != nil {
 		return err
 	}
 	all := make([]explanation, 0, len(docs))
 	findings := append(finding.List(nil), st.Findings()...)
 	for i := range docs {
-		res, err := injectDocument(st, &docs[i], o.Namespace, op)
+		res, err := injectDocument(st, &docs[i], o.Namespace, o.op)
 		if err != nil && (res == nil || !sidecarset.IsRefusal(err)) {
 			return err
 		}

@@ -31,7 +31,7 @@ type InjectOptions struct {
 	Namespace string
 	Quiet     bool
 
-	opts sidecarset.Options
+	opts pipeline.Options
 	op   sidecarset.Operation
 }
 
@@ -48,16 +48,8 @@ are injected; other kinds pass through untouched. If Kruise would refuse a pod, 
 fails with Kruise's reason and prints nothing on stdout.`,
 		Example: `  sidecarctl inject -f deployment.yaml --from sidecarsets.yaml
   sidecarctl inject -f pod.json --from state/ --kruise-version 1.3 -o json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		Args: noArgs,
+		RunE: runCommand(o),
 	}
 	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "manifests to inject: files, directories or '-' for stdin")
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories of -f and --from recursively")
@@ -69,13 +61,12 @@ fails with Kruise's reason and prints nothing on stdout.`,
 	return cmd
 }
 
-// Complete turns flags into engine options.
+// Complete turns flags into pipeline options.
 func (o *InjectOptions) Complete() error {
-	opts, err := o.engineFlags.options()
-	if err != nil {
+	var err error
+	if o.opts, err = o.engineFlags.pipelineOptions(false); err != nil {
 		return err
 	}
-	o.opts = opts
 	o.op, err = o.engineFlags.operation()
 	return err
 }
@@ -108,7 +99,7 @@ func (o *InjectOptions) Run(ctx context.Context) error {
 		// short-lived process. GOGC, if set, wins.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	st, docs, err := o.engineFlags.admitForWorkloads(ctx, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitForWorkloads(ctx, o.opts, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
 	if err != nil {
 		return err
 	}

@@ -34,8 +34,8 @@ server-side apply, or prints it with --dry-run. --without-kruise also installs t
 and runs sidecarctl as the SidecarSet injector (--mode standalone).`,
 		Example: `  sidecarctl install --dry-run | kubectl apply -f -
   sidecarctl install --without-kruise --image registry.example.com/sidecarctl:v0.1.0`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.Run(cmd.Context()) },
+		Args: noArgs,
+		RunE: runCommand(o),
 	}
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print the manifests instead of applying them")
 	cmd.Flags().BoolVar(&o.WithoutKruise, "without-kruise", false, "for clusters without OpenKruise: add the SidecarSet CRD and inject SidecarSets")
@@ -43,6 +43,12 @@ and runs sidecarctl as the SidecarSet injector (--mode standalone).`,
 	cmd.Flags().StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file; empty means $KUBECONFIG or in-cluster")
 	return cmd
 }
+
+// Complete has nothing to fill in.
+func (o *InstallOptions) Complete() error { return nil }
+
+// Validate has nothing to check: every flag value is accepted.
+func (o *InstallOptions) Validate() error { return nil }
 
 // Run renders and prints or applies.
 func (o *InstallOptions) Run(ctx context.Context) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -37,6 +38,8 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	// A flag that does not parse is a usage error, as kubectl's.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
@@ -53,8 +56,10 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 	return root
 }
 
-// Execute runs the command line and returns the process exit code: 0 on success, 1 on any
-// error (printed once to stderr), or the code a command chose.
+// Execute runs the command line and returns the process exit code: 0 on success, 2 for a
+// mistake in the command line (an unknown command or flag, a flag value that does not parse,
+// a missing or conflicting flag), 1 for any other error (printed once to stderr), or the code
+// a command chose.
 func Execute(ctx context.Context, streams IOStreams, args []string) int {
 	root := NewRootCommand(streams)
 	root.SetArgs(args)
@@ -70,5 +75,9 @@ func Execute(ctx context.Context, streams IOStreams, args []string) int {
 		return ee.code
 	}
 	fmt.Fprintf(streams.ErrOut, "error: %v\n", err)
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		// cobra's own usage error has no type of its own to match.
+		return 2
+	}
 	return 1
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -50,17 +51,8 @@ profile app parts and enforces SidecarSetResourceBindings. The webhooks go throu
 pipeline as 'sidecarctl inject': with the same state, the same Kruise version and feature gates,
 and 'inject --mirror-references' for --mirror-cross-namespace, a pod gets the same result online
 and offline.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			cfg, err := o.restConfig()
-			if err != nil {
-				return err
-			}
-			return server.Run(cmd.Context(), cfg, o.opts)
-		},
+		Args: noArgs,
+		RunE: runCommand(o),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Mode, "mode", string(server.Standalone), "standalone (sidecarctl injects SidecarSets) or kruise (Kruise does; sidecarctl applies profiles and bindings)")
@@ -116,6 +108,18 @@ func (o *ServeOptions) Complete() error {
 		WebhookConfigName: o.WebhookConfigName, ManageCerts: o.ManageCerts, ExcludeNamespaces: exclude,
 		MirrorCrossNamespace: o.Mirror, MainContainer: o.MainContainer}
 	return nil
+}
+
+// Validate has nothing more to check: Complete parsed every flag.
+func (o *ServeOptions) Validate() error { return nil }
+
+// Run serves until the context ends.
+func (o *ServeOptions) Run(ctx context.Context) error {
+	cfg, err := o.restConfig()
+	if err != nil {
+		return err
+	}
+	return server.Run(ctx, cfg, o.opts)
 }
 
 func (o *ServeOptions) restConfig() (*rest.Config, error) {

@@ -106,11 +106,7 @@ func items(docs []manifest.Document) []pipeline.Item {
 // admitForWorkloads reads the workloads of -f and admits the state for them: the profiles of
 // the state follow the platform the workloads ask for (pipeline.Options.ForWorkloads).
 // inject and explain start here, so they cannot differ.
-func (f *engineFlags) admitForWorkloads(ctx context.Context, c *clusterFlags, filenames []string, recursive bool, stdin io.Reader) (*pipeline.State, []manifest.Document, error) {
-	opts, err := f.pipelineOptions(false)
-	if err != nil {
-		return nil, nil, err
-	}
+func (f *engineFlags) admitForWorkloads(ctx context.Context, opts pipeline.Options, c *clusterFlags, filenames []string, recursive bool, stdin io.Reader) (*pipeline.State, []manifest.Document, error) {
 	docs, err := manifest.Read(filenames, recursive, stdin)
 	if err != nil {
 		return nil, nil, err

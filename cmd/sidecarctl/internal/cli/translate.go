@@ -80,16 +80,8 @@ on stderr say when the profile's sidecars need such a field.`,
   sidecarctl translate --profiles sandbox-injection-config.yaml --region cn-hangzhou --target kruise --platform acs
   sidecarctl translate --profiles profiles.yaml --region cn-hangzhou -f sandboxset.yaml
   sidecarctl translate --profiles profiles.yaml --region cn-hangzhou --profile agent-runtime -f sandbox.yaml`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		Args: noArgs,
+		RunE: runCommand(o),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Profiles, "profiles", "", "the sandbox-injection-config ConfigMap (YAML or JSON; '-' for stdin)")

@@ -28,17 +28,15 @@ func newCmdVersion(streams IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the sidecarctl version and the Kruise behaviours it reproduces",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		Args:  noArgs,
+		RunE:  runCommand(o),
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: '' (text) or json")
 	return cmd
 }
+
+// Complete has nothing to fill in.
+func (o *VersionOptions) Complete() error { return nil }
 
 // Validate checks the flags.
 func (o *VersionOptions) Validate() error {
