@@ -78,6 +78,10 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 		return err
 	}
 	findings, fixes := st.Check()
+	if len(st.Created()) == 0 && len(findings.Errors()) == 0 && !o.FromCluster {
+		// Nothing checked is not a pass: a wrong path would otherwise be green in CI.
+		return fmt.Errorf("no SidecarSets in %s: nothing to check", strings.Join(append(append([]string{}, o.From...), o.Filenames...), ", "))
+	}
 	var out bytes.Buffer
 	if o.Output == "json" {
 		enc := json.NewEncoder(&out)

@@ -218,8 +218,8 @@ spec:
 func TestExitCodes(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	pod, state := filepath.Join(dir, "pod.yaml"), filepath.Join(dir, "state.yaml")
-	for p, content := range map[string]string{pod: webPod, state: goodSidecarSet} {
+	pod, state, empty := filepath.Join(dir, "pod.yaml"), filepath.Join(dir, "state.yaml"), filepath.Join(dir, "empty.yaml")
+	for p, content := range map[string]string{pod: webPod, state: goodSidecarSet, empty: "# nothing here\n"} {
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -247,6 +247,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"translate", "--profiles", state, "--target", "moon"}, 2},
 		{[]string{"version", "-o", "xml"}, 2},
 		{[]string{"inject", "-f", filepath.Join(dir, "missing.yaml")}, 1},
+		{[]string{"inject", "-f", empty}, 1},
+		{[]string{"explain", "-f", empty, "--from", state}, 1},
+		{[]string{"check", "-f", empty}, 1},
 		{[]string{"check", "-f", state, "--kruise-version", "1.3"}, 0},
 	} {
 		var out, errOut bytes.Buffer

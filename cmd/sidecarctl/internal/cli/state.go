@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -110,6 +111,10 @@ func (f *engineFlags) admitForWorkloads(ctx context.Context, opts pipeline.Optio
 	docs, err := manifest.Read(filenames, recursive, stdin)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(docs) == 0 {
+		// An empty stream is more often a wrong path or a failed pipe than a wish.
+		return nil, nil, fmt.Errorf("-f %s: no objects to work on", strings.Join(filenames, ", "))
 	}
 	objs := make([]*unstructured.Unstructured, len(docs))
 	for i := range docs {
