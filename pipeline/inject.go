@@ -89,6 +89,9 @@ func (s *State) InjectPod(in *corev1.Pod, req sidecarset.Request, skipPatches ..
 			out.Findings.Add(s.opts.grade(unauthorizedFinding(f)))
 		}
 	}
+	for _, f := range s.jobFindings(out.Pod) {
+		out.Findings.Add(s.opts.grade(f))
+	}
 	if s.opts.MirrorReferences {
 		for _, rw := range binding.RewriteToMirrors(out.Pod, s.bindings) {
 			out.Mirrored = true
