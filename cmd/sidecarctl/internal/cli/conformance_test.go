@@ -192,3 +192,21 @@ func TestExplainAgreesWithInjectOnUpdate(t *testing.T) {
 		t.Errorf("explain on UPDATE: %+v", d)
 	}
 }
+
+// TestStateFromInput: `kustomize build | sidecarctl inject -f -` works: without --from, the
+// SidecarSets of the stream are the state, and the report says so.
+func TestStateFromInput(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	stream := goodSidecarSet + "---\n" + webPod
+	code := Execute(context.Background(), IOStreams{In: strings.NewReader(stream), Out: &out, ErrOut: &errOut}, []string{"inject", "-f", "-"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "Pod shop/web-0: injected log") || !strings.Contains(errOut.String(), "[state_from_input]") {
+		t.Errorf("report:\n%s", errOut.String())
+	}
+	if !strings.Contains(out.String(), "name: log-agent") || !strings.Contains(out.String(), "kind: SidecarSet") {
+		t.Errorf("output lacks the injected pod or the SidecarSet passed through:\n%s", out.String())
+	}
+}

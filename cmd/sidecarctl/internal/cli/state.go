@@ -123,9 +123,37 @@ func (f *engineFlags) admitForWorkloads(ctx context.Context, opts pipeline.Optio
 	if opts, err = opts.ForWorkloads(objs...); err != nil {
 		return nil, nil, err
 	}
+	if len(f.From) == 0 && !c.FromCluster {
+		// `kustomize build | sidecarctl inject -f -`: the stream carries its own state.
+		st, err := stateFromInput(docs, opts)
+		return st, docs, err
+	}
 	st, err := c.admitState(ctx, f.From, recursive, stdin, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	return st, docs, nil
+}
+
+// stateFromInput admits the state kinds of the -f documents (SidecarSets, bindings,
+// Namespaces, ConfigMaps, ControllerRevisions) when neither --from nor --from-cluster is
+// given, and says so.
+func stateFromInput(docs []manifest.Document, opts pipeline.Options) (*pipeline.State, error) {
+	var state []manifest.Document
+	var names []string
+	for _, d := range docs {
+		if pipeline.IsStateKind(d.Object) {
+			state = append(state, d)
+			names = append(names, d.Object.GetKind()+" "+d.Object.GetName())
+		}
+	}
+	in, err := pipeline.Decode(items(state))
+	if err != nil {
+		return nil, err
+	}
+	if len(state) > 0 {
+		in.Findings.Add(finding.Finding{Severity: finding.Info, Code: finding.StateFromInput, Field: "--from",
+			Message: fmt.Sprintf("no --from given: the state is what -f holds (%s)", strings.Join(names, ", "))})
+	}
+	return pipeline.Admit(in, opts)
 }
