@@ -12,6 +12,7 @@ import (
 	"github.com/sidecarctl/sidecarctl/binding"
 	"github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/internal/golden"
 )
 
 // verdict is the part of a Finding every case asserts in the table; the
@@ -210,7 +211,7 @@ func TestCheck(t *testing.T) {
 				}
 			}
 			if tc.want != nil {
-				assertGolden(t, filepath.Join("testdata", "check", tc.name+".golden.yaml"), marshalDocs(t, got))
+				golden.Assert(t, filepath.Join("testdata", "check", tc.name+".golden.yaml"), marshalDocs(t, got))
 			}
 		})
 	}

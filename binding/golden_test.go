@@ -4,14 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"flag"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -19,40 +15,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/internal/golden"
 )
-
-// update rewrites the golden files under testdata/ with the current output:
-// go test ./binding/ -update
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// assertGolden compares got with the golden file at path, byte for byte.
-// With -update it rewrites the file, only when it differs, through a
-// temporary file and a rename so a failed write never leaves half a file.
-func assertGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	want, err := os.ReadFile(path)
-	if err != nil && !(errors.Is(err, os.ErrNotExist) && *update) {
-		t.Fatalf("read golden %s: %v (run with -update to create it)", path, err)
-	}
-	if err == nil && bytes.Equal(want, got) {
-		return
-	}
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s differs (-want +got), run with -update to accept:\n%s", path,
-		cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
-}
 
 // yamlDocs splits a multi-document YAML file into its documents, skipping
 // empty ones (a leading comment, a trailing ---).
@@ -133,4 +97,9 @@ func marshalDocs[T any](t *testing.T, objs []T) []byte {
 		buf.Write(data)
 	}
 	return buf.Bytes()
+}
+
+// TestMain fails a full run for golden files no test reads any more.
+func TestMain(m *testing.M) {
+	os.Exit(golden.Main(m, "testdata/check/*.golden.yaml", "testdata/minimal/*/*.golden.yaml"))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/internal/golden"
 )
 
 // TestMinimal compares Minimal's output for testdata/minimal/<case>/
@@ -33,7 +34,7 @@ func TestMinimal(t *testing.T) {
 			dir := filepath.Join("testdata", "minimal", tc.dir)
 			sets := readSidecarSets(t, filepath.Join(dir, "sidecarsets.yaml"))
 			got := binding.Minimal(sets)
-			assertGolden(t, filepath.Join(dir, "bindings.golden.yaml"), marshalDocs(t, got))
+			golden.Assert(t, filepath.Join(dir, "bindings.golden.yaml"), marshalDocs(t, got))
 
 			if len(got) != tc.wantBindings {
 				t.Errorf("Minimal returned %d bindings, want %d", len(got), tc.wantBindings)

@@ -14,10 +14,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-// update rewrites the golden files of every scenario: go test ./examples -update
-var update = flag.Bool("update", false, "rewrite the scenarios' .stdout, .stderr and .exit golden files")
+	"github.com/sidecarctl/sidecarctl/internal/golden"
+)
 
 // binary is the sidecarctl built once by TestMain.
 var binary string
@@ -41,7 +40,8 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "build sidecarctl:", err)
 		return 1
 	}
-	return m.Run()
+	// A golden file of a step that no longer exists is stale.
+	return golden.Main(m, "*/*.stdout", "*/*.stderr", "*/*.exit")
 }
 
 // scenarios lists the scenario directories, sorted.
@@ -102,7 +102,7 @@ func TestScenarios(t *testing.T) {
 		t.Run(dir, func(t *testing.T) {
 			// Scenarios may read each other's golden files (explain/ does), so -update
 			// rewrites them one scenario at a time.
-			if !*update {
+			if !golden.Updating() {
 				t.Parallel()
 			}
 			// Steps run in order: a later step may read an earlier step's golden stdout.
@@ -142,6 +142,7 @@ func TestScenarios(t *testing.T) {
 // removes it when got is empty.
 func checkGolden(t *testing.T, path, got string) {
 	t.Helper()
+	golden.Read(path)
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		t.Fatal(err)
@@ -150,14 +151,14 @@ func checkGolden(t *testing.T, path, got string) {
 	if want == got {
 		return
 	}
-	if *update {
+	if golden.Updating() {
 		if got == "" {
 			if err := os.Remove(path); err != nil {
 				t.Fatal(err)
 			}
 			return
 		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+		if err := golden.Write(path, []byte(got)); err != nil {
 			t.Fatal(err)
 		}
 		return

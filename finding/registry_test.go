@@ -1,7 +1,6 @@
 package finding
 
 import (
-	"flag"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -12,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var updateReadme = flag.Bool("update", false, "rewrite the README's reason-code table")
+	"github.com/sidecarctl/sidecarctl/internal/golden"
+)
 
 // declaredCodes parses this package and returns every constant of type Code with its value.
 func declaredCodes(t *testing.T) map[string]string {
@@ -163,7 +162,7 @@ func TestReadmeListsCodes(t *testing.T) {
 	if got == want {
 		return
 	}
-	if !*updateReadme {
+	if !golden.Updating() {
 		t.Fatalf("README.md's reason-code table is stale; run go test ./finding -update")
 	}
 	if err := os.WriteFile(path, []byte(text[:start]+want+text[end+len(readmeEnd):]), 0o644); err != nil {

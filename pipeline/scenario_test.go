@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"sync"
@@ -10,12 +9,11 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/sidecarctl/sidecarctl/internal/golden"
 	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
-
-var update = flag.Bool("update", false, "rewrite the scenarios' golden outcomes under pipelinetest/testdata/scenarios")
 
 // TestScenarios runs the pipeline's own scenarios (app patches, profiles, mirror rewrites,
 // bindings, refusals) and compares the full record with the golden outcome; the webhook
@@ -28,16 +26,7 @@ func TestScenarios(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.Name, func(t *testing.T) {
 			got := run(t, sc)
-			path := filepath.Join("pipelinetest", pipelinetest.ScenarioDir, sc.Name+".golden.yaml")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if !bytes.Equal(got, sc.Golden) {
-				t.Errorf("%s differs; run go test ./pipeline -run TestScenarios -update if intended\n--- got:\n%s", path, got)
-			}
+			golden.Assert(t, filepath.Join("pipelinetest", pipelinetest.ScenarioDir, sc.Name+".golden.yaml"), got)
 		})
 	}
 }
@@ -100,4 +89,9 @@ func inject(t *testing.T, st *pipeline.State, sc *pipelinetest.Scenario) []byte 
 		t.Error(err)
 	}
 	return b
+}
+
+// TestMain fails a full run for scenario outcomes whose scenario is gone.
+func TestMain(m *testing.M) {
+	os.Exit(golden.Main(m, filepath.Join("pipelinetest", pipelinetest.ScenarioDir, "*.golden.yaml")))
 }

@@ -2,7 +2,6 @@ package translate
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,36 +13,8 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/config"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/internal/golden"
 )
-
-// update rewrites the golden files: go test ./translate -update
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// checkGolden compares got with testdata/name byte for byte, or rewrites the file with -update.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, got) {
-			return
-		}
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./translate -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got); run go test ./translate -update if the change is intended:\n%s", path, diff)
-	}
-}
 
 // loadSeed loads and renders testdata/profiles.yaml, the seed's ConfigMap.
 func loadSeed(t *testing.T, region string) *config.ProfileSet {
@@ -159,4 +130,15 @@ func TestCompileGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkGolden compares got with testdata/name (the one golden helper).
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden.Assert(t, filepath.Join("testdata", name), got)
+}
+
+// TestMain fails a full run for golden files no test reads any more.
+func TestMain(m *testing.M) {
+	os.Exit(golden.Main(m, "testdata/*.golden.*", "testdata/stamp-profiles/*.golden.yaml"))
 }

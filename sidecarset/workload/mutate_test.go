@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,9 +18,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
 
 // load decodes a testdata manifest the way the manifest reader does: YAML to
 // JSON, then JSON numbers as int64/float64.
@@ -49,33 +47,6 @@ func jsonOf(t *testing.T, obj *unstructured.Unstructured) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// golden compares got with testdata/golden/name, rewriting it under -update
-// only when it differs.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	want, err := os.ReadFile(path)
-	if *update && (err != nil || !bytes.Equal(want, got)) {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if err != nil {
-		t.Fatalf("%s: %v (run with -update to create it)", path, err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
 }
 
 // injectDemo stands in for the engine: it adds a sidecar, a native sidecar, a
@@ -211,7 +182,7 @@ func TestMutateKinds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.file, out)
+			golden.Assert(t, filepath.Join("testdata", "golden", tc.file), out)
 
 			// Injecting twice equals injecting once.
 			once := jsonOf(t, obj)
@@ -481,4 +452,9 @@ func TestMutateKeepsUnknownFieldsOfChangedNativeSidecar(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("native sidecar (-want +got):\n%s", diff)
 	}
+}
+
+// TestMain fails a full run for golden files no test reads any more.
+func TestMain(m *testing.M) {
+	os.Exit(golden.Main(m, "testdata/golden/*"))
 }

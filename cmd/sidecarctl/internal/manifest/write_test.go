@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,33 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sidecarctl/sidecarctl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
-
-// golden compares got with testdata/golden/name; -update rewrites the file,
-// atomically and only when it differs.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	want, err := os.ReadFile(path)
-	if *update && (err != nil || !bytes.Equal(want, got)) {
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if err != nil {
-		t.Fatalf("%s: %v (run with -update to create it)", path, err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
 
 func readObjects(t *testing.T, paths ...string) ([]Document, []*unstructured.Unstructured) {
 	t.Helper()
@@ -76,7 +51,7 @@ func TestWrite(t *testing.T) {
 			if !bytes.Equal(first.Bytes(), second.Bytes()) {
 				t.Error("two writes of the same objects differ")
 			}
-			golden(t, tc.golden, first.Bytes())
+			assertGolden(t, tc.golden, first.Bytes())
 		})
 	}
 }
@@ -127,7 +102,7 @@ func TestWriteDocuments(t *testing.T) {
 	if err := WriteDocuments(&out, docs, FormatYAML); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "write-documents.yaml", out.Bytes())
+	assertGolden(t, "write-documents.yaml", out.Bytes())
 	if !strings.Contains(out.String(), "  replicas: 2   # two is enough\n") {
 		t.Error("the untouched Deployment lost its comment")
 	}
@@ -136,7 +111,7 @@ func TestWriteDocuments(t *testing.T) {
 	if err := WriteDocuments(&js, docs, FormatJSON); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "write-documents.json", js.Bytes())
+	assertGolden(t, "write-documents.json", js.Bytes())
 }
 
 func TestWriteUnknownFormat(t *testing.T) {
@@ -146,4 +121,15 @@ func TestWriteUnknownFormat(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %q", err, want)
 	}
+}
+
+// assertGolden compares got with testdata/golden/name (the one golden helper).
+func assertGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden.Assert(t, filepath.Join("testdata", "golden", name), got)
+}
+
+// TestMain fails a full run for golden files no test reads any more.
+func TestMain(m *testing.M) {
+	os.Exit(golden.Main(m, "testdata/golden/*"))
 }
