@@ -58,3 +58,15 @@ func (s *State) UninjectObject(obj *unstructured.Unstructured) (*UninjectObjectR
 	out.Object, out.Outcome, out.Message = outcome.Object, outcome.Reason, outcome.Message
 	return out, err
 }
+
+// ForInjectedWorkloads is ForWorkloads for an injected manifest: the profiles' platform comes
+// from the workloads that were given profiles, which carry their selection labels
+// (translate.Options.ForStampedWorkloads), so the profiles compile as they did for injection.
+func (o Options) ForInjectedWorkloads(objs ...*unstructured.Unstructured) (Options, error) {
+	t, err := o.translateOptions().ForStampedWorkloads(objs...)
+	if err != nil {
+		return o, err
+	}
+	o.Translate = t
+	return o, nil
+}
