@@ -16,18 +16,17 @@ import (
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
 )
 
-// reportedCorpus are the corpus cases whose injection cannot be undone, with what uninject
-// reports instead (sidecarset/BEHAVIOUR.md §3.4).
-var reportedCorpus = map[string][]string{
-	"100-pod-has-container-with-sidecar-name": {"uninject_replaced_container spec.containers[0]"},
-}
-
 // TestUninjectCorpus: for every conformance case Kruise injects, uninjecting the injected pod
 // through the pipeline gives the pod back, as the object it was written (lossless write-back
 // of workload.Mutate), with the namespace the pod webhook fills in (§1.1); the cases of
 // reportedCorpus are left in place with their findings.
 func TestUninjectCorpus(t *testing.T) {
 	t.Parallel()
+	// The corpus cases whose injection cannot be undone, with what uninject reports instead
+	// (sidecarset/BEHAVIOUR.md §3.4).
+	reportedCorpus := map[string][]string{
+		"100-pod-has-container-with-sidecar-name": {"uninject_replaced_container spec.containers[0]"},
+	}
 	var injecting atomic.Int32
 	t.Cleanup(func() {
 		if n := injecting.Load(); n < 25 {
@@ -98,18 +97,17 @@ func findingCodes(r *sidecarset.UninjectResult) []string {
 	return out
 }
 
-// reportedScenarios are the pipeline scenarios whose injection is not undone exactly: the
-// mirror rewrite changed the SidecarSet's volume, which then is not the SidecarSet's.
-var reportedScenarios = map[string][]string{
-	"mirror-rewrite": {"uninject_pod_volume spec.volumes[0]"},
-}
-
 // TestUninjectScenarios: the pipeline's own scenarios (profiles, app-container parts, v1.3
 // stored state) inject and uninject; what remains is the pod with only the steps that are not
 // a SidecarSet's (app-container parts), i.e. the pipeline's result with SidecarSets skipped,
 // plus the SidecarSet volumes those parts mount: a volume a remaining container uses stays.
 func TestUninjectScenarios(t *testing.T) {
 	t.Parallel()
+	// The scenarios whose injection is not undone exactly: the mirror rewrite changed the
+	// SidecarSet's volume, which then is not the SidecarSet's.
+	reportedScenarios := map[string][]string{
+		"mirror-rewrite": {"uninject_pod_volume spec.volumes[0]"},
+	}
 	scenarios, err := pipelinetest.Scenarios()
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,9 @@ type UninjectOptions struct {
 
 // injectOnlyFlags are inject's flags that say how to inject, not what the cluster holds:
 // uninject hides them and refuses them.
-var injectOnlyFlags = []string{"timestamp", "operation", "mirror-references", "profile"}
+func injectOnlyFlags() []string {
+	return []string{"timestamp", "operation", "mirror-references", "profile"}
+}
 
 func newCmdUninject(streams IOStreams) *cobra.Command {
 	return (&UninjectOptions{IOStreams: streams}).command()
@@ -63,7 +65,7 @@ written to stdout on error.`,
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the report on stderr")
 	o.engineFlags.addFlags(fs)
 	o.clusterFlags.addFlags(fs)
-	for _, name := range injectOnlyFlags {
+	for _, name := range injectOnlyFlags() {
 		_ = fs.MarkHidden(name)
 	}
 	o.flags = fs
@@ -86,7 +88,7 @@ func (o *UninjectOptions) Validate() error {
 	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
 		return fmt.Errorf("--output must be yaml or json, not %q", o.Output)
 	}
-	for _, name := range injectOnlyFlags {
+	for _, name := range injectOnlyFlags() {
 		if o.flags != nil && o.flags.Changed(name) {
 			return fmt.Errorf("--%s says how to inject; uninject does not take it", name)
 		}
