@@ -194,3 +194,59 @@ func withoutVolumesMountedBy(t *testing.T, got, want *corev1.Pod) *corev1.Pod {
 	}
 	return out
 }
+
+// TestUninjectCorpusThroughWorkloads: the same round trip with each case's pod as the template
+// of workloads of several kinds (template paths of package workload), written back losslessly.
+func TestUninjectCorpusThroughWorkloads(t *testing.T) {
+	t.Parallel()
+	kinds := []struct {
+		apiVersion, kind string
+		path             []string
+	}{
+		{"apps/v1", "Deployment", []string{"spec", "template"}},
+		{"batch/v1", "CronJob", []string{"spec", "jobTemplate", "spec", "template"}},
+		{"apps.kruise.io/v1alpha1", "CloneSet", []string{"spec", "template"}},
+		{"agents.kruise.io/v1alpha1", "SandboxSet", []string{"spec", "template"}},
+	}
+	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
+		if _, refused := c.ExpectsRefusal(); refused || c.Pod.Status.Phase != "" || c.Pod.Namespace == "" ||
+			c.Name == "100-pod-has-container-with-sidecar-name" {
+			return // refusals, pod-only properties and the reported case are covered above
+		}
+		st, err := pipeline.Admit(pipelinetest.Input(c), pipelinetest.Options(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range kinds {
+			pod := casePod(t, c)
+			md := pod["metadata"].(map[string]any)
+			template := map[string]any{"metadata": map[string]any{"labels": md["labels"]}, "spec": pod["spec"]}
+			if a, ok := md["annotations"]; ok {
+				template["metadata"].(map[string]any)["annotations"] = a
+			}
+			obj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": k.apiVersion, "kind": k.kind,
+				"metadata": map[string]any{"name": "w", "namespace": c.Pod.Namespace}}}
+			if err := unstructured.SetNestedField(obj.Object, template, k.path...); err != nil {
+				t.Fatal(err)
+			}
+			original := obj.DeepCopy()
+			injected, err := st.InjectObject(obj, c.Pod.Namespace, pipelinetest.Operation(c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !injected.Changed() {
+				return
+			}
+			res, err := st.UninjectObject(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if codes := findingCodes(res.Pod); len(codes) > 0 {
+				t.Errorf("%s: findings %v", k.kind, codes)
+			}
+			if diff := cmp.Diff(original.Object, obj.Object); diff != "" {
+				t.Errorf("%s: uninject(inject(x)) != x (-want +got):\n%s", k.kind, diff)
+			}
+		}
+	})
+}

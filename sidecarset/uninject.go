@@ -48,11 +48,12 @@ type Removal struct {
 // Uninject removes from pod what the SidecarSets it records injected, reading Kruise's
 // bookkeeping (sidecarset/BEHAVIOUR.md §3.1) and checking every sidecar against what the
 // SidecarSet of st injects; st may be nil or lack a SidecarSet, which is then unchecked. It
-// is Inject's inverse: for a pod Inject accepted, Uninject(st, Inject(st, pod)) is pod. A
-// SidecarSet whose sidecars were edited, or whose injection replaced a container of the pod,
-// is left in place whole, with a finding; what cannot be undone exactly (§3.4) is left and
-// reported per field. The input is not modified. The error is a hash annotation that does
-// not parse, which Kruise refuses too.
+// is Inject's inverse: for a pod Inject accepted, Uninject(st, Inject(st, pod)) is pod, but
+// for what injection does not record (§3.4, "What cannot be told"). A SidecarSet whose
+// sidecars were edited, or whose injection replaced a container of the pod, is left in place
+// whole, with a finding; what cannot be undone exactly (§3.4) is left and reported per field.
+// The input is not modified. The error is a hash annotation that does not parse, which Kruise
+// refuses too.
 func Uninject(st *State, in *corev1.Pod) (*UninjectResult, error) {
 	if st == nil {
 		st = NewState(Options{})

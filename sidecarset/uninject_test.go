@@ -209,3 +209,30 @@ func TestUninjectRoundTrips(t *testing.T) {
 		})
 	}
 }
+
+// TestUninjectTwoRounds: a template injected offline with one SidecarSet, then its pod by
+// Kruise with that one and another (re-injection replaces in place, the other's sidecars,
+// secrets and volumes are appended): uninject with the second state undoes both rounds.
+func TestUninjectTwoRounds(t *testing.T) {
+	t.Parallel()
+	a := func() *appsv1alpha1.SidecarSet {
+		return withSecrets(withVolumes(sidecarSet("a", withMounts(sc("a", appsv1alpha1.AfterAppContainerType), mount("va", "/a"))), emptyDir("va")), "sa")
+	}
+	b := withSecrets(withVolumes(withInit(sidecarSet("b", sc("b", appsv1alpha1.BeforeAppContainerType)), sc("b-init", "")), emptyDir("vb")), "sb", "sa")
+	b.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{mount("vb", "/b")}
+	first := cluster{create: []*appsv1alpha1.SidecarSet{a()}}
+	second := cluster{create: []*appsv1alpha1.SidecarSet{a(), b}}
+	pod := withPodInit(appPod("app"), "setup")
+	pod.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "own"}}
+	once := first.mustInject(t, pod).Pod
+	twice := second.mustInject(t, once).Pod
+	diff(t, "secrets after two rounds", []string{"own", "sa", "sb"}, secretNames(twice.Spec.ImagePullSecrets))
+	res, err := sidecarset.Uninject(second.state(t), twice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) > 0 || len(res.Kept) > 0 {
+		t.Errorf("kept %v, findings %v", res.Kept, res.Findings)
+	}
+	samePod(t, pod, res.Pod)
+}
