@@ -16,6 +16,7 @@ const (
 	AreaStamp     Area = "stamp"
 	AreaBinding   Area = "binding"
 	AreaJob       Area = "job"
+	AreaUninject  Area = "uninject"
 )
 
 // Description says what a Code means, once.
@@ -30,7 +31,7 @@ type Description struct {
 // way: a package-level slice literal per file, joined by Registry.
 var registered = [][]Description{
 	injectionCodes, refusalCodes, workloadCodes, stateCodes, versionCodes,
-	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes,
+	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes, uninjectCodes,
 }
 
 // Registry returns every registered code, sorted by area then code.

@@ -45,6 +45,7 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 	root.SetErr(streams.ErrOut)
 	root.AddCommand(
 		newCmdInject(streams),
+		newCmdUninject(streams),
 		newCmdExplain(streams),
 		newCmdCheck(streams),
 		newCmdBindings(streams),

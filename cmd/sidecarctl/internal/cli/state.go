@@ -108,6 +108,13 @@ func items(docs []manifest.Document) []pipeline.Item {
 // the state follow the platform the workloads ask for (pipeline.Options.ForWorkloads).
 // inject and explain start here, so they cannot differ.
 func (f *engineFlags) admitForWorkloads(ctx context.Context, opts pipeline.Options, c *clusterFlags, filenames []string, recursive bool, stdin io.Reader) (*pipeline.State, []manifest.Document, error) {
+	return f.admitFor(ctx, opts, pipeline.Options.ForWorkloads, c, filenames, recursive, stdin)
+}
+
+// admitFor reads the workloads of -f and admits the state with the options platform derives
+// from them (pipeline.Options.ForWorkloads, or ForInjectedWorkloads for uninject).
+func (f *engineFlags) admitFor(ctx context.Context, opts pipeline.Options, platform func(pipeline.Options, ...*unstructured.Unstructured) (pipeline.Options, error),
+	c *clusterFlags, filenames []string, recursive bool, stdin io.Reader) (*pipeline.State, []manifest.Document, error) {
 	docs, err := manifest.Read(filenames, recursive, stdin)
 	if err != nil {
 		return nil, nil, err
@@ -120,7 +127,7 @@ func (f *engineFlags) admitForWorkloads(ctx context.Context, opts pipeline.Optio
 	for i := range docs {
 		objs[i] = docs[i].Object
 	}
-	if opts, err = opts.ForWorkloads(objs...); err != nil {
+	if opts, err = platform(opts, objs...); err != nil {
 		return nil, nil, err
 	}
 	if len(f.From) == 0 && !c.FromCluster {
