@@ -41,6 +41,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 	existingWorking := pod.Annotations[AnnotationWorkingHotUpgrade]
 	working := parseWorkingHotUpgrade(existingWorking)
 	var lastWorking string // v1.3 keeps only the last hot-upgrade sidecar it processed
+	hotUpgraded := false   // the annotation is written only when this injection adds a pair
 	now := s.opts.now()
 	var names []string
 
@@ -102,6 +103,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 					b.annotations[k] = val
 				}
 				working[ic.Name] = pair[0].Name
+				hotUpgraded = true
 			} else {
 				b.initContainers = append(b.initContainers, sidecar{container: ic.Container, policy: ic.PodInjectPolicy})
 			}
@@ -132,6 +134,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 				}
 				working[c.Name] = pair[0].Name
 				lastWorking = c.Name
+				hotUpgraded = true
 			} else {
 				b.containers = append(b.containers, sidecar{container: c.Container, policy: c.PodInjectPolicy})
 			}
@@ -157,8 +160,10 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 	} else {
 		b.annotations[AnnotationInjectedList] = joinNames(names)
 	}
+	// Kruise writes the annotation only when it injects a hot-upgrade pair; otherwise the
+	// pod's value stays as written, whatever its spacing (sidecarset/BEHAVIOUR.md §2.13).
 	if bh.RecordsEveryHotUpgradeSidecar {
-		if len(working) > 0 {
+		if hotUpgraded {
 			b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(working)
 		}
 	} else if lastWorking != "" {
