@@ -25,10 +25,10 @@ func isInjectedContainer(c *corev1.Container) bool {
 
 // sharedMounts implements shareVolumePolicy (sidecarset/BEHAVIOUR.md §2.6): every mount of
 // every pod container that is not an injected sidecar, in order, plus the env vars their
-// subPathExpr references. Kruise only skips sharing when the policy is exactly "disabled", so
-// an undefaulted empty policy shares too.
+// subPathExpr references. Kruise shares only for the exact policy "enabled": an empty policy
+// (defaulting skipped) or an init container's unvalidated "Enabled" shares nothing.
 func sharedMounts(sc *appsv1alpha1.SidecarContainer, pod *corev1.Pod) ([]corev1.VolumeMount, []corev1.EnvVar) {
-	if sc.ShareVolumePolicy.Type == appsv1alpha1.ShareVolumePolicyDisabled {
+	if sc.ShareVolumePolicy.Type != appsv1alpha1.ShareVolumePolicyEnabled {
 		return nil, nil
 	}
 	var mounts []corev1.VolumeMount
