@@ -34,7 +34,6 @@ var fuzzPending = map[string]bool{
 	"v1.3/selector-exists-overlap":        true,
 	"v1.3/sidecar-newer-field-dropped":    true,
 	"v1.3/v13-strips-newer-pod-fields":    true,
-	"v1.8/injected-list-empty-entry":      true,
 	"v1.8/namespace-overlap-quirk":        true,
 	"v1.8/patch-shift-field-lost":         true,
 	"v1.8/patch-shift-field-transplanted": true,
