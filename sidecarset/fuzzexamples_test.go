@@ -37,7 +37,6 @@ var fuzzPending = map[string]bool{
 	"v1.8/namespace-overlap-quirk":        true,
 	"v1.8/patch-shift-field-lost":         true,
 	"v1.8/patch-shift-field-transplanted": true,
-	"v1.8/prestop-sleep-refused":          true,
 	"v1.8/selector-exists-overlap":        true,
 	"v1.8/sidecar-newer-field-dropped":    true,
 }
