@@ -15,6 +15,7 @@ const (
 	AreaPlatform  Area = "platform"
 	AreaStamp     Area = "stamp"
 	AreaBinding   Area = "binding"
+	AreaQuirk     Area = "kruise-quirk"
 )
 
 // Description says what a Code means, once.
@@ -29,7 +30,7 @@ type Description struct {
 // way: a package-level slice literal per file, joined by Registry.
 var registered = [][]Description{
 	injectionCodes, refusalCodes, workloadCodes, stateCodes, versionCodes,
-	translateCodes, platformCodes, stampCodes, bindingCodes,
+	translateCodes, platformCodes, stampCodes, bindingCodes, quirkCodes,
 }
 
 // Registry returns every registered code, sorted by area then code.

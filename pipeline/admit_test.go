@@ -137,3 +137,42 @@ func TestValidateSidecarSet(t *testing.T) {
 		t.Errorf("warnings: %+v", warnings)
 	}
 }
+
+// TestValidateSidecarSetWarnsOfMissedClash: a clash Kruise's overlap test misses is allowed,
+// with the warning (sidecarset.ConflictsKruiseAccepts), on the webhook path as on admission.
+func TestValidateSidecarSetWarnsOfMissedClash(t *testing.T) {
+	const anyTier = `
+apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: any-tier
+spec:
+  selector:
+    matchExpressions:
+    - {key: tier, operator: Exists}
+  containers:
+  - name: agent
+    image: busybox
+`
+	st, err := admit(t, pipeline.Options{}, anyTier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := pipeline.Decode(items(t, plainSidecarSet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := in.Creations[0].SidecarSet
+	sidecarset.Default(ss, sidecarset.KruiseV18)
+	errs, warnings := st.ValidateSidecarSet(ss, nil)
+	if len(errs) != 0 || len(warnings) != 1 || warnings[0].Code != finding.SidecarSetConflictAccepted || warnings[0].Field != "spec.containers" {
+		t.Errorf("errors %v, warnings %+v: want allowed with one sidecarset_conflict_accepted warning", errs, warnings)
+	}
+	st, err = admit(t, pipeline.Options{}, anyTier, plainSidecarSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := st.Findings(); len(fs) != 1 || fs[0].Code != finding.SidecarSetConflictAccepted || fs[0].SidecarSet != "logs" {
+		t.Errorf("admission findings %+v: want the same warning for logs", fs)
+	}
+}

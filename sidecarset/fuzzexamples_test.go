@@ -26,18 +26,19 @@ type fuzzDefault struct {
 
 // fuzzDefaults lists, by example name, the examples whose default run differs from a plain
 // exact match (sidecarset/BEHAVIOUR.md §7 for the kept fields, §4.8 for the warned overlaps).
-var fuzzDefaults = map[string]fuzzDefault{}
+var fuzzDefaults = map[string]fuzzDefault{
+	"v1.3/selector-exists-overlap": {code: finding.SidecarSetConflictAccepted, field: "spec.volumes"},
+	"v1.8/selector-exists-overlap": {code: finding.SidecarSetConflictAccepted, field: "spec.volumes"},
+	"v1.8/namespace-overlap-quirk": {code: finding.SidecarSetConflictAccepted, field: "spec.containers"},
+}
 
 // fuzzPending are the examples the engine does not reproduce yet.
 var fuzzPending = map[string]bool{
 	"v1.3/is-injected-first-value":        true,
-	"v1.3/selector-exists-overlap":        true,
 	"v1.3/sidecar-newer-field-dropped":    true,
 	"v1.3/v13-strips-newer-pod-fields":    true,
-	"v1.8/namespace-overlap-quirk":        true,
 	"v1.8/patch-shift-field-lost":         true,
 	"v1.8/patch-shift-field-transplanted": true,
-	"v1.8/selector-exists-overlap":        true,
 	"v1.8/sidecar-newer-field-dropped":    true,
 }
 

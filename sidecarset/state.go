@@ -91,7 +91,8 @@ func (s *State) AddControllerRevision(cr *appsv1.ControllerRevision) {
 // ControllerRevisions returns the recorded ControllerRevisions.
 func (s *State) ControllerRevisions() []*appsv1.ControllerRevision { return s.revisions }
 
-// Findings returns what State.Create observed while admitting SidecarSets (v1.3 pruning).
+// Findings returns what State.Create observed while admitting SidecarSets: fields the Kruise
+// version drops, clashes its validation lets through.
 func (s *State) Findings() finding.List { return s.findings }
 
 // SidecarSets returns the stored SidecarSets in creation order.
@@ -120,11 +121,13 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 	}
 	if !s.opts.SkipValidation {
 		old := s.byName[ss.Name]
-		if errs := Validate(ss, old, s.ValidationEnv()); len(errs) > 0 {
+		env := s.ValidationEnv()
+		if errs := Validate(ss, old, env); len(errs) > 0 {
 			agg := errs.ToAggregate()
 			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: StageValidatingWebhook, Code: finding.RefusedByValidatingWebhook,
 				Message: agg.Error(), Errs: errs, Err: agg}
 		}
+		s.findings = append(s.findings, ConflictsKruiseAccepts(ss, env)...)
 	}
 	if s.opts.RecordRevisions {
 		cr, err := NewControllerRevision(ss, s.revisionsOf(ss.Name), v)

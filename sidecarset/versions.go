@@ -120,6 +120,9 @@ func (v Version) minor() int {
 	return 8
 }
 
+// kruise names the release for messages: "Kruise v1.8".
+func (v Version) kruise() string { return "Kruise v1." + strconv.Itoa(v.minor()) }
+
 func (o Options) behaviour() behaviour { return behaviourOf(o.version()) }
 
 func (e ValidationEnv) behaviour() behaviour { return behaviourOf(e.Version) }
