@@ -81,7 +81,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			var extraEnv []corev1.EnvVar
 			if bh.InitContainersShareVolumes {
 				var subEnvs []corev1.EnvVar
-				shared, subEnvs = sharedMounts(ic, pod)
+				shared, subEnvs = sharedMounts(ic, pod, bh)
 				extraEnv = append(transferEnvs(ic, pod), subEnvs...)
 			}
 			if err := addVolumes(ic, field.NewPath("spec", "initContainers").Index(i)); err != nil {
@@ -115,7 +115,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 		for i := range ss.Spec.Containers {
 			c := ss.Spec.Containers[i].DeepCopy()
 			sidecarList = append(sidecarList, c.Name)
-			shared, subEnvs := sharedMounts(c, pod)
+			shared, subEnvs := sharedMounts(c, pod, bh)
 			extraEnv := append(transferEnvs(c, pod), subEnvs...)
 			injecting = true
 			if err := addVolumes(c, field.NewPath("spec", "containers").Index(i)); err != nil {

@@ -34,7 +34,6 @@ var fuzzDefaults = map[string]fuzzDefault{
 
 // fuzzPending are the examples the engine does not reproduce yet.
 var fuzzPending = map[string]bool{
-	"v1.3/is-injected-first-value":        true,
 	"v1.3/sidecar-newer-field-dropped":    true,
 	"v1.3/v13-strips-newer-pod-fields":    true,
 	"v1.8/patch-shift-field-lost":         true,

@@ -48,6 +48,11 @@ type behaviour struct {
 	// MergesInjectedList: kruise.io/sidecarset-injected-list becomes the sorted union with the
 	// pod's value; before, it is overwritten with this injection's SidecarSets in match order.
 	MergesInjectedList bool
+	// IsInjectedAnyEntry: an app container is an injected sidecar (no mount sharing from it)
+	// when any IS_INJECTED entry of its env is "true"; before, only the first IS_INJECTED
+	// entry is read. Seen in v1.8.4 against v1.3.0; the release in between that changed it is
+	// not pinned down.
+	IsInjectedAnyEntry bool
 	// RecordsEveryHotUpgradeSidecar: kruise.io/sidecarset-working-hotupgrade-container keeps
 	// an entry per hot-upgrade sidecar; before, only the last one processed survives.
 	RecordsEveryHotUpgradeSidecar bool
@@ -96,6 +101,7 @@ func behaviourOf(v Version) behaviour {
 		SidecarListHasNativeInitContainers: since(8),  // Kruise v1.8.0 (#1719)
 		HashEntryForEveryMatchedSet:        !since(4), // Kruise v1.4.0 stopped it
 		MergesInjectedList:                 since(4),  // Kruise v1.4.0
+		IsInjectedAnyEntry:                 minor > 3, // v1.8.4 (first entry in v1.3.0)
 		RecordsEveryHotUpgradeSidecar:      since(4),  // Kruise v1.4.0 (#1101)
 
 		PlacesInitContainers:   since(7), // Kruise v1.7.0 (#1215)
