@@ -6,8 +6,12 @@ const (
 	// SidecarSetConflictAccepted: Kruise's overlap tests miss that two SidecarSets can
 	// select one pod, so it accepts a clash it would otherwise refuse.
 	SidecarSetConflictAccepted Code = "sidecarset_conflict_accepted"
+	// SidecarFieldDropped: a SidecarSet field Kruise's Kubernetes types lack; Kruise drops
+	// it, sidecarctl keeps it in what it injects unless --kruise-exact.
+	SidecarFieldDropped Code = "sidecar_field_dropped"
 )
 
 var quirkCodes = []Description{
 	{SidecarSetConflictAccepted, AreaQuirk, "Kruise accepts a SidecarSet whose container name, volume or annotation patch clashes with another SidecarSet's, because its overlap test misses that both can select one pod"},
+	{SidecarFieldDropped, AreaQuirk, "a SidecarSet container or volume field newer than the Kubernetes API types of the emulated Kruise: Kruise drops it from the SidecarSet, its hashes and the pods it injects; sidecarctl's hashes are Kruise's, and its pods keep the field unless --kruise-exact"},
 }

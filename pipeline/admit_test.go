@@ -176,3 +176,39 @@ spec:
 		t.Errorf("admission findings %+v: want the same warning for logs", fs)
 	}
 }
+
+// TestCheckMakesDroppedFieldsErrors: check reports a SidecarSet field the emulated Kruise drops
+// (here lifecycle.stopSignal, newer than v1.8's Kubernetes 1.30 types) as an error on the
+// SidecarSet.
+func TestCheckMakesDroppedFieldsErrors(t *testing.T) {
+	const stopSignal = `
+apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: graceful
+spec:
+  selector:
+    matchLabels:
+      app: web
+  containers:
+  - name: agent
+    image: busybox
+    lifecycle:
+      stopSignal: SIGUSR1
+`
+	st, err := admit(t, pipeline.Options{KeepGoing: true}, stopSignal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := st.Check()
+	var dropped finding.List
+	for _, f := range fs {
+		if f.Code == finding.SidecarFieldDropped {
+			dropped = append(dropped, f)
+		}
+	}
+	if len(dropped) != 1 || dropped[0].Severity != finding.Error || dropped[0].Object != "SidecarSet graceful" ||
+		dropped[0].Field != "spec.containers[0].lifecycle.stopSignal" || !strings.Contains(dropped[0].Message, "Kruise v1.8") {
+		t.Errorf("check findings %+v: want one sidecar_field_dropped error on spec.containers[0].lifecycle.stopSignal", fs)
+	}
+}

@@ -47,6 +47,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 
 	for _, ss := range matched {
 		names = append(names, ss.Name)
+		keep := s.kept[ss] // nil for a pinned revision: Kruise recorded it without the fields
 		volumesByName := make(map[string]*corev1.Volume, len(ss.Spec.Volumes))
 		for i := range ss.Spec.Volumes {
 			volumesByName[ss.Spec.Volumes[i].Name] = &ss.Spec.Volumes[i]
@@ -54,6 +55,9 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 		addVolumes := func(sc *appsv1alpha1.SidecarContainer, p *field.Path) error {
 			for j, m := range sc.VolumeMounts {
 				vol, ok := volumesByName[m.Name]
+				if written, kept := keep.volume(m.Name); kept && ok {
+					vol = written // a field Kruise dropped, kept (sidecarset/BEHAVIOUR.md §7.2)
+				}
 				if !ok {
 					// Kruise up to v1.8 dereferences the missing volume and panics; the
 					// webhook call fails and the pod is refused.
@@ -94,6 +98,9 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			} else {
 				ic.Env = append(ic.Env, transferEnvs(ic, pod)...)
 			}
+			if err := keep.container("initContainers", ic.Name, &ic.Container); err != nil {
+				return nil, err
+			}
 			if native && isHotUpgrade(ic) {
 				pair, annotations := hotUpgradePair(ic)
 				for _, c := range pair {
@@ -124,6 +131,9 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			c.VolumeMounts = mergeMounts(c.VolumeMounts, shared)
 			c.Env = append(c.Env, corev1.EnvVar{Name: EnvIsInjected, Value: "true"})
 			c.Env = mergeEnv(c.Env, extraEnv)
+			if err := keep.container("containers", c.Name, &c.Container); err != nil {
+				return nil, err
+			}
 			if isHotUpgrade(c) {
 				pair, annotations := hotUpgradePair(c)
 				for _, hc := range pair {

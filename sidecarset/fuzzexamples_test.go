@@ -27,6 +27,10 @@ type fuzzDefault struct {
 // fuzzDefaults lists, by example name, the examples whose default run differs from a plain
 // exact match (sidecarset/BEHAVIOUR.md §7 for the kept fields, §4.8 for the warned overlaps).
 var fuzzDefaults = map[string]fuzzDefault{
+	"v1.3/sidecar-newer-field-dropped": {keep: `[{"op": "add", "path": "/spec/initContainers/0/securityContext/appArmorProfile", "value": {"type": ""}}]`,
+		code: finding.SidecarFieldDropped, field: "spec.initContainers[0].securityContext.appArmorProfile"},
+	"v1.8/sidecar-newer-field-dropped": {keep: `[{"op": "add", "path": "/spec/containers/0/lifecycle/stopSignal", "value": "SIGTERM"}]`,
+		code: finding.SidecarFieldDropped, field: "spec.containers[0].lifecycle.stopSignal"},
 	"v1.3/selector-exists-overlap": {code: finding.SidecarSetConflictAccepted, field: "spec.volumes"},
 	"v1.8/selector-exists-overlap": {code: finding.SidecarSetConflictAccepted, field: "spec.volumes"},
 	"v1.8/namespace-overlap-quirk": {code: finding.SidecarSetConflictAccepted, field: "spec.containers"},
@@ -34,11 +38,9 @@ var fuzzDefaults = map[string]fuzzDefault{
 
 // fuzzPending are the examples the engine does not reproduce yet.
 var fuzzPending = map[string]bool{
-	"v1.3/sidecar-newer-field-dropped":    true,
 	"v1.3/v13-strips-newer-pod-fields":    true,
 	"v1.8/patch-shift-field-lost":         true,
 	"v1.8/patch-shift-field-transplanted": true,
-	"v1.8/sidecar-newer-field-dropped":    true,
 }
 
 // TestFuzzExamples runs the minimised generated cases on which sidecarctl once decided
@@ -61,6 +63,12 @@ func TestFuzzExamples(t *testing.T) {
 				t.Skip("not reproduced yet")
 			}
 			opts := caseOptions(t, c)
+			t.Run("kruise-exact", func(t *testing.T) {
+				exact := opts
+				exact.KruiseExact = true
+				_, res, err := runCaseWith(t, c, exact)
+				assertKruise(t, c, podJSON(t, res, err), err)
+			})
 			t.Run("default", func(t *testing.T) {
 				st, res, err := runCaseWith(t, c, opts)
 				want, ok := fuzzDefaults[c.Name]
