@@ -184,6 +184,17 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 	return b, nil
 }
 
+// names returns the names of the containers and init containers built.
+func (b *built) names() map[string]bool {
+	out := make(map[string]bool, len(b.containers)+len(b.initContainers))
+	for _, list := range [][]sidecar{b.containers, b.initContainers} {
+		for _, sc := range list {
+			out[sc.container.Name] = true
+		}
+	}
+	return out
+}
+
 // hashRefusal is the refusal for a pod whose hash annotation key does not parse.
 func hashRefusal(set, key string, err error) *RefusalError {
 	return &RefusalError{Code: finding.RefusedHashAnnotation, SidecarSet: set,

@@ -27,6 +27,13 @@ type fuzzDefault struct {
 // fuzzDefaults lists, by example name, the examples whose default run differs from a plain
 // exact match (sidecarset/BEHAVIOUR.md §7 for the kept fields, §4.8 for the warned overlaps).
 var fuzzDefaults = map[string]fuzzDefault{
+	"v1.3/v13-strips-newer-pod-fields": {keep: `[{"op": "add", "path": "/spec/containers/1/lifecycle/stopSignal", "value": "SIGTERM"}]`,
+		code: finding.PodFieldDropped, field: "spec.containers[1].lifecycle.stopSignal"},
+	"v1.8/patch-shift-field-lost": {keep: `[{"op": "add", "path": "/spec/containers/1/lifecycle/stopSignal", "value": "SIGTERM"}]`,
+		code: finding.PodFieldDropped, field: "spec.containers[1].lifecycle.stopSignal"},
+	"v1.8/patch-shift-field-transplanted": {keep: `[{"op": "remove", "path": "/spec/containers/1/lifecycle/stopSignal"},
+		{"op": "add", "path": "/spec/containers/2/lifecycle/stopSignal", "value": "SIGTERM"}]`,
+		code: finding.PodFieldMoved, field: "spec.containers[2].lifecycle.stopSignal"},
 	"v1.3/sidecar-newer-field-dropped": {keep: `[{"op": "add", "path": "/spec/initContainers/0/securityContext/appArmorProfile", "value": {"type": ""}}]`,
 		code: finding.SidecarFieldDropped, field: "spec.initContainers[0].securityContext.appArmorProfile"},
 	"v1.8/sidecar-newer-field-dropped": {keep: `[{"op": "add", "path": "/spec/containers/0/lifecycle/stopSignal", "value": "SIGTERM"}]`,
@@ -34,13 +41,6 @@ var fuzzDefaults = map[string]fuzzDefault{
 	"v1.3/selector-exists-overlap": {code: finding.SidecarSetConflictAccepted, field: "spec.volumes"},
 	"v1.8/selector-exists-overlap": {code: finding.SidecarSetConflictAccepted, field: "spec.volumes"},
 	"v1.8/namespace-overlap-quirk": {code: finding.SidecarSetConflictAccepted, field: "spec.containers"},
-}
-
-// fuzzPending are the examples the engine does not reproduce yet.
-var fuzzPending = map[string]bool{
-	"v1.3/v13-strips-newer-pod-fields":    true,
-	"v1.8/patch-shift-field-lost":         true,
-	"v1.8/patch-shift-field-transplanted": true,
 }
 
 // TestFuzzExamples runs the minimised generated cases on which sidecarctl once decided
@@ -59,9 +59,6 @@ func TestFuzzExamples(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
-			if fuzzPending[c.Name] {
-				t.Skip("not reproduced yet")
-			}
 			opts := caseOptions(t, c)
 			t.Run("kruise-exact", func(t *testing.T) {
 				exact := opts
