@@ -43,21 +43,22 @@ type newerRule[T any] struct {
 // are ordered by release, and a field is never older than its parent). Sorted by path.
 func newerFields[T any](rules []newerRule[T], obj *T, p *field.Path, kube int, drop bool) []NewerField {
 	var out []NewerField
-	for _, r := range rules {
-		if r.since <= kube {
-			continue
+	var r *newerRule[T]
+	found := func(keys []any, clear func()) {
+		for _, f := range out {
+			if hasPrefix(keys, f.keys) {
+				return
+			}
 		}
-		r.find(obj, func(keys []any, clear func()) {
-			for _, f := range out {
-				if hasPrefix(keys, f.keys) {
-					return
-				}
-			}
-			out = append(out, NewerField{Path: extendPath(p, keys), What: r.what, Since: "1." + strconv.Itoa(r.since), keys: keys})
-			if drop {
-				clear()
-			}
-		})
+		out = append(out, NewerField{Path: extendPath(p, keys), What: r.what, Since: "1." + strconv.Itoa(r.since), keys: keys})
+		if drop {
+			clear()
+		}
+	}
+	for i := range rules {
+		if r = &rules[i]; r.since > kube {
+			r.find(obj, found)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path.String() < out[j].Path.String() })
 	return out
@@ -119,39 +120,36 @@ func PodFieldsNewerThan(v Version, spec *corev1.PodSpec, p *field.Path, drop boo
 	return out
 }
 
-// probes and handlers visit a container's probes and lifecycle handlers with their keys.
-func probes(c *corev1.Container, fn func(keys []any, pr *corev1.Probe)) {
-	for _, pr := range []struct {
-		name  string
-		probe *corev1.Probe
-	}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}} {
-		if pr.probe != nil {
-			fn(at(pr.name), pr.probe)
-		}
-	}
+// namedProbe and namedHandler are a container's probes and lifecycle handlers by field name.
+type namedProbe struct {
+	name  string
+	probe *corev1.Probe
 }
 
-func handlers(c *corev1.Container, fn func(keys []any, h *corev1.LifecycleHandler)) {
-	if lc := c.Lifecycle; lc != nil {
-		for _, h := range []struct {
-			name    string
-			handler *corev1.LifecycleHandler
-		}{{"postStart", lc.PostStart}, {"preStop", lc.PreStop}} {
-			if h.handler != nil {
-				fn(at("lifecycle", h.name), h.handler)
-			}
-		}
+type namedHandler struct {
+	name    string
+	handler *corev1.LifecycleHandler
+}
+
+func probesOf(c *corev1.Container) [3]namedProbe {
+	return [3]namedProbe{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}}
+}
+
+func handlersOf(c *corev1.Container) [2]namedHandler {
+	if c.Lifecycle == nil {
+		return [2]namedHandler{}
 	}
+	return [2]namedHandler{{"postStart", c.Lifecycle.PostStart}, {"preStop", c.Lifecycle.PreStop}}
 }
 
 // containerRules are the container fields newer than Kubernetes 1.22, oldest first.
 var containerRules = []newerRule[corev1.Container]{
 	{23, "a grpc probe", func(c *corev1.Container, found func([]any, func())) {
-		probes(c, func(k []any, pr *corev1.Probe) {
-			if pr.GRPC != nil {
-				found(append(k, "grpc"), func() { pr.GRPC = nil })
+		for _, np := range probesOf(c) {
+			if pr := np.probe; pr != nil && pr.GRPC != nil {
+				found(at(np.name, "grpc"), func() { pr.GRPC = nil })
 			}
-		})
+		}
 	}},
 	{26, "resource claims", func(c *corev1.Container, found func([]any, func())) {
 		if len(c.Resources.Claims) > 0 {
@@ -169,11 +167,11 @@ var containerRules = []newerRule[corev1.Container]{
 		}
 	}},
 	{29, "a sleep lifecycle handler", func(c *corev1.Container, found func([]any, func())) {
-		handlers(c, func(k []any, h *corev1.LifecycleHandler) {
-			if h.Sleep != nil {
-				found(append(k, "sleep"), func() { h.Sleep = nil })
+		for _, nh := range handlersOf(c) {
+			if h := nh.handler; h != nil && h.Sleep != nil {
+				found(at("lifecycle", nh.name, "sleep"), func() { h.Sleep = nil })
 			}
-		})
+		}
 	}},
 	{30, "securityContext.appArmorProfile", func(c *corev1.Container, found func([]any, func())) {
 		if sc := c.SecurityContext; sc != nil && sc.AppArmorProfile != nil {
@@ -212,23 +210,26 @@ var containerRules = []newerRule[corev1.Container]{
 		}
 	}},
 	{37, "httpGet.protocol", func(c *corev1.Container, found func([]any, func())) {
-		probes(c, func(k []any, pr *corev1.Probe) {
-			if g := pr.HTTPGet; g != nil && g.Protocol != nil {
-				found(append(k, "httpGet", "protocol"), func() { g.Protocol = nil })
+		for _, np := range probesOf(c) {
+			if pr := np.probe; pr != nil && pr.HTTPGet != nil && pr.HTTPGet.Protocol != nil {
+				g := pr.HTTPGet
+				found(at(np.name, "httpGet", "protocol"), func() { g.Protocol = nil })
 			}
-		})
-		handlers(c, func(k []any, h *corev1.LifecycleHandler) {
-			if g := h.HTTPGet; g != nil && g.Protocol != nil {
-				found(append(k, "httpGet", "protocol"), func() { g.Protocol = nil })
+		}
+		for _, nh := range handlersOf(c) {
+			if h := nh.handler; h != nil && h.HTTPGet != nil && h.HTTPGet.Protocol != nil {
+				g := h.HTTPGet
+				found(at("lifecycle", nh.name, "httpGet", "protocol"), func() { g.Protocol = nil })
 			}
-		})
+		}
 	}},
 	{37, "grpc.mode", func(c *corev1.Container, found func([]any, func())) {
-		probes(c, func(k []any, pr *corev1.Probe) {
-			if g := pr.GRPC; g != nil && g.Mode != nil {
-				found(append(k, "grpc", "mode"), func() { g.Mode = nil })
+		for _, np := range probesOf(c) {
+			if pr := np.probe; pr != nil && pr.GRPC != nil && pr.GRPC.Mode != nil {
+				g := pr.GRPC
+				found(at(np.name, "grpc", "mode"), func() { g.Mode = nil })
 			}
-		})
+		}
 	}},
 	{37, "volumeMounts[].bindMountOptions", func(c *corev1.Container, found func([]any, func())) {
 		for i := range c.VolumeMounts {
