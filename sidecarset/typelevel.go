@@ -92,9 +92,12 @@ func keepDropped(full *appsv1alpha1.SidecarSet, dropped []droppedField) (*keptFi
 	return k, nil
 }
 
-// restore puts the kept fields of the sidecar list/name back into c, the container built from
-// it (its own env and mounts come first, so list indexes still hold).
-func (k *keptFields) restore(list string, name string, c *corev1.Container) error {
+// container puts the kept fields of the sidecar list/name back into c, the container built
+// from it (its own env and mounts come first, so list indexes still hold).
+func (k *keptFields) container(list, name string, c *corev1.Container) error {
+	if k == nil {
+		return nil
+	}
 	values := k.containers[list+"/"+name]
 	if len(values) == 0 {
 		return nil
@@ -125,13 +128,6 @@ func (k *keptFields) volume(name string) (*corev1.Volume, bool) {
 	}
 	v, ok := k.volumes[name]
 	return v, ok
-}
-
-func (k *keptFields) container(list, name string, c *corev1.Container) error {
-	if k == nil {
-		return nil
-	}
-	return k.restore(list, name, c)
 }
 
 func toJSONValue(v any) (any, error) {
