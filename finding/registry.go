@@ -17,6 +17,7 @@ const (
 	AreaBinding   Area = "binding"
 	AreaJob       Area = "job"
 	AreaUninject  Area = "uninject"
+	AreaQuirk     Area = "kruise-quirk"
 )
 
 // Description says what a Code means, once.
@@ -31,7 +32,7 @@ type Description struct {
 // way: a package-level slice literal per file, joined by Registry.
 var registered = [][]Description{
 	injectionCodes, refusalCodes, workloadCodes, stateCodes, versionCodes,
-	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes, uninjectCodes,
+	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes, uninjectCodes, quirkCodes,
 }
 
 // Registry returns every registered code, sorted by area then code.

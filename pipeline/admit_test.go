@@ -137,3 +137,78 @@ func TestValidateSidecarSet(t *testing.T) {
 		t.Errorf("warnings: %+v", warnings)
 	}
 }
+
+// TestValidateSidecarSetWarnsOfMissedClash: a clash Kruise's overlap test misses is allowed,
+// with the warning (sidecarset.ConflictsKruiseAccepts), on the webhook path as on admission.
+func TestValidateSidecarSetWarnsOfMissedClash(t *testing.T) {
+	const anyTier = `
+apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: any-tier
+spec:
+  selector:
+    matchExpressions:
+    - {key: tier, operator: Exists}
+  containers:
+  - name: agent
+    image: busybox
+`
+	st, err := admit(t, pipeline.Options{}, anyTier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := pipeline.Decode(items(t, plainSidecarSet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := in.Creations[0].SidecarSet
+	sidecarset.Default(ss, sidecarset.KruiseV18)
+	errs, warnings := st.ValidateSidecarSet(ss, nil)
+	if len(errs) != 0 || len(warnings) != 1 || warnings[0].Code != finding.SidecarSetConflictAccepted || warnings[0].Field != "spec.containers" {
+		t.Errorf("errors %v, warnings %+v: want allowed with one sidecarset_conflict_accepted warning", errs, warnings)
+	}
+	st, err = admit(t, pipeline.Options{}, anyTier, plainSidecarSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := st.Findings(); len(fs) != 1 || fs[0].Code != finding.SidecarSetConflictAccepted || fs[0].SidecarSet != "logs" {
+		t.Errorf("admission findings %+v: want the same warning for logs", fs)
+	}
+}
+
+// TestCheckMakesDroppedFieldsErrors: check reports a SidecarSet field the emulated Kruise drops
+// (here lifecycle.stopSignal, newer than v1.8's Kubernetes 1.30 types) as an error on the
+// SidecarSet.
+func TestCheckMakesDroppedFieldsErrors(t *testing.T) {
+	const stopSignal = `
+apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: graceful
+spec:
+  selector:
+    matchLabels:
+      app: web
+  containers:
+  - name: agent
+    image: busybox
+    lifecycle:
+      stopSignal: SIGUSR1
+`
+	st, err := admit(t, pipeline.Options{KeepGoing: true}, stopSignal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := st.Check()
+	var dropped finding.List
+	for _, f := range fs {
+		if f.Code == finding.SidecarFieldDropped {
+			dropped = append(dropped, f)
+		}
+	}
+	if len(dropped) != 1 || dropped[0].Severity != finding.Error || dropped[0].Object != "SidecarSet graceful" ||
+		dropped[0].Field != "spec.containers[0].lifecycle.stopSignal" || !strings.Contains(dropped[0].Message, "Kruise v1.8") {
+		t.Errorf("check findings %+v: want one sidecar_field_dropped error on spec.containers[0].lifecycle.stopSignal", fs)
+	}
+}

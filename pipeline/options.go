@@ -24,7 +24,8 @@ const (
 // Options configure one pipeline.
 type Options struct {
 	// Engine is the Kruise installation reproduced: version, feature gates,
-	// --allow-privileged, the hash timestamp.
+	// --allow-privileged, the hash timestamp, and whether the fields Kruise loses are lost
+	// (--kruise-exact).
 	Engine sidecarset.Options
 	Trust  Trust
 	// KeepGoing admits the other SidecarSets when one is refused (check) and reports the

@@ -14,11 +14,16 @@ import (
 // ValidateSidecarSet is the SidecarSet validating webhook: Kruise's rules against the stored
 // SidecarSets, then the authorization of every namespace/name reference by the bindings. An
 // unauthorized or malformed reference is a Forbidden error (the webhook denies); the other
-// binding findings (a cross-namespace reference that regular-node pods cannot mount) are
-// returned as warnings.
+// binding findings (a cross-namespace reference that regular-node pods cannot mount) and the
+// clashes Kruise's overlap tests miss (sidecarset.ConflictsKruiseAccepts) are returned as
+// warnings.
 func (s *State) ValidateSidecarSet(ss, old *appsv1alpha1.SidecarSet) (field.ErrorList, finding.List) {
-	errs := sidecarset.Validate(ss, old, s.sets.ValidationEnv())
+	env := s.sets.ValidationEnv()
+	errs := sidecarset.Validate(ss, old, env)
 	var warnings finding.List
+	if len(errs) == 0 {
+		warnings = append(warnings, sidecarset.ConflictsKruiseAccepts(ss, env)...)
+	}
 	for _, b := range binding.Check(ss, s.bindings) {
 		if b.Severity == finding.Error {
 			errs = append(errs, field.Forbidden(field.NewPath(b.Field), bindingMessage(b)))

@@ -41,11 +41,13 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 	existingWorking := pod.Annotations[AnnotationWorkingHotUpgrade]
 	working := parseWorkingHotUpgrade(existingWorking)
 	var lastWorking string // v1.3 keeps only the last hot-upgrade sidecar it processed
+	hotUpgraded := false   // the annotation is written only when this injection adds a pair
 	now := s.opts.now()
 	var names []string
 
 	for _, ss := range matched {
 		names = append(names, ss.Name)
+		keep := s.kept[ss] // nil for a pinned revision: Kruise recorded it without the fields
 		volumesByName := make(map[string]*corev1.Volume, len(ss.Spec.Volumes))
 		for i := range ss.Spec.Volumes {
 			volumesByName[ss.Spec.Volumes[i].Name] = &ss.Spec.Volumes[i]
@@ -53,6 +55,9 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 		addVolumes := func(sc *appsv1alpha1.SidecarContainer, p *field.Path) error {
 			for j, m := range sc.VolumeMounts {
 				vol, ok := volumesByName[m.Name]
+				if written, kept := keep.volume(m.Name); kept && ok {
+					vol = written // a field Kruise dropped, kept (sidecarset/BEHAVIOUR.md §7.2)
+				}
 				if !ok {
 					// Kruise up to v1.8 dereferences the missing volume and panics; the
 					// webhook call fails and the pod is refused.
@@ -80,7 +85,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			var extraEnv []corev1.EnvVar
 			if bh.InitContainersShareVolumes {
 				var subEnvs []corev1.EnvVar
-				shared, subEnvs = sharedMounts(ic, pod)
+				shared, subEnvs = sharedMounts(ic, pod, bh)
 				extraEnv = append(transferEnvs(ic, pod), subEnvs...)
 			}
 			if err := addVolumes(ic, field.NewPath("spec", "initContainers").Index(i)); err != nil {
@@ -93,6 +98,9 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			} else {
 				ic.Env = append(ic.Env, transferEnvs(ic, pod)...)
 			}
+			if err := keep.container("initContainers", ic.Name, &ic.Container); err != nil {
+				return nil, err
+			}
 			if native && isHotUpgrade(ic) {
 				pair, annotations := hotUpgradePair(ic)
 				for _, c := range pair {
@@ -102,6 +110,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 					b.annotations[k] = val
 				}
 				working[ic.Name] = pair[0].Name
+				hotUpgraded = true
 			} else {
 				b.initContainers = append(b.initContainers, sidecar{container: ic.Container, policy: ic.PodInjectPolicy})
 			}
@@ -113,7 +122,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 		for i := range ss.Spec.Containers {
 			c := ss.Spec.Containers[i].DeepCopy()
 			sidecarList = append(sidecarList, c.Name)
-			shared, subEnvs := sharedMounts(c, pod)
+			shared, subEnvs := sharedMounts(c, pod, bh)
 			extraEnv := append(transferEnvs(c, pod), subEnvs...)
 			injecting = true
 			if err := addVolumes(c, field.NewPath("spec", "containers").Index(i)); err != nil {
@@ -122,6 +131,9 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			c.VolumeMounts = mergeMounts(c.VolumeMounts, shared)
 			c.Env = append(c.Env, corev1.EnvVar{Name: EnvIsInjected, Value: "true"})
 			c.Env = mergeEnv(c.Env, extraEnv)
+			if err := keep.container("containers", c.Name, &c.Container); err != nil {
+				return nil, err
+			}
 			if isHotUpgrade(c) {
 				pair, annotations := hotUpgradePair(c)
 				for _, hc := range pair {
@@ -132,6 +144,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 				}
 				working[c.Name] = pair[0].Name
 				lastWorking = c.Name
+				hotUpgraded = true
 			} else {
 				b.containers = append(b.containers, sidecar{container: c.Container, policy: c.PodInjectPolicy})
 			}
@@ -157,8 +170,10 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 	} else {
 		b.annotations[AnnotationInjectedList] = joinNames(names)
 	}
+	// Kruise writes the annotation only when it injects a hot-upgrade pair; otherwise the
+	// pod's value stays as written, whatever its spacing (sidecarset/BEHAVIOUR.md §2.13).
 	if bh.RecordsEveryHotUpgradeSidecar {
-		if len(working) > 0 {
+		if hotUpgraded {
 			b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(working)
 		}
 	} else if lastWorking != "" {
@@ -167,6 +182,17 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 		b.annotations[AnnotationWorkingHotUpgrade] = encodeJSON(kept)
 	}
 	return b, nil
+}
+
+// names returns the names of the containers and init containers built.
+func (b *built) names() map[string]bool {
+	out := make(map[string]bool, len(b.containers)+len(b.initContainers))
+	for _, list := range [][]sidecar{b.containers, b.initContainers} {
+		for _, sc := range list {
+			out[sc.container.Name] = true
+		}
+	}
+	return out
 }
 
 // hashRefusal is the refusal for a pod whose hash annotation key does not parse.

@@ -16,11 +16,16 @@ import (
 // fixedTime is the oracle's -fixed-time, so the corpus also passes with compare.py --strict-time.
 var fixedTime = metav1.NewTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 
-// runCase admits the case's objects into a State and injects its pod, the way the oracle did.
-func runCase(t *testing.T, c *sidecarsettest.Case) ([]byte, error) {
+// caseOptions are the engine options of the oracle run that produced c's expected output:
+// its Kruise release, feature gates and webhook switches.
+func caseOptions(t *testing.T, c *sidecarsettest.Case) sidecarset.Options {
 	t.Helper()
+	v, err := sidecarset.ParseVersion(c.Kruise)
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := sidecarset.Options{
-		Version:         sidecarset.KruiseV18,
+		Version:         v,
 		FeatureGates:    sidecarset.FeatureGates(c.FeatureGates),
 		Now:             fixedTime,
 		SkipDefaulting:  c.SidecarSetMutatingWebhook != nil && !*c.SidecarSetMutatingWebhook,
@@ -30,9 +35,26 @@ func runCase(t *testing.T, c *sidecarsettest.Case) ([]byte, error) {
 	if c.AllowPrivileged != nil && !*c.AllowPrivileged {
 		opts.DisallowPrivileged = true
 	}
+	return opts
+}
+
+// runCase admits the case's objects into a State and injects its pod, the way the oracle did.
+func runCase(t *testing.T, c *sidecarsettest.Case) ([]byte, error) {
+	t.Helper()
+	_, res, err := runCaseWith(t, c, caseOptions(t, c))
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res.Pod)
+}
+
+// runCaseWith is runCase with the given options; it also returns the state, whose findings
+// say what admission observed.
+func runCaseWith(t *testing.T, c *sidecarsettest.Case, opts sidecarset.Options) (*sidecarset.State, *sidecarset.Result, error) {
+	t.Helper()
 	st := sidecarset.NewState(opts)
 	if err := c.Admit(st); err != nil {
-		return nil, err
+		return st, nil, err
 	}
 	op := sidecarset.Create
 	if c.Operation == "UPDATE" {
@@ -40,7 +62,7 @@ func runCase(t *testing.T, c *sidecarsettest.Case) ([]byte, error) {
 	}
 	res, err := sidecarset.Inject(st, c.Pod, sidecarset.Request{Namespace: c.Pod.Namespace, Operation: op})
 	if err != nil {
-		return nil, err
+		return st, res, err
 	}
 	// Idempotency: injecting the injected pod again must change nothing.
 	again, err := sidecarset.Inject(st, res.Pod, sidecarset.Request{Namespace: res.Pod.Namespace, Operation: op})
@@ -49,31 +71,38 @@ func runCase(t *testing.T, c *sidecarsettest.Case) ([]byte, error) {
 	} else if again.Changed {
 		t.Errorf("second injection changed the pod:\n%s", cmp.Diff(res.Pod, again.Pod))
 	}
-	return json.Marshal(res.Pod)
+	return st, res, nil
+}
+
+// assertKruise fails t unless the outcome (got, err) is the oracle's: the same refusal, or
+// the same pod.
+func assertKruise(t *testing.T, c *sidecarsettest.Case, got []byte, err error) {
+	t.Helper()
+	refusal, wantRefusal := c.ExpectsRefusal()
+	switch {
+	case wantRefusal && err == nil:
+		t.Fatalf("want refusal %q (%s), got a pod", refusal.Error, refusal.Stage)
+	case wantRefusal:
+		var adm *sidecarset.AdmissionError
+		if errors.As(err, &adm) {
+			if adm.Stage != refusal.Stage || adm.Message != refusal.Error {
+				t.Errorf("refusal:\n got %s: %s\nwant %s: %s", adm.Stage, adm.Message, refusal.Stage, refusal.Error)
+			}
+		} else if refusal.Stage != "pod-mutating-webhook" || !sidecarset.IsRefusal(err) {
+			t.Errorf("refusal at %s expected, got %v", refusal.Stage, err)
+		}
+		return
+	case err != nil:
+		t.Fatalf("unexpected error: %v", err)
+	}
+	c.AssertPod(t, got)
 }
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
 		got, err := runCase(t, c)
-		refusal, wantRefusal := c.ExpectsRefusal()
-		switch {
-		case wantRefusal && err == nil:
-			t.Fatalf("want refusal %q (%s), got a pod", refusal.Error, refusal.Stage)
-		case wantRefusal:
-			var adm *sidecarset.AdmissionError
-			if errors.As(err, &adm) {
-				if adm.Stage != refusal.Stage || adm.Message != refusal.Error {
-					t.Errorf("refusal:\n got %s: %s\nwant %s: %s", adm.Stage, adm.Message, refusal.Stage, refusal.Error)
-				}
-			} else if refusal.Stage != "pod-mutating-webhook" || !sidecarset.IsRefusal(err) {
-				t.Errorf("refusal at %s expected, got %v", refusal.Stage, err)
-			}
-			return
-		case err != nil:
-			t.Fatalf("unexpected error: %v", err)
-		}
-		c.AssertPod(t, got)
+		assertKruise(t, c, got, err)
 	})
 }
 

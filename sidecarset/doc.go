@@ -14,6 +14,9 @@
 //
 // Behaviour follows Kruise v1.8 by default, and Kruise v1.3.0 (what Alibaba Cloud virtual
 // nodes run) with Options.Version = KruiseV13; versions.go is the one table of what differs.
+// Where Kruise loses or moves a user's field (fields newer than its Kubernetes types,
+// newerfields.go), the engine keeps the field and reports what Kruise does, unless
+// Options.KruiseExact (sidecarset/BEHAVIOUR.md §7).
 // The package is pure: it takes API objects and returns API objects plus decisions. Reading
 // files, talking to clusters and serving HTTP live in adapters (cmd/sidecarctl,
 // sidecarset/workload).

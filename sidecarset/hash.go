@@ -27,12 +27,16 @@ const (
 // init containers count only when one of them is a native sidecar (v1.7+). withImage=false
 // gives the without-image variant. See sidecarset/BEHAVIOUR.md §3.3 for the algorithm and the
 // test vectors (pkg/control/sidecarcontrol/hash.go at v1.8.0).
+//
+// Kruise hashes what its Kubernetes types decode, so a field they lack never counts
+// (sidecarset/BEHAVIOUR.md §7.2): the hash is the same with or without it.
 func Hash(ss *appsv1alpha1.SidecarSet, withImage bool, v Version) (string, error) {
-	containers := ss.Spec.Containers
+	containers := kruiseTypedContainers(ss.Spec.Containers, v)
 	var initContainers []appsv1alpha1.SidecarContainer
-	includeInit := behaviourOf(v).NativeSidecars && hasNativeSidecar(ss.Spec.InitContainers)
+	inits := kruiseTypedContainers(ss.Spec.InitContainers, v)
+	includeInit := behaviourOf(v).NativeSidecars && hasNativeSidecar(inits)
 	if includeInit {
-		initContainers = ss.Spec.InitContainers
+		initContainers = inits
 	}
 	if !withImage {
 		containers = withoutImages(containers)

@@ -140,7 +140,7 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 			pod.Annotations = in.Annotations
 		}
 		res.Changed = podChanged(in, pod)
-		return res, nil
+		return res, st.kruisePatch(in, res, nil)
 	}
 	bh := st.opts.behaviour()
 	sort.SliceStable(b.initContainers, func(i, j int) bool {
@@ -171,7 +171,7 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 			Message:    fmt.Sprintf("the pod has more than one container named %s: Kruise's webhook lets it through and the API server rejects it", strings.Join(dups, ", "))})
 	}
 	res.Changed = podChanged(in, pod)
-	return res, nil
+	return res, st.kruisePatch(in, res, b.names())
 }
 
 // walk is one pass over the candidates in Kruise's order. Kruise stops at the first

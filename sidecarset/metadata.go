@@ -99,11 +99,14 @@ func encodeJSON(v any) string {
 	return string(raw)
 }
 
-// injectedList merges names into the existing comma-separated list, sorted (v1.4+).
+// injectedList merges names into the existing comma-separated list, sorted (v1.4+). Like
+// Kruise it splits a non-empty value on every comma and keeps what it gets, so "a,,b" holds an
+// empty name, which sorts first: the merged list then starts with a comma
+// (sidecarset/BEHAVIOUR.md §3.1).
 func injectedList(existing string, names []string) string {
 	set := map[string]bool{}
-	for _, n := range strings.Split(existing, ",") {
-		if n != "" {
+	if existing != "" {
+		for _, n := range strings.Split(existing, ",") {
 			set[n] = true
 		}
 	}

@@ -2,137 +2,240 @@ package sidecarset
 
 import (
 	"sort"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// NewerField is a field of a container or volume that the Kubernetes 1.22 API types Kruise
-// v1.3.0 is built with do not have. Kruise v1.3 decodes a SidecarSet into those types, so it
-// drops every such field without a word when it stores the SidecarSet (and when it re-encodes
-// a pod). This file is the one list of them: v1.3 mode prunes with it, `check` reports with
-// it, and translate refuses profiles for virtual nodes with it.
+// Kruise decodes SidecarSets and pods into the Go types of the Kubernetes release it is built
+// with (behaviour.KubernetesTypes: 1.22 for v1.3, 1.30 for v1.8), so a field those types lack
+// does not exist for it: the SidecarSet mutating webhook drops it, and the pods it returns lose
+// or move it (sidecarset/BEHAVIOUR.md §7). This file and newerfields_rules.go are the one list
+// of such fields, for containers, volumes and pods, each with the Kubernetes release that added
+// it; a Kruise version's fields are those newer than its types. Admission prunes with it, the
+// pod webhook's patch is reproduced with it, `check` reports with it, and translate refuses
+// profiles for virtual nodes with it.
+
+// NewerField is one occurrence of such a field.
 type NewerField struct {
 	Path *field.Path
 	// What names the field for a message ("a grpc probe").
 	What string
-	// Since is the Kubernetes minor release whose types added it.
+	// Since is the Kubernetes release whose types added it ("1.23").
 	Since string
+	// keys is the field's place below the object the search started at: JSON keys and list
+	// indexes.
+	keys []any
 }
 
-// ContainerFieldsNewerThanV13 returns the fields of c newer than Kruise v1.3 knows, sorted by
-// path; with drop, it also clears them from c (what v1.3 stores).
-func ContainerFieldsNewerThanV13(c *corev1.Container, p *field.Path, drop bool) []NewerField {
+// newerRule is one field of the list: the Kubernetes minor release that added it, its name for
+// messages, and how to find it in an object of type T. find calls found for each occurrence,
+// with its keys below obj and a function that clears it.
+type newerRule[T any] struct {
+	since int
+	what  string
+	find  func(obj *T, found func(keys []any, clear func()))
+}
+
+// newerFields applies the rules newer than Kubernetes 1.<kube> to obj, at path p. With drop
+// it also clears them. A field inside another reported field is not reported again (rules
+// are ordered by release, and a field is never older than its parent). Sorted by path.
+func newerFields[T any](rules []newerRule[T], obj *T, p *field.Path, kube int, drop bool) []NewerField {
 	var out []NewerField
-	add := func(fp *field.Path, what, since string) {
-		out = append(out, NewerField{Path: fp, What: what, Since: since})
-	}
-	if c.RestartPolicy != nil {
-		add(p.Child("restartPolicy"), "restartPolicy", "1.28")
-		if drop {
-			c.RestartPolicy = nil
-		}
-	}
-	if len(c.RestartPolicyRules) > 0 {
-		add(p.Child("restartPolicyRules"), "restartPolicyRules", "1.34")
-		if drop {
-			c.RestartPolicyRules = nil
-		}
-	}
-	if len(c.ResizePolicy) > 0 {
-		add(p.Child("resizePolicy"), "resizePolicy", "1.27")
-		if drop {
-			c.ResizePolicy = nil
-		}
-	}
-	if len(c.Resources.Claims) > 0 {
-		add(p.Child("resources", "claims"), "resource claims", "1.26")
-		if drop {
-			c.Resources.Claims = nil
-		}
-	}
-	for _, pr := range []struct {
-		name  string
-		probe *corev1.Probe
-	}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}} {
-		if pr.probe != nil && pr.probe.GRPC != nil {
-			add(p.Child(pr.name, "grpc"), "a grpc probe", "1.23")
-			if drop {
-				pr.probe.GRPC = nil
+	var r *newerRule[T]
+	found := func(keys []any, clear func()) {
+		for _, f := range out {
+			if hasPrefix(keys, f.keys) {
+				return
 			}
 		}
-	}
-	if lc := c.Lifecycle; lc != nil {
-		for _, h := range []struct {
-			name    string
-			handler *corev1.LifecycleHandler
-		}{{"postStart", lc.PostStart}, {"preStop", lc.PreStop}} {
-			if h.handler != nil && h.handler.Sleep != nil {
-				add(p.Child("lifecycle", h.name, "sleep"), "a sleep lifecycle handler", "1.29")
-				if drop {
-					h.handler.Sleep = nil
-				}
-			}
-		}
-		if lc.StopSignal != nil {
-			add(p.Child("lifecycle", "stopSignal"), "lifecycle.stopSignal", "1.33")
-			if drop {
-				lc.StopSignal = nil
-			}
-		}
-	}
-	if sc := c.SecurityContext; sc != nil && sc.AppArmorProfile != nil {
-		add(p.Child("securityContext", "appArmorProfile"), "securityContext.appArmorProfile", "1.30")
+		out = append(out, NewerField{Path: extendPath(p, keys), What: r.what, Since: "1." + strconv.Itoa(r.since), keys: keys})
 		if drop {
-			sc.AppArmorProfile = nil
+			clear()
 		}
 	}
-	for i := range c.VolumeMounts {
-		if c.VolumeMounts[i].RecursiveReadOnly != nil {
-			add(p.Child("volumeMounts").Index(i).Child("recursiveReadOnly"), "volumeMounts[].recursiveReadOnly", "1.30")
-			if drop {
-				c.VolumeMounts[i].RecursiveReadOnly = nil
-			}
-		}
-	}
-	for i := range c.Env {
-		if vf := c.Env[i].ValueFrom; vf != nil && vf.FileKeyRef != nil {
-			add(p.Child("env").Index(i).Child("valueFrom", "fileKeyRef"), "env valueFrom.fileKeyRef", "1.34")
-			if drop {
-				vf.FileKeyRef = nil
-			}
+	for i := range rules {
+		if r = &rules[i]; r.since > kube {
+			r.find(obj, found)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path.String() < out[j].Path.String() })
 	return out
 }
 
-// VolumeFieldsNewerThanV13 is ContainerFieldsNewerThanV13 for a volume.
-func VolumeFieldsNewerThanV13(v *corev1.Volume, p *field.Path, drop bool) []NewerField {
-	var out []NewerField
-	if v.Image != nil {
-		out = append(out, NewerField{Path: p.Child("image"), What: "an image volume", Since: "1.31"})
-		if drop {
-			v.Image = nil
+func hasPrefix(keys, prefix []any) bool {
+	if len(prefix) > len(keys) {
+		return false
+	}
+	for i := range prefix {
+		if keys[i] != prefix[i] {
+			return false
 		}
 	}
-	if pr := v.Projected; pr != nil {
-		for i := range pr.Sources {
-			s := &pr.Sources[i]
-			sp := p.Child("projected", "sources").Index(i)
-			if s.ClusterTrustBundle != nil {
-				out = append(out, NewerField{Path: sp.Child("clusterTrustBundle"), What: "a clusterTrustBundle projection", Since: "1.29"})
-				if drop {
-					s.ClusterTrustBundle = nil
-				}
-			}
-			if s.PodCertificate != nil {
-				out = append(out, NewerField{Path: sp.Child("podCertificate"), What: "a podCertificate projection", Since: "1.34"})
-				if drop {
-					s.PodCertificate = nil
-				}
-			}
+	return true
+}
+
+func extendPath(p *field.Path, keys []any) *field.Path {
+	for _, k := range keys {
+		switch k := k.(type) {
+		case int:
+			p = p.Index(k)
+		case string:
+			p = p.Child(k)
 		}
+	}
+	return p
+}
+
+// at returns keys as a fresh slice, so that the rules can build them from shared prefixes.
+func at(keys ...any) []any { return keys }
+
+// ContainerFieldsNewerThan returns the fields of c that the Kubernetes types of Kruise
+// version v lack, sorted by path; with drop, it also clears them from c (what Kruise keeps).
+func ContainerFieldsNewerThan(v Version, c *corev1.Container, p *field.Path, drop bool) []NewerField {
+	return newerFields(containerRules, c, p, behaviourOf(v).KubernetesTypes, drop)
+}
+
+// VolumeFieldsNewerThan is ContainerFieldsNewerThan for a volume.
+func VolumeFieldsNewerThan(v Version, vol *corev1.Volume, p *field.Path, drop bool) []NewerField {
+	return newerFields(volumeRules, vol, p, behaviourOf(v).KubernetesTypes, drop)
+}
+
+// PodFieldsNewerThan is ContainerFieldsNewerThan for a whole pod spec (at p, usually "spec"):
+// its own fields, then those of its init containers, containers and volumes. Ephemeral
+// containers are left out: a pod cannot be created with them.
+func PodFieldsNewerThan(v Version, spec *corev1.PodSpec, p *field.Path, drop bool) []NewerField {
+	kube := behaviourOf(v).KubernetesTypes
+	out := newerFields(podRules, spec, p, kube, drop)
+	for i := range spec.InitContainers {
+		out = append(out, newerFields(containerRules, &spec.InitContainers[i], p.Child("initContainers").Index(i), kube, drop)...)
+	}
+	for i := range spec.Containers {
+		out = append(out, newerFields(containerRules, &spec.Containers[i], p.Child("containers").Index(i), kube, drop)...)
+	}
+	for i := range spec.Volumes {
+		out = append(out, newerFields(volumeRules, &spec.Volumes[i], p.Child("volumes").Index(i), kube, drop)...)
 	}
 	return out
+}
+
+// namedProbe and namedHandler are a container's probes and lifecycle handlers by field name.
+type namedProbe struct {
+	name  string
+	probe *corev1.Probe
+}
+
+type namedHandler struct {
+	name    string
+	handler *corev1.LifecycleHandler
+}
+
+func probesOf(c *corev1.Container) [3]namedProbe {
+	return [3]namedProbe{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}}
+}
+
+func handlersOf(c *corev1.Container) [2]namedHandler {
+	if c.Lifecycle == nil {
+		return [2]namedHandler{}
+	}
+	return [2]namedHandler{{"postStart", c.Lifecycle.PostStart}, {"preStop", c.Lifecycle.PreStop}}
+}
+
+// containerRules are the container fields newer than Kubernetes 1.22, oldest first.
+var containerRules = []newerRule[corev1.Container]{
+	{23, "a grpc probe", func(c *corev1.Container, found func([]any, func())) {
+		for _, np := range probesOf(c) {
+			if pr := np.probe; pr != nil && pr.GRPC != nil {
+				found(at(np.name, "grpc"), func() { pr.GRPC = nil })
+			}
+		}
+	}},
+	{26, "resource claims", func(c *corev1.Container, found func([]any, func())) {
+		if len(c.Resources.Claims) > 0 {
+			found(at("resources", "claims"), func() { c.Resources.Claims = nil })
+		}
+	}},
+	{27, "resizePolicy", func(c *corev1.Container, found func([]any, func())) {
+		if len(c.ResizePolicy) > 0 {
+			found(at("resizePolicy"), func() { c.ResizePolicy = nil })
+		}
+	}},
+	{28, "restartPolicy", func(c *corev1.Container, found func([]any, func())) {
+		if c.RestartPolicy != nil {
+			found(at("restartPolicy"), func() { c.RestartPolicy = nil })
+		}
+	}},
+	{29, "a sleep lifecycle handler", func(c *corev1.Container, found func([]any, func())) {
+		for _, nh := range handlersOf(c) {
+			if h := nh.handler; h != nil && h.Sleep != nil {
+				found(at("lifecycle", nh.name, "sleep"), func() { h.Sleep = nil })
+			}
+		}
+	}},
+	{30, "securityContext.appArmorProfile", func(c *corev1.Container, found func([]any, func())) {
+		if sc := c.SecurityContext; sc != nil && sc.AppArmorProfile != nil {
+			found(at("securityContext", "appArmorProfile"), func() { sc.AppArmorProfile = nil })
+		}
+	}},
+	{30, "volumeMounts[].recursiveReadOnly", func(c *corev1.Container, found func([]any, func())) {
+		for i := range c.VolumeMounts {
+			if m := &c.VolumeMounts[i]; m.RecursiveReadOnly != nil {
+				found(at("volumeMounts", i, "recursiveReadOnly"), func() { m.RecursiveReadOnly = nil })
+			}
+		}
+	}},
+	{31, "resources.claims[].request", func(c *corev1.Container, found func([]any, func())) {
+		for i := range c.Resources.Claims {
+			if rc := &c.Resources.Claims[i]; rc.Request != "" {
+				found(at("resources", "claims", i, "request"), func() { rc.Request = "" })
+			}
+		}
+	}},
+	{33, "lifecycle.stopSignal", func(c *corev1.Container, found func([]any, func())) {
+		if lc := c.Lifecycle; lc != nil && lc.StopSignal != nil {
+			found(at("lifecycle", "stopSignal"), func() { lc.StopSignal = nil })
+		}
+	}},
+	{34, "restartPolicyRules", func(c *corev1.Container, found func([]any, func())) {
+		if len(c.RestartPolicyRules) > 0 {
+			found(at("restartPolicyRules"), func() { c.RestartPolicyRules = nil })
+		}
+	}},
+	{34, "env valueFrom.fileKeyRef", func(c *corev1.Container, found func([]any, func())) {
+		for i := range c.Env {
+			if vf := c.Env[i].ValueFrom; vf != nil && vf.FileKeyRef != nil {
+				found(at("env", i, "valueFrom", "fileKeyRef"), func() { vf.FileKeyRef = nil })
+			}
+		}
+	}},
+	{37, "httpGet.protocol", func(c *corev1.Container, found func([]any, func())) {
+		for _, np := range probesOf(c) {
+			if pr := np.probe; pr != nil && pr.HTTPGet != nil && pr.HTTPGet.Protocol != nil {
+				g := pr.HTTPGet
+				found(at(np.name, "httpGet", "protocol"), func() { g.Protocol = nil })
+			}
+		}
+		for _, nh := range handlersOf(c) {
+			if h := nh.handler; h != nil && h.HTTPGet != nil && h.HTTPGet.Protocol != nil {
+				g := h.HTTPGet
+				found(at("lifecycle", nh.name, "httpGet", "protocol"), func() { g.Protocol = nil })
+			}
+		}
+	}},
+	{37, "grpc.mode", func(c *corev1.Container, found func([]any, func())) {
+		for _, np := range probesOf(c) {
+			if pr := np.probe; pr != nil && pr.GRPC != nil && pr.GRPC.Mode != nil {
+				g := pr.GRPC
+				found(at(np.name, "grpc", "mode"), func() { g.Mode = nil })
+			}
+		}
+	}},
+	{37, "volumeMounts[].bindMountOptions", func(c *corev1.Container, found func([]any, func())) {
+		for i := range c.VolumeMounts {
+			if m := &c.VolumeMounts[i]; len(m.BindMountOptions) > 0 {
+				found(at("volumeMounts", i, "bindMountOptions"), func() { m.BindMountOptions = nil })
+			}
+		}
+	}},
 }

@@ -113,6 +113,12 @@ type Options struct {
 	// RecordRevisions does what the SidecarSet controller does first after a SidecarSet is
 	// stored: record a ControllerRevision and set status.latestRevision.
 	RecordRevisions bool
+	// KruiseExact reproduces Kruise where it loses or moves a user's field: SidecarSet fields
+	// newer than its Kubernetes types are dropped from the pods it injects, and the pod's own
+	// such fields are lost or moved as its patch does (sidecarset/BEHAVIOUR.md §7). Without it
+	// sidecarctl keeps those fields where the user wrote them and reports what Kruise would do;
+	// either way the hashes are Kruise's.
+	KruiseExact bool
 }
 
 func (o Options) version() Version {

@@ -34,13 +34,16 @@ type Result struct {
 	// Replaced names the pod's own (init) containers a sidecar of the same name replaced in
 	// place. Apart from those, injection only inserts list items (containers, init
 	// containers, volumes, image pull secrets), sets annotations and fills an empty
-	// namespace, so an adapter can build its patch from insertions alone.
+	// namespace, so an adapter can build its patch from insertions alone; except with
+	// Options.KruiseExact, which also removes or moves the pod's fields Kruise's types lack
+	// (sidecarset/BEHAVIOUR.md §7).
 	Replaced []string
 	// Skipped counts, by code, the SidecarSets that Request.MatchedOnly left out of
 	// Decisions; nil without MatchedOnly.
 	Skipped map[finding.Code]int
 	// Findings are observations that do not change the outcome: conflicts the API server
-	// will refuse. Object is left empty: the caller knows which pod it passed.
+	// will refuse, fields of the pod Kruise's patch loses or moves. Object is left empty: the
+	// caller knows which pod it passed.
 	Findings finding.List
 }
 

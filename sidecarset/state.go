@@ -33,6 +33,9 @@ type State struct {
 	// selectors holds each stored SidecarSet's compiled selectors, built once in Store so
 	// that no admission parses a selector.
 	selectors map[*appsv1alpha1.SidecarSet]*compiledSelectors
+	// kept holds, for a stored SidecarSet Kruise dropped fields of, the fields injection puts
+	// back (none with Options.KruiseExact).
+	kept map[*appsv1alpha1.SidecarSet]*keptFields
 	// index is the namespace index, rebuilt lazily after a change. Readers may run
 	// concurrently (the webhook shares one State between requests), hence the atomic pointer
 	// and the build lock.
@@ -63,6 +66,7 @@ func NewState(opts Options) *State {
 		namespaces: map[string]*corev1.Namespace{},
 		configMaps: map[string]*corev1.ConfigMap{},
 		selectors:  map[*appsv1alpha1.SidecarSet]*compiledSelectors{},
+		kept:       map[*appsv1alpha1.SidecarSet]*keptFields{},
 	}
 }
 
@@ -91,7 +95,8 @@ func (s *State) AddControllerRevision(cr *appsv1.ControllerRevision) {
 // ControllerRevisions returns the recorded ControllerRevisions.
 func (s *State) ControllerRevisions() []*appsv1.ControllerRevision { return s.revisions }
 
-// Findings returns what State.Create observed while admitting SidecarSets (v1.3 pruning).
+// Findings returns what State.Create observed while admitting SidecarSets: fields the Kruise
+// version drops, clashes its validation lets through.
 func (s *State) Findings() finding.List { return s.findings }
 
 // SidecarSets returns the stored SidecarSets in creation order.
@@ -110,9 +115,11 @@ func (s *State) SidecarSet(name string) (*appsv1alpha1.SidecarSet, bool) {
 func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, error) {
 	ss := in.DeepCopy()
 	v := s.opts.version()
-	if s.opts.behaviour().PrunesFieldsNewerThanV13 {
-		s.findings = append(s.findings, pruneForV13(ss)...)
-	}
+	// Kruise's CRD schema and its Kubernetes types decide what is left of the SidecarSet
+	// before its webhooks see it (sidecarset/BEHAVIOUR.md §5.1, §7.2).
+	s.findings = append(s.findings, pruneSchema(ss, s.opts.behaviour())...)
+	dropped := dropNewerFields(ss, v)
+	s.findings = append(s.findings, droppedFindings(ss, dropped, v, s.opts.KruiseExact)...)
 	if !s.opts.SkipDefaulting {
 		if err := Mutate(ss, v); err != nil {
 			return nil, err
@@ -120,11 +127,13 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 	}
 	if !s.opts.SkipValidation {
 		old := s.byName[ss.Name]
-		if errs := Validate(ss, old, s.ValidationEnv()); len(errs) > 0 {
+		env := s.ValidationEnv()
+		if errs := Validate(ss, old, env); len(errs) > 0 {
 			agg := errs.ToAggregate()
 			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: StageValidatingWebhook, Code: finding.RefusedByValidatingWebhook,
 				Message: agg.Error(), Errs: errs, Err: agg}
 		}
+		s.findings = append(s.findings, ConflictsKruiseAccepts(ss, env)...)
 	}
 	if s.opts.RecordRevisions {
 		cr, err := NewControllerRevision(ss, s.revisionsOf(ss.Name), v)
@@ -135,12 +144,30 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 		s.revisions = append(s.revisions, cr)
 		ss.Status.LatestRevision = cr.Name
 	}
-	s.Store(ss)
+	kept, err := s.keep(in, dropped)
+	if err != nil {
+		return nil, err
+	}
+	s.store(ss, kept)
 	return ss, nil
 }
 
+// keep returns what injection puts back of the fields Kruise dropped from in: their values in
+// in, defaulted as Kruise defaults; nil with Options.KruiseExact.
+func (s *State) keep(in *appsv1alpha1.SidecarSet, dropped []droppedField) (*keptFields, error) {
+	if s.opts.KruiseExact || len(dropped) == 0 {
+		return nil, nil
+	}
+	full := in.DeepCopy()
+	if !s.opts.SkipDefaulting {
+		Default(full, s.opts.version())
+	}
+	return keepDropped(full, dropped)
+}
+
 // Mutate is what Kruise's SidecarSet mutating webhook does: the defaults, then the two hash
-// annotations. A failure is an *AdmissionError of that webhook. State.Create, the pipeline's
+// annotations, computed without the fields Kruise's Kubernetes types lack (Kruise drops them
+// on decoding; Mutate leaves them to the caller, State.Create drops them). A failure is an *AdmissionError of that webhook. State.Create, the pipeline's
 // admission of stored SidecarSets that never met a mutating webhook, and serve's SidecarSet
 // defaulting webhook all call it.
 func Mutate(ss *appsv1alpha1.SidecarSet, v Version) error {
@@ -153,15 +180,32 @@ func Mutate(ss *appsv1alpha1.SidecarSet, v Version) error {
 }
 
 // Store records ss as this Kruise version's cache holds it, replacing a SidecarSet of the same
-// name: for SidecarSets read from a cluster, where Kruise's webhooks already ran. Kruise v1.3
-// decodes them into Kubernetes 1.22 types, so the fields newer than those are gone (quietly:
-// this is reading, not admitting). ss itself is stored, and modified in v1.3 mode.
+// name: for SidecarSets read from a cluster, where Kruise's webhooks already ran. Kruise
+// decodes them into its Kubernetes types, so fields its CRD schema or types do not know are
+// gone for it (the schema's quietly: this is reading, not admitting; a field the types lack is
+// reported and, unless Options.KruiseExact, still injected, sidecarset/BEHAVIOUR.md §7.2). ss
+// itself is stored, and modified when something is dropped.
 func (s *State) Store(ss *appsv1alpha1.SidecarSet) {
-	if s.opts.behaviour().PrunesFieldsNewerThanV13 {
-		pruneForV13(ss)
+	v := s.opts.version()
+	pruneSchema(ss, s.opts.behaviour())
+	var full *appsv1alpha1.SidecarSet
+	if !s.opts.KruiseExact {
+		full = ss.DeepCopy()
 	}
+	dropped := dropNewerFields(ss, v)
+	s.findings = append(s.findings, droppedFindings(ss, dropped, v, s.opts.KruiseExact)...)
+	var kept *keptFields
+	if full != nil {
+		// The values were taken from a JSON round trip of a typed object: they encode.
+		kept, _ = keepDropped(full, dropped)
+	}
+	s.store(ss, kept)
+}
+
+func (s *State) store(ss *appsv1alpha1.SidecarSet, kept *keptFields) {
 	if old, ok := s.byName[ss.Name]; ok {
 		delete(s.selectors, old)
+		delete(s.kept, old)
 		for i := range s.sidecarSets {
 			if s.sidecarSets[i] == old {
 				s.sidecarSets[i] = ss
@@ -172,6 +216,9 @@ func (s *State) Store(ss *appsv1alpha1.SidecarSet) {
 	}
 	s.byName[ss.Name] = ss
 	s.selectors[ss] = compileSelectors(ss)
+	if kept != nil {
+		s.kept[ss] = kept
+	}
 	s.index.Store(nil)
 }
 

@@ -193,7 +193,7 @@ func (s *State) planUninject(name string, pod *corev1.Pod, bk *bookkeeping) *set
 	if !ok {
 		p.claimRecorded(pod, entry, bk)
 		for _, c := range p.claims {
-			if c.index >= 0 && !isInjectedContainer(&listOf(pod, c.init)[c.index]) {
+			if c.index >= 0 && !marked(&listOf(pod, c.init)[c.index]) {
 				p.keep(finding.UninjectEdited, c.path(), fmt.Sprintf(
 					"container %s, which the pod records as SidecarSet %s's sidecar, carries no %s=true: edited after injection; left in place", c.name, name, EnvIsInjected))
 			}
@@ -285,7 +285,7 @@ func attributeOrphans(pod *corev1.Pod, plans []*setPlan, claimed map[string]bool
 	for _, init := range []bool{true, false} {
 		for i := range listOf(pod, init) {
 			c := &listOf(pod, init)[i]
-			if claimed[listKey(init, c.Name)] || !isInjectedContainer(c) {
+			if claimed[listKey(init, c.Name)] || !marked(c) {
 				continue
 			}
 			cl := claim{init: init, name: c.Name, index: i}
@@ -318,4 +318,10 @@ func (s *State) injectedVersion(live *appsv1alpha1.SidecarSet, entry hashEntry, 
 		}
 	}
 	return live, false
+}
+
+// marked reports whether c carries IS_INJECTED=true in any entry: the mark injection leaves,
+// whatever a Kruise release reads of it (BEHAVIOUR.md §2.6).
+func marked(c *corev1.Container) bool {
+	return isInjectedContainer(c, behaviour{IsInjectedAnyEntry: true})
 }

@@ -149,7 +149,7 @@ func appPod(pod *corev1.Pod) *corev1.Pod {
 	out := *pod
 	out.Spec.Containers = nil
 	for i := range pod.Spec.Containers {
-		if !isInjectedContainer(&pod.Spec.Containers[i]) {
+		if !marked(&pod.Spec.Containers[i]) {
 			out.Spec.Containers = append(out.Spec.Containers, pod.Spec.Containers[i])
 		}
 	}

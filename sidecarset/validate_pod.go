@@ -62,8 +62,10 @@ func validatePodRules(c *corev1.Container, p *field.Path, isInit bool) field.Err
 		name  string
 		probe *corev1.Probe
 	}{{"livenessProbe", c.LivenessProbe}, {"readinessProbe", c.ReadinessProbe}, {"startupProbe", c.StartupProbe}} {
-		if pr.probe != nil && (!isInit || native) && handlerCount(&pr.probe.ProbeHandler) == 0 {
-			errs = append(errs, field.Required(p.Child(pr.name), "must specify a handler type"))
+		if pr.probe != nil && (!isInit || native) {
+			h := &pr.probe.ProbeHandler
+			errs = append(errs, validateHandler(p.Child(pr.name), []handlerKind{
+				{"exec", h.Exec != nil}, {"httpGet", h.HTTPGet != nil}, {"tcpSocket", h.TCPSocket != nil}, {"grpc", h.GRPC != nil}}, nil)...)
 		}
 	}
 	if lc := c.Lifecycle; lc != nil && (!isInit || native) {
@@ -71,8 +73,9 @@ func validatePodRules(c *corev1.Container, p *field.Path, isInit bool) field.Err
 			name    string
 			handler *corev1.LifecycleHandler
 		}{{"postStart", lc.PostStart}, {"preStop", lc.PreStop}} {
-			if h.handler != nil && lifecycleHandlerCount(h.handler) == 0 {
-				errs = append(errs, field.Required(p.Child("lifecycle", h.name), "must specify a handler type"))
+			if a := h.handler; a != nil {
+				errs = append(errs, validateHandler(p.Child("lifecycle", h.name), []handlerKind{
+					{"exec", a.Exec != nil}, {"httpGet", a.HTTPGet != nil}, {"tcpSocket", a.TCPSocket != nil}, {"sleep", a.Sleep != nil}}, a.Sleep)...)
 			}
 		}
 	}
@@ -123,24 +126,36 @@ func validEnvFieldPath(fp string) bool {
 	return false
 }
 
-func handlerCount(h *corev1.ProbeHandler) int {
-	n := 0
-	for _, set := range []bool{h.Exec != nil, h.HTTPGet != nil, h.TCPSocket != nil, h.GRPC != nil} {
-		if set {
-			n++
-		}
-	}
-	return n
+// handlerKind is one action of a probe or lifecycle handler, in Kubernetes' checking order.
+type handlerKind struct {
+	name string
+	set  bool
 }
 
-func lifecycleHandlerCount(h *corev1.LifecycleHandler) int {
+// validateHandler is Kubernetes' (v1.30) handler rule: the first action set is checked, every
+// further one is forbidden, and none at all is an error. Kruise validates its sidecars in a
+// fake pod whose terminationGracePeriodSeconds is 0, so any sleep action is refused: it must
+// be greater than 0 and at most that grace period (sidecarset/BEHAVIOUR.md §4.5).
+func validateHandler(p *field.Path, kinds []handlerKind, sleep *corev1.SleepAction) field.ErrorList {
+	var errs field.ErrorList
 	n := 0
-	for _, set := range []bool{h.Exec != nil, h.HTTPGet != nil, h.TCPSocket != nil, h.Sleep != nil} {
-		if set {
-			n++
+	for _, k := range kinds {
+		if !k.set {
+			continue
+		}
+		if n > 0 {
+			errs = append(errs, field.Forbidden(p.Child(k.name), "may not specify more than 1 handler type"))
+			continue
+		}
+		n++
+		if k.name == "sleep" && sleep != nil {
+			errs = append(errs, field.Invalid(p.Child("sleep"), sleep.Seconds, "must be greater than 0 and less than terminationGracePeriodSeconds (0)"))
 		}
 	}
-	return n
+	if n == 0 {
+		errs = append(errs, field.Required(p, "must specify a handler type"))
+	}
+	return errs
 }
 
 // validateResources: standard or fully qualified names, non-negative values, and requests

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // TestValidatePodRules: what Kubernetes' pod validation refuses in a SidecarSet's containers,
@@ -37,6 +38,22 @@ func TestValidatePodRules(t *testing.T) {
 		{"empty postStart", func(c *appsv1alpha1.SidecarContainer) {
 			c.Lifecycle = &corev1.Lifecycle{PostStart: &corev1.LifecycleHandler{}}
 		}, "lifecycle.postStart: Required value: must specify a handler type"},
+		// Kruise's fake pod has a grace period of 0, so every sleep action is refused
+		// (sidecarset/BEHAVIOUR.md §4.5, fuzz example prestop-sleep-refused).
+		{"preStop sleep", func(c *appsv1alpha1.SidecarContainer) {
+			c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 1}}}
+		}, "spec.containers[0].lifecycle.preStop.sleep: Invalid value: 1: must be greater than 0 and less than terminationGracePeriodSeconds (0)"},
+		{"postStart sleep of 0 seconds", func(c *appsv1alpha1.SidecarContainer) {
+			c.Lifecycle = &corev1.Lifecycle{PostStart: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{}}}
+		}, "lifecycle.postStart.sleep: Invalid value: 0: must be greater than 0"},
+		{"preStop with exec and sleep", func(c *appsv1alpha1.SidecarContainer) {
+			c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"true"}},
+				Sleep: &corev1.SleepAction{Seconds: 5}}}
+		}, "lifecycle.preStop.sleep: Forbidden: may not specify more than 1 handler type"},
+		{"probe with exec and tcpSocket", func(c *appsv1alpha1.SidecarContainer) {
+			c.LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}},
+				TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(80)}}}
+		}, "livenessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type"},
 		{"requests above limits", func(c *appsv1alpha1.SidecarContainer) {
 			c.Resources = corev1.ResourceRequirements{Limits: corev1.ResourceList{"cpu": resource.MustParse("1")},
 				Requests: corev1.ResourceList{"cpu": resource.MustParse("2")}}

@@ -48,6 +48,11 @@ type behaviour struct {
 	// MergesInjectedList: kruise.io/sidecarset-injected-list becomes the sorted union with the
 	// pod's value; before, it is overwritten with this injection's SidecarSets in match order.
 	MergesInjectedList bool
+	// IsInjectedAnyEntry: an app container is an injected sidecar (no mount sharing from it)
+	// when any IS_INJECTED entry of its env is "true"; before, only the first IS_INJECTED
+	// entry is read. Seen in v1.8.4 against v1.3.0; the release in between that changed it is
+	// not pinned down.
+	IsInjectedAnyEntry bool
 	// RecordsEveryHotUpgradeSidecar: kruise.io/sidecarset-working-hotupgrade-container keeps
 	// an entry per hot-upgrade sidecar; before, only the last one processed survives.
 	RecordsEveryHotUpgradeSidecar bool
@@ -75,10 +80,18 @@ type behaviour struct {
 	RefusesPartitionWithSelector bool
 	// PriorityStrategy: updateStrategy.priorityStrategy exists; before, the CRD schema prunes it.
 	PriorityStrategy bool
-	// PrunesFieldsNewerThanV13: Kruise v1.3.0 is built with the Kubernetes 1.22 API types and
-	// drops, without a word, every container and volume field they lack when it stores a
-	// SidecarSet (newerfields.go). sidecarctl does not emulate the later releases' type levels.
-	PrunesFieldsNewerThanV13 bool
+	// Kubernetes types.
+
+	// KubernetesTypes is the minor release of the Kubernetes API types Kruise is built with
+	// (22 means 1.22). Every field those types lack (newerfields.go) is dropped from the
+	// SidecarSets it stores and from the hashes, and is lost or moved in the pods it returns
+	// (sidecarset/BEHAVIOUR.md §7).
+	KubernetesTypes int
+	// PositionalPodPatch: the pod webhook's JSON patch goes from the re-encoded original pod to
+	// the re-encoded result, so a field the types lack stays at its list index (lost from a
+	// container injection moved, left on the one now there); before, the patch goes from the
+	// raw request, so every such field of a pod Kruise changes is removed (§7.3, §7.4).
+	PositionalPodPatch bool
 }
 
 // behaviourOf is the table: one row per difference, true from the release it names.
@@ -96,6 +109,7 @@ func behaviourOf(v Version) behaviour {
 		SidecarListHasNativeInitContainers: since(8),  // Kruise v1.8.0 (#1719)
 		HashEntryForEveryMatchedSet:        !since(4), // Kruise v1.4.0 stopped it
 		MergesInjectedList:                 since(4),  // Kruise v1.4.0
+		IsInjectedAnyEntry:                 minor > 3, // v1.8.4 (first entry in v1.3.0)
 		RecordsEveryHotUpgradeSidecar:      since(4),  // Kruise v1.4.0 (#1101)
 
 		PlacesInitContainers:   since(7), // Kruise v1.7.0 (#1215)
@@ -105,8 +119,23 @@ func behaviourOf(v Version) behaviour {
 		ProjectedServiceAccountTokens: since(5), // Kruise v1.5.0
 		RefusesPartitionWithSelector:  since(8), // Kruise v1.8.0
 		PriorityStrategy:              since(5), // Kruise v1.5.0
-		PrunesFieldsNewerThanV13:      minor == 3,
+
+		KubernetesTypes:    kubernetesTypesOf(minor),
+		PositionalPodPatch: since(5), // Kruise v1.5.0 (#1334)
 	}
+}
+
+// kubernetesTypesOf is the Kubernetes minor release of the k8s.io/api each Kruise minor
+// release is built with: 1.22 up to v1.4, 1.24 in v1.5, 1.26 in v1.6, 1.28 in v1.7, 1.30 in
+// v1.8.
+func kubernetesTypesOf(minor int) int {
+	switch {
+	case minor <= 4:
+		return 22
+	case minor >= 8:
+		return 30
+	}
+	return 24 + 2*(minor-5)
 }
 
 // minor returns the Kruise minor release of v; the zero Version and anything unparsable are
@@ -119,6 +148,9 @@ func (v Version) minor() int {
 	}
 	return 8
 }
+
+// kruise names the release for messages: "Kruise v1.8".
+func (v Version) kruise() string { return "Kruise v1." + strconv.Itoa(v.minor()) }
 
 func (o Options) behaviour() behaviour { return behaviourOf(o.version()) }
 

@@ -14,10 +14,20 @@ const EnvIsInjected = "IS_INJECTED"
 // subPathExprVar matches $(NAME) references in a subPathExpr, as Kruise does.
 var subPathExprVar = regexp.MustCompile(`\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)`)
 
-func isInjectedContainer(c *corev1.Container) bool {
+// isInjectedContainer reports whether Kruise takes app container c for an injected sidecar:
+// v1.8 when any IS_INJECTED entry of its env is "true"; v1.3 reads only the first IS_INJECTED
+// entry, so [IS_INJECTED="", IS_INJECTED=true] is an app container there
+// (sidecarset/BEHAVIOUR.md §2.6).
+func isInjectedContainer(c *corev1.Container, bh behaviour) bool {
 	for _, e := range c.Env {
-		if e.Name == EnvIsInjected && e.Value == "true" {
+		if e.Name != EnvIsInjected {
+			continue
+		}
+		if e.Value == "true" {
 			return true
+		}
+		if !bh.IsInjectedAnyEntry {
+			return false
 		}
 	}
 	return false
@@ -25,17 +35,17 @@ func isInjectedContainer(c *corev1.Container) bool {
 
 // sharedMounts implements shareVolumePolicy (sidecarset/BEHAVIOUR.md §2.6): every mount of
 // every pod container that is not an injected sidecar, in order, plus the env vars their
-// subPathExpr references. Kruise only skips sharing when the policy is exactly "disabled", so
-// an undefaulted empty policy shares too.
-func sharedMounts(sc *appsv1alpha1.SidecarContainer, pod *corev1.Pod) ([]corev1.VolumeMount, []corev1.EnvVar) {
-	if sc.ShareVolumePolicy.Type == appsv1alpha1.ShareVolumePolicyDisabled {
+// subPathExpr references. Kruise shares only for the exact policy "enabled": an empty policy
+// (defaulting skipped) or an init container's unvalidated "Enabled" shares nothing.
+func sharedMounts(sc *appsv1alpha1.SidecarContainer, pod *corev1.Pod, bh behaviour) ([]corev1.VolumeMount, []corev1.EnvVar) {
+	if sc.ShareVolumePolicy.Type != appsv1alpha1.ShareVolumePolicyEnabled {
 		return nil, nil
 	}
 	var mounts []corev1.VolumeMount
 	var envs []corev1.EnvVar
 	for i := range pod.Spec.Containers {
 		app := &pod.Spec.Containers[i]
-		if isInjectedContainer(app) {
+		if isInjectedContainer(app, bh) {
 			continue
 		}
 		for _, m := range app.VolumeMounts {

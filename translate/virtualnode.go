@@ -120,12 +120,12 @@ func (pc *profileCompiler) fieldsKruise13Drops() {
 			"%s is newer than Kubernetes 1.22 (it came in %s), so Kruise v1.3 on virtual nodes would drop it silently", d.What, d.Since)
 	}
 	for _, sc := range pc.all() {
-		for _, d := range sidecarset.ContainerFieldsNewerThanV13(&sc.c, sc.path, false) {
+		for _, d := range sidecarset.ContainerFieldsNewerThan(sidecarset.KruiseV13, &sc.c, sc.path, false) {
 			report(d)
 		}
 	}
 	for _, v := range pc.volumes {
-		for _, d := range sidecarset.VolumeFieldsNewerThanV13(&v.v, v.path, false) {
+		for _, d := range sidecarset.VolumeFieldsNewerThan(sidecarset.KruiseV13, &v.v, v.path, false) {
 			report(d)
 		}
 	}

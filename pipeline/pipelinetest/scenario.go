@@ -30,8 +30,10 @@ type Scenario struct {
 	Name        string `json:"-"`
 	Description string `json:"description"`
 	// Trust is "files" (default) or "stored" (as the webhook reads a cluster).
-	Trust            string `json:"trust"`
-	KruiseVersion    string `json:"kruiseVersion"`
+	Trust         string `json:"trust"`
+	KruiseVersion string `json:"kruiseVersion"`
+	// KruiseExact reproduces the fields Kruise loses or moves (--kruise-exact).
+	KruiseExact      bool   `json:"kruiseExact"`
 	MirrorReferences bool   `json:"mirrorReferences"`
 	Strict           bool   `json:"strict"`
 	Region           string `json:"region"`
@@ -74,7 +76,7 @@ func (sc *Scenario) Options() (pipeline.Options, error) {
 	if err != nil {
 		return pipeline.Options{}, fmt.Errorf("%s: %w", sc.Name, err)
 	}
-	o := pipeline.Options{Engine: sidecarset.Options{Version: v, Now: FixedTime}, MirrorReferences: sc.MirrorReferences,
+	o := pipeline.Options{Engine: sidecarset.Options{Version: v, Now: FixedTime, KruiseExact: sc.KruiseExact}, MirrorReferences: sc.MirrorReferences,
 		Strict: sc.Strict, Region: sc.Region}
 	switch sc.Trust {
 	case "", "files":

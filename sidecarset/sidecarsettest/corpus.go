@@ -35,6 +35,9 @@ type Case struct {
 	Mode                        string                      `json:"mode"`
 	AllowPrivileged             *bool                       `json:"allowPrivileged"`
 
+	// Kruise is the Kruise release whose code produced Expected ("1.8", "1.3"); empty means
+	// v1.8, the release of the corpus.
+	Kruise string `json:"-"`
 	// Raw is the case file; Expected is the oracle's output file.
 	Raw      []byte `json:"-"`
 	Expected []byte `json:"-"`

@@ -210,3 +210,49 @@ func TestStateFromInput(t *testing.T) {
 		t.Errorf("output lacks the injected pod or the SidecarSet passed through:\n%s", out.String())
 	}
 }
+
+// losesFields are the fuzz examples where Kruise loses or moves a user's field
+// (sidecarset/BEHAVIOUR.md §7).
+var losesFields = map[string]bool{"sidecar-newer-field-dropped": true, "patch-shift-field-lost": true,
+	"patch-shift-field-transplanted": true, "v13-strips-newer-pod-fields": true}
+
+// TestInjectFuzzExamples runs the fuzz examples (sidecarsettest.FuzzExamples) through the CLI
+// in their Kruise version: with --kruise-exact stdout is Kruise's pod or the refusal; without
+// it, where Kruise loses or moves a field, stderr reports what Kruise does.
+func TestInjectFuzzExamples(t *testing.T) {
+	t.Parallel()
+	cases, err := sidecarsettest.FuzzExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			args := append(caseArgs(t, c), "--kruise-version", c.Kruise)
+			var out, errOut bytes.Buffer
+			code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, append(args, "--kruise-exact"))
+			if refusal, ok := c.ExpectsRefusal(); ok {
+				if code == 0 || out.Len() != 0 || !strings.Contains(errOut.String(), refusal.Error) {
+					t.Fatalf("want the refusal %q; got exit %d, stdout %q, stderr %q", refusal.Error, code, out.String(), errOut.String())
+				}
+				return
+			}
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut.String())
+			}
+			c.AssertPod(t, out.Bytes())
+			if !losesFields[strings.TrimPrefix(c.Name, "v"+c.Kruise+"/")] {
+				return
+			}
+			out.Reset()
+			errOut.Reset()
+			args = append(slices.Clone(args), "-q=false")
+			if code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, args); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut.String())
+			}
+			if !strings.Contains(errOut.String(), "field_") || !strings.Contains(errOut.String(), "Kruise v"+c.Kruise) {
+				t.Errorf("stderr without --kruise-exact does not say what Kruise v%s does with the field:\n%s", c.Kruise, errOut.String())
+			}
+		})
+	}
+}

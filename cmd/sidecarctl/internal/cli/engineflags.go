@@ -33,6 +33,7 @@ type engineFlags struct {
 	Operation        string
 	Strict           bool
 	MirrorReferences bool
+	KruiseExact      bool
 }
 
 func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
@@ -47,6 +48,7 @@ func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Region, "region", "", "region that replaces <region-id> in injection profiles given with --from")
 	fs.BoolVar(&f.Strict, "strict", false, "make warnings that hide a mistake errors: unknown fields, unknown feature gates, runtimes no profile defines, unauthorized namespace/name references")
 	fs.BoolVar(&f.MirrorReferences, "mirror-references", false, "point authorized namespace/name ConfigMap and Secret references of regular-node pods at the mirrors sidecarctl serve keeps in the pod's namespace, as serve does")
+	fs.BoolVar(&f.KruiseExact, "kruise-exact", false, "lose or move the fields Kruise loses or moves (fields newer than the Kubernetes types of its release: dropped from SidecarSets, lost or moved in pods by its patch); by default they are kept where written and reported")
 	fs.BoolVar(&f.RecordRevisions, "record-revisions", false, "record a ControllerRevision per SidecarSet and set status.latestRevision, as Kruise's controller does")
 	f.profileFlags.addFlags(fs)
 	for _, name := range []string{"skip-sidecarset-defaulting", "skip-sidecarset-validation", "record-revisions", "operation"} {
@@ -97,6 +99,7 @@ func (f *engineFlags) options() (sidecarset.Options, error) {
 		SkipDefaulting:     f.SkipDefaulting,
 		SkipValidation:     f.SkipValidation,
 		RecordRevisions:    f.RecordRevisions,
+		KruiseExact:        f.KruiseExact,
 	}
 	switch f.Timestamp {
 	case "now":

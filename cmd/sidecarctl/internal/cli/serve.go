@@ -75,9 +75,10 @@ and offline.`,
 	o.engineFlags.addFlags(f)
 	// The state comes from the cluster, and the offline-only choices have serve's own flags
 	// (--mirror-cross-namespace) or no meaning in a webhook (profiles are compiled by
-	// translate and applied from the app-patches ConfigMap).
+	// translate and applied from the app-patches ConfigMap). The webhook keeps the fields
+	// Kruise would lose: --kruise-exact is for predicting Kruise offline.
 	for _, name := range []string{"from", "strict", "mirror-references", "profile", "region", "target", "platform",
-		"hostpath", "virtual-node-label", "virtual-node-privileged"} {
+		"hostpath", "virtual-node-label", "virtual-node-privileged", "kruise-exact"} {
 		_ = f.MarkHidden(name)
 	}
 	return cmd
