@@ -76,7 +76,7 @@ func TestUninjectExamplesRoundTrip(t *testing.T) {
 		t.Run(strings.TrimPrefix(file, examplesDir+"/"), func(t *testing.T) {
 			t.Parallel()
 			if !assertRoundTrip(t, inDir(filepath.Dir(file), args)) {
-				t.Skip("the step injects nothing")
+				t.Log("the step injects nothing: there is nothing to undo")
 			}
 		})
 	}
