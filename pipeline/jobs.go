@@ -20,9 +20,6 @@ import (
 const (
 	envKruiseTerminate          = "KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT"
 	envKruiseTerminateWithImage = "KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT_WITH_IMAGE"
-	envECIContainerType         = "ECI_CONTAINER_TYPE"
-	envECIIgnoreExitCode        = "ECI_CONTAINER_IGNORE_EXIT_CODE"
-	envACSIsSidecar             = "__IS_SIDECAR__"
 	gateSidecarTerminator       = "SidecarTerminator"
 )
 
@@ -58,16 +55,16 @@ func (s *State) jobVerdict(c *corev1.Container, where platform.Platform) (findin
 	switch where {
 	case platform.ECI, platform.VirtualNode:
 		switch {
-		case envIs(c, envECIContainerType, "sidecar") && envIs(c, envECIIgnoreExitCode, "true"):
+		case envIs(c, platform.EnvECIContainerType, "sidecar") && envIs(c, platform.EnvECIIgnoreExitCode, "true"):
 			return finding.Info, finding.JobSidecarTerminates, "ECI force-kills it once the app has exited and ignores its exit code (ECI_CONTAINER_TYPE=sidecar, ECI_CONTAINER_IGNORE_EXIT_CODE=true)"
-		case envIs(c, envECIContainerType, "sidecar"):
+		case envIs(c, platform.EnvECIContainerType, "sidecar"):
 			return finding.Warning, finding.JobSidecarBlocksCompletion, "ECI force-kills it once the app has exited (ECI_CONTAINER_TYPE=sidecar), but its exit code counts, so the Job may end Failed; set ECI_CONTAINER_IGNORE_EXIT_CODE=true"
 		case envIs(c, envKruiseTerminateWithImage, ""):
 			return finding.Info, finding.JobSidecarTerminates, "Kruise's job sidecar terminator swaps its image once the app has exited (KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT_WITH_IMAGE), the form that works on a virtual kubelet"
 		}
 		return blocks("on ECI set env ECI_CONTAINER_TYPE=sidecar and ECI_CONTAINER_IGNORE_EXIT_CODE=true on it")
 	case platform.ACS:
-		if envIs(c, envACSIsSidecar, "true") {
+		if envIs(c, platform.EnvACSIsSidecar, "true") {
 			return finding.Info, finding.JobSidecarTerminates, "ACS stops it once the app has exited (__IS_SIDECAR__=true; on Kubernetes >= 1.29 ACS recommends a native sidecar)"
 		}
 		return blocks("on ACS make it a native sidecar (an init container with restartPolicy: Always, Kubernetes >= 1.29) or set env __IS_SIDECAR__=true on it")

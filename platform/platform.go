@@ -80,3 +80,17 @@ func onlyTrue(values []string) bool {
 	}
 	return len(values) > 0
 }
+
+// Sidecar env conventions of the virtual-node platforms (translate/PLATFORMS.md §3.3): what
+// makes an ordinary container behave like a sidecar, started first and not holding a Job open.
+const (
+	// EnvECIContainerType set to "sidecar": ECI force-kills the container once the app
+	// containers have exited for good (a Job's).
+	EnvECIContainerType = "ECI_CONTAINER_TYPE"
+	// EnvECIIgnoreExitCode set to "true": the force-killed sidecar counts as Succeeded.
+	EnvECIIgnoreExitCode = "ECI_CONTAINER_IGNORE_EXIT_CODE"
+	// EnvECILaunchPriority: higher starts first.
+	EnvECILaunchPriority = "ECI_CONTAINER_LAUNCH_PRIORITY"
+	// EnvACSIsSidecar set to "true" marks a sidecar on ACS (Kubernetes <= 1.28 style).
+	EnvACSIsSidecar = "__IS_SIDECAR__"
+)

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/platform"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -19,10 +20,6 @@ const (
 
 // Sidecar env conventions of the virtual-node platforms (translate/PLATFORMS.md §3.3).
 const (
-	envECIContainerType      = "ECI_CONTAINER_TYPE"
-	envECIIgnoreExitCode     = "ECI_CONTAINER_IGNORE_EXIT_CODE"
-	envECILaunchPriority     = "ECI_CONTAINER_LAUNCH_PRIORITY"
-	envACSIsSidecar          = "__IS_SIDECAR__"
 	sidecarLaunchPriority    = "100"
 	platformEnvDocumentation = "translate/PLATFORMS.md §3.3"
 )
@@ -33,13 +30,13 @@ func platformEnv(p Platform) []corev1.EnvVar {
 	if p == ACS {
 		// ACS recommends native sidecars on >= 1.29, but Kruise v1.3 prunes restartPolicy, so
 		// the pre-1.29 marker is the only one that survives.
-		return []corev1.EnvVar{{Name: envACSIsSidecar, Value: "true"}}
+		return []corev1.EnvVar{{Name: platform.EnvACSIsSidecar, Value: "true"}}
 	}
 	return []corev1.EnvVar{
-		{Name: envECIContainerType, Value: "sidecar"},
-		{Name: envECIIgnoreExitCode, Value: "true"},
+		{Name: platform.EnvECIContainerType, Value: "sidecar"},
+		{Name: platform.EnvECIIgnoreExitCode, Value: "true"},
 		// Higher starts first; the app keeps the default 0.
-		{Name: envECILaunchPriority, Value: sidecarLaunchPriority},
+		{Name: platform.EnvECILaunchPriority, Value: sidecarLaunchPriority},
 	}
 }
 
