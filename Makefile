@@ -3,13 +3,23 @@ GO       ?= go
 BIN      ?= bin/sidecarctl
 PKGS     ?= ./...
 
-.PHONY: build test unit e2e e2e-assets lint examples conformance clean bench
+.PHONY: build install test unit e2e e2e-assets lint examples conformance clean bench
 
 # kube-apiserver and etcd for the e2e suite, built once from the Go module proxy.
 E2E_ASSETS ?= $(CURDIR)/.cache/kubebuilder-assets
 
+# The version `sidecarctl version` prints: the tag or commit, -dirty with uncommitted changes.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS  := -X github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/cli.buildVersion=$(VERSION)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/sidecarctl
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/sidecarctl
+
+# install puts sidecarctl in $(go env GOPATH)/bin; a link named kubectl-sidecarctl next to it
+# makes it a kubectl plugin (`kubectl sidecarctl ...`).
+install:
+	$(GO) install -ldflags "$(LDFLAGS)" ./cmd/sidecarctl
+	ln -sf sidecarctl "$$($(GO) env GOPATH)/bin/kubectl-sidecarctl"
 
 # test runs every test: lint, the unit and golden tests, and the e2e suite against a real
 # kube-apiserver and etcd (built on first use, about 10 minutes on 2 cores).

@@ -5,11 +5,12 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/cli"
 )
 
 func main() {
 	streams := cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	os.Exit(cli.Execute(context.Background(), streams, os.Args[1:]))
+	os.Exit(cli.ExecuteAs(context.Background(), streams, filepath.Base(os.Args[0]), os.Args[1:]))
 }

@@ -54,6 +54,14 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 		newCmdInstall(streams),
 		newCmdVersion(streams),
 	)
+	outputs := map[string][]string{"inject": {"yaml", "json"}, "uninject": {"yaml", "json"}, "translate": {"yaml", "json"},
+		"bindings": {"yaml", "json"}, "explain": {"json"}, "check": {"json"}, "version": {"json"}}
+	for _, cmd := range root.Commands() {
+		completeFlagValues(cmd)
+		if formats, ok := outputs[cmd.Name()]; ok {
+			completeOutput(cmd, formats...)
+		}
+	}
 	return root
 }
 
@@ -62,7 +70,16 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 // a missing or conflicting flag), 1 for any other error (printed once to stderr), or the code
 // a command chose.
 func Execute(ctx context.Context, streams IOStreams, args []string) int {
+	return ExecuteAs(ctx, streams, "sidecarctl", args)
+}
+
+// ExecuteAs is Execute for a binary invoked under another name: as a kubectl plugin
+// (kubectl-sidecarctl, run as `kubectl sidecarctl`), help and usage name it that way.
+func ExecuteAs(ctx context.Context, streams IOStreams, invokedAs string, args []string) int {
 	root := NewRootCommand(streams)
+	if invokedAs == "kubectl-sidecarctl" {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl sidecarctl"}
+	}
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {

@@ -9,6 +9,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// buildVersion is stamped by the Makefile at link time (-X ...cli.buildVersion=$(git describe
+// --tags --always --dirty)); empty means a plain `go build`, and the module or VCS information
+// Go records is used instead.
+var buildVersion string
+
 // VersionOptions holds `sidecarctl version` flags.
 type VersionOptions struct {
 	IOStreams
@@ -59,6 +64,12 @@ func (o *VersionOptions) Run(context.Context) error {
 				info.KruiseAPI = dep.Version
 			}
 		}
+		if info.Version == "(devel)" {
+			info.Version = vcsVersion(bi.Settings)
+		}
+	}
+	if buildVersion != "" {
+		info.Version = buildVersion
 	}
 	if o.Output == "json" {
 		enc := json.NewEncoder(o.Out)
@@ -68,4 +79,28 @@ func (o *VersionOptions) Run(context.Context) error {
 	_, err := fmt.Fprintf(o.Out, "sidecarctl %s (%s, kruise-api %s; reproduces Kruise %s webhooks)\n",
 		info.Version, info.GoVersion, info.KruiseAPI, "v1.8 and v1.3")
 	return err
+}
+
+// vcsVersion is the commit Go recorded at build (with -dirty for uncommitted changes), or
+// "(devel)" without VCS information.
+func vcsVersion(settings []debug.BuildSetting) string {
+	rev, dirty := "", false
+	for _, s := range settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "(devel)"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return rev
 }
