@@ -51,6 +51,9 @@ func (o *BindingsOptions) Complete() error { return nil }
 
 // Validate checks the flags.
 func (o *BindingsOptions) Validate() error {
+	if err := localPaths("-f", o.Filenames...); err != nil {
+		return err
+	}
 	if len(o.Filenames) == 0 && !o.FromCluster {
 		return errors.New("-f (or --from-cluster) is required: the SidecarSets")
 	}

@@ -62,6 +62,12 @@ func (o *CheckOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *CheckOptions) Validate() error {
+	if err := localPaths("-f", o.Filenames...); err != nil {
+		return err
+	}
+	if err := localPaths("--from", o.From...); err != nil {
+		return err
+	}
 	if len(o.Filenames) == 0 && len(o.From) == 0 && !o.FromCluster {
 		return errors.New("-f is required: SidecarSets, bindings, Namespaces and kruise-configuration to check")
 	}

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -42,6 +44,17 @@ func usageError(err error) error {
 func noArgs(cmd *cobra.Command, args []string) error {
 	if err := cobra.NoArgs(cmd, args); err != nil {
 		return usageError(err)
+	}
+	return nil
+}
+
+// localPaths refuses URLs among file arguments: sidecarctl reads no network (CI runners and
+// air-gapped clusters are where it runs), so a URL is a usage error with the way around it.
+func localPaths(flag string, paths ...string) error {
+	for _, p := range paths {
+		if strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://") {
+			return fmt.Errorf("%s %s: sidecarctl reads no URL (it assumes no network); download it first, e.g. curl -fsSL %s | sidecarctl ... %s -", flag, p, p, flag)
+		}
 	}
 	return nil
 }

@@ -70,6 +70,12 @@ func (o *ExplainOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *ExplainOptions) Validate() error {
+	if err := localPaths("-f", o.Filenames...); err != nil {
+		return err
+	}
+	if err := localPaths("--from", o.From...); err != nil {
+		return err
+	}
 	if len(o.Filenames) == 0 {
 		return errors.New("-f is required: the pods or workloads to explain")
 	}

@@ -149,6 +149,12 @@ func (o *TranslateOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *TranslateOptions) Validate() error {
+	if err := localPaths("-f", o.Filenames...); err != nil {
+		return err
+	}
+	if err := localPaths("--profiles", o.Profiles); err != nil {
+		return err
+	}
 	if o.Profiles == "" {
 		return errors.New("--profiles is required: the sandbox-injection-config ConfigMap")
 	}

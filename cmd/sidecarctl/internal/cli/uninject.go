@@ -82,6 +82,12 @@ func (o *UninjectOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *UninjectOptions) Validate() error {
+	if err := localPaths("-f", o.Filenames...); err != nil {
+		return err
+	}
+	if err := localPaths("--from", o.From...); err != nil {
+		return err
+	}
 	if len(o.Filenames) == 0 {
 		return errors.New("-f is required: the manifests to uninject")
 	}
