@@ -256,3 +256,16 @@ func TestInjectFuzzExamples(t *testing.T) {
 		})
 	}
 }
+
+// TestOutputName: -o name prints kind.group/name per object, as kubectl does.
+func TestOutputName(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	stream := goodSidecarSet + "---\n" + webPod
+	if code := Execute(context.Background(), IOStreams{In: strings.NewReader(stream), Out: &out, ErrOut: &errOut}, []string{"inject", "-q", "-o", "name", "-f", "-"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if got, want := out.String(), "sidecarset.apps.kruise.io/log\npod/web-0\n"; got != want {
+		t.Errorf("-o name printed %q, want %q", got, want)
+	}
+}

@@ -53,7 +53,7 @@ fails with Kruise's reason and prints nothing on stdout.`,
 	}
 	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "manifests to inject: files, directories or '-' for stdin")
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories of -f and --from recursively")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml or json")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml, json or name (kind.group/name per object, as kubectl -o name)")
 	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "default", "namespace of objects that have none (the admission request namespace)")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the injection report on stderr")
 	o.engineFlags.addFlags(cmd.Flags())
@@ -82,8 +82,8 @@ func (o *InjectOptions) Validate() error {
 	if len(o.Filenames) == 0 {
 		return errors.New("-f is required: the manifests to inject")
 	}
-	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
-		return fmt.Errorf("--output must be yaml or json, not %q", o.Output)
+	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON && o.Output != manifest.FormatName {
+		return fmt.Errorf("--output must be yaml, json or name, not %q", o.Output)
 	}
 	stdin := 0
 	for _, p := range append(append([]string{}, o.Filenames...), o.From...) {
@@ -138,7 +138,11 @@ func (o *InjectOptions) Run(ctx context.Context) error {
 		return fmt.Errorf("%d finding(s) are errors with --strict", n)
 	}
 	var out bytes.Buffer
-	if err := manifest.WriteDocuments(&out, docs, o.Output); err != nil {
+	write := func() error { return manifest.WriteDocuments(&out, docs, o.Output) }
+	if o.Output == manifest.FormatName {
+		write = func() error { return manifest.WriteNames(&out, docs) }
+	}
+	if err := write(); err != nil {
 		return err
 	}
 	if _, err := io.Copy(o.Out, &out); err != nil {

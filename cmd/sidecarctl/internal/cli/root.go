@@ -54,7 +54,7 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 		newCmdInstall(streams),
 		newCmdVersion(streams),
 	)
-	outputs := map[string][]string{"inject": {"yaml", "json"}, "uninject": {"yaml", "json"}, "translate": {"yaml", "json"},
+	outputs := map[string][]string{"inject": {"yaml", "json", "name"}, "uninject": {"yaml", "json", "name"}, "translate": {"yaml", "json"},
 		"bindings": {"yaml", "json"}, "explain": {"json"}, "check": {"json"}, "version": {"json"}}
 	for _, cmd := range root.Commands() {
 		completeFlagValues(cmd)

@@ -61,7 +61,7 @@ written to stdout on error.`,
 	fs := cmd.Flags()
 	fs.StringArrayVarP(&o.Filenames, "filename", "f", nil, "injected manifests: files, directories or '-' for stdin")
 	fs.BoolVarP(&o.Recursive, "recursive", "R", false, "process directories of -f and --from recursively")
-	fs.StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml or json")
+	fs.StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml, json or name (kind.group/name per object, as kubectl -o name)")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the report on stderr")
 	o.engineFlags.addFlags(fs)
 	o.clusterFlags.addFlags(fs)
@@ -91,8 +91,8 @@ func (o *UninjectOptions) Validate() error {
 	if len(o.Filenames) == 0 {
 		return errors.New("-f is required: the manifests to uninject")
 	}
-	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
-		return fmt.Errorf("--output must be yaml or json, not %q", o.Output)
+	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON && o.Output != manifest.FormatName {
+		return fmt.Errorf("--output must be yaml, json or name, not %q", o.Output)
 	}
 	for _, name := range injectOnlyFlags() {
 		if o.flags != nil && o.flags.Changed(name) {
@@ -136,7 +136,11 @@ func (o *UninjectOptions) Run(ctx context.Context) error {
 		return fmt.Errorf("%d finding(s) are errors with --strict", n)
 	}
 	var out bytes.Buffer
-	if err := manifest.WriteDocuments(&out, docs, o.Output); err != nil {
+	write := func() error { return manifest.WriteDocuments(&out, docs, o.Output) }
+	if o.Output == manifest.FormatName {
+		write = func() error { return manifest.WriteNames(&out, docs) }
+	}
+	if err := write(); err != nil {
 		return err
 	}
 	if _, err := io.Copy(o.Out, &out); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -129,6 +130,23 @@ func writeJSON(w io.Writer, objs []*unstructured.Unstructured) error {
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(value); err != nil {
 		return fmt.Errorf("encode JSON: %w", err)
+	}
+	return nil
+}
+
+// FormatName prints one line per object, kubectl's -o name: kind.group/name.
+const FormatName = "name"
+
+// WriteNames writes the objects of docs as kubectl's -o name does.
+func WriteNames(w io.Writer, docs []Document) error {
+	for _, d := range docs {
+		kind := strings.ToLower(d.Object.GetKind())
+		if g := d.Object.GroupVersionKind().Group; g != "" {
+			kind += "." + g
+		}
+		if _, err := fmt.Fprintf(w, "%s/%s\n", kind, d.Object.GetName()); err != nil {
+			return err
+		}
 	}
 	return nil
 }
