@@ -1,6 +1,8 @@
 package workload
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 
@@ -60,7 +62,7 @@ func Mutate(obj *unstructured.Unstructured, fn func(pod *corev1.Pod) error) (Out
 func mutatePod(obj *unstructured.Unstructured, fn func(pod *corev1.Pod) error, out Outcome) (Outcome, error) {
 	pod := &corev1.Pod{}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, pod); err != nil {
-		return out, fmt.Errorf("%s: decode pod: %w", out.Object, err)
+		return out, fmt.Errorf("%s: %w", out.Object, decodeError(obj.Object, pod, "", err))
 	}
 	before, err := runtime.DefaultUnstructuredConverter.ToUnstructured(pod)
 	if err != nil {
@@ -102,7 +104,7 @@ func mutateTemplate(obj *unstructured.Unstructured, fn func(pod *corev1.Pod) err
 
 	template := &corev1.PodTemplateSpec{}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, template); err != nil {
-		return out, fmt.Errorf("%s: %s: %w", out.Object, path, err)
+		return out, fmt.Errorf("%s: %w", out.Object, decodeError(raw, template, path.String()+".", err))
 	}
 	before, err := runtime.DefaultUnstructuredConverter.ToUnstructured(template)
 	if err != nil {
@@ -161,4 +163,51 @@ func describe(obj *unstructured.Unstructured) string {
 		return kind
 	}
 	return kind + " " + name
+}
+
+// decodeError says where a value of the wrong type is: the unstructured converter's error
+// names no field, so the object is decoded again through encoding/json, whose type error
+// does. prefix locates the decoded part in the object ("spec.template.").
+func decodeError(raw map[string]any, into any, prefix string, err error) error {
+	data, jerr := json.Marshal(raw)
+	if jerr != nil {
+		return err
+	}
+	var te *json.UnmarshalTypeError
+	if jerr := json.Unmarshal(data, into); errors.As(jerr, &te) && te.Field != "" {
+		return &FieldTypeError{Field: prefix + te.Field, Got: te.Value, Want: typeName(te.Type), Err: err}
+	}
+	return err
+}
+
+// FieldTypeError is a value of the wrong type in a manifest, at its field path; it wraps the
+// decoder's error, whose wording is Go's.
+type FieldTypeError struct {
+	Field, Got, Want string
+	Err              error
+}
+
+func (e *FieldTypeError) Error() string {
+	return fmt.Sprintf("%s: a %s where the field wants %s", e.Field, e.Got, e.Want)
+}
+
+func (e *FieldTypeError) Unwrap() error { return e.Err }
+
+// typeName says a Go type the way a manifest author thinks of it.
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64, reflect.Uint, reflect.Uint32, reflect.Uint64:
+		return "a number"
+	case reflect.Pointer:
+		return typeName(t.Elem())
+	}
+	return t.String()
 }

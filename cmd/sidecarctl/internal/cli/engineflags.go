@@ -107,7 +107,7 @@ func (f *engineFlags) options() (sidecarset.Options, error) {
 	default:
 		ts, err := time.Parse(time.RFC3339, f.Timestamp)
 		if err != nil {
-			return sidecarset.Options{}, fmt.Errorf("--timestamp: %w", err)
+			return sidecarset.Options{}, fmt.Errorf("--timestamp %q: want an RFC 3339 time such as 2026-01-02T15:04:05Z, or now", f.Timestamp)
 		}
 		opts.Now = metav1.NewTime(ts.UTC().Truncate(time.Second))
 	}

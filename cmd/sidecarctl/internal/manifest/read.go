@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -201,7 +203,7 @@ func decode(source string, c chunk) ([]Document, error) {
 	if c.format == FormatYAML {
 		var err error
 		if js, err = yaml.YAMLToJSON(c.data); err != nil {
-			return nil, fail(err)
+			return nil, yamlError(doc, err)
 		}
 	}
 	var value any
@@ -320,4 +322,17 @@ func Objects(docs []Document) []*unstructured.Unstructured {
 		objs[i] = d.Object
 	}
 	return objs
+}
+
+// yamlLine finds the line number the YAML library reports, counted from the document's start.
+var yamlLine = regexp.MustCompile(`^(?:error converting YAML to JSON: )?yaml: line (\d+): (.*)$`)
+
+// yamlError reports a YAML syntax error at its line in the file, not in the document.
+func yamlError(doc Document, err error) error {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return fmt.Errorf("%s starting at line %d: %w", doc, doc.Line, err)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return fmt.Errorf("%s:%d: document %d: YAML: %s", doc.Source, doc.Line+n-1, doc.Index, m[2])
 }

@@ -161,9 +161,9 @@ func TestReadErrors(t *testing.T) {
 			wantError: []string{"testdata/bad/missing-kind.yaml: document 2 (team-a/web) starting at line 6", "kind: Required value"},
 		},
 		{
-			name:      "YAML syntax error names the document",
+			name:      "YAML syntax error names the document and the line in the file",
 			paths:     []string{td("bad/syntax.yaml")},
-			wantError: []string{"testdata/bad/syntax.yaml: document 2 starting at line 6", "yaml: line"},
+			wantError: []string{"testdata/bad/syntax.yaml:10: document 2: YAML: did not find expected"},
 		},
 		{
 			name:      "a scalar document",
