@@ -22,7 +22,10 @@ const podConditionName = "pod-has-a-selector-key"
 // when all is set, every pod (a selector that requires no label can select an unlabelled pod).
 type podScope struct {
 	keys []string
-	all  bool
+	// values of each key a pod must carry one of (Kubernetes label values never contain
+	// anyValue); anyValue alone for Exists.
+	values map[string][]string
+	all    bool
 	// selectors counts the selectors that can match, for the configuration's annotation.
 	selectors int
 }
@@ -61,9 +64,9 @@ func scopeOf(selectors []*metav1.LabelSelector) podScope {
 			}
 		}
 	}
-	scope := podScope{selectors: len(selectors)}
+	scope := podScope{selectors: len(selectors), values: map[string][]string{}}
 	chosen := map[string]bool{}
-	for _, keys := range required {
+	for i, keys := range required {
 		if len(keys) == 0 {
 			return podScope{all: true, selectors: len(selectors)}
 		}
@@ -74,12 +77,47 @@ func scopeOf(selectors []*metav1.LabelSelector) podScope {
 			}
 		}
 		chosen[best] = true
+		scope.values[best] = append(scope.values[best], requiredValues(selectors[i], best)...)
 	}
 	for k := range chosen {
 		scope.keys = append(scope.keys, k)
+		scope.values[k] = dedupe(scope.values[k])
 	}
 	sort.Strings(scope.keys)
 	return scope
+}
+
+// anyValue stands for "any value" in a key's value list: label values never contain it.
+const anyValue = "*"
+
+// requiredValues are the values sel allows for key, a key it requires: its matchLabels value,
+// or the values of its In requirement (anyValue for Exists).
+func requiredValues(sel *metav1.LabelSelector, key string) []string {
+	if v, ok := sel.MatchLabels[key]; ok {
+		return []string{v}
+	}
+	for _, r := range sel.MatchExpressions {
+		if r.Key == key && r.Operator == metav1.LabelSelectorOpIn {
+			return r.Values
+		}
+	}
+	return []string{anyValue}
+}
+
+func dedupe(values []string) []string {
+	set := map[string]bool{}
+	for _, v := range values {
+		set[v] = true
+	}
+	if set[anyValue] {
+		return []string{anyValue}
+	}
+	out := make([]string, 0, len(set))
+	for v := range set {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // matchConditions is the pod webhook's CEL condition for scope (Kubernetes "Dynamic Admission
@@ -95,7 +133,10 @@ func matchConditions(scope podScope) []admissionregistrationv1.MatchCondition {
 	if scope.all || len(scope.keys) == 0 {
 		return nil
 	}
-	expr := exactCondition(scope.keys)
+	expr := valuedCondition(scope)
+	if expr == "" {
+		expr = exactCondition(scope.keys)
+	}
 	if len(expr) > maxConditionBytes {
 		expr = prefixCondition(scope.keys)
 	}
@@ -106,6 +147,64 @@ func matchConditions(scope podScope) []admissionregistrationv1.MatchCondition {
 }
 
 const hasLabels = "has(object.metadata.labels) && "
+
+// valuedCondition tests keys and values: it iterates a constant map from each key to the
+// values a pod must carry one of (anyValue: any), with a two-variable exists (CEL
+// two-variable comprehensions, Kubernetes 1.32). When the map does not fit maxConditionBytes,
+// the keys with the largest value lists accept any value, one at a time, until it fits; it
+// returns "" when no key keeps its values (the key-only conditions are smaller then).
+func valuedCondition(scope podScope) string {
+	const around = len(hasLabels) + 120
+	listSize := func(vs []string) int {
+		n := 2
+		for _, v := range vs {
+			n += len(strconv.Quote(v)) + 2
+		}
+		return n
+	}
+	anySize := listSize([]string{anyValue})
+	values := make(map[string][]string, len(scope.keys))
+	size := around
+	for _, k := range scope.keys {
+		values[k] = scope.values[k]
+		size += len(strconv.Quote(k)) + 2 + listSize(values[k])
+	}
+	byCost := append([]string(nil), scope.keys...)
+	sort.SliceStable(byCost, func(i, j int) bool { return listSize(values[byCost[i]]) > listSize(values[byCost[j]]) })
+	kept := len(scope.keys)
+	for _, k := range byCost {
+		if size <= maxConditionBytes {
+			break
+		}
+		if len(values[k]) == 1 && values[k][0] == anyValue {
+			kept--
+			continue
+		}
+		size += anySize - listSize(values[k])
+		values[k] = []string{anyValue}
+		kept--
+	}
+	if size > maxConditionBytes || kept == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(hasLabels + "{")
+	for i, k := range scope.keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(k) + ": [")
+		for j, v := range values[k] {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Quote(v))
+		}
+		b.WriteString("]")
+	}
+	b.WriteString(`}.exists(k, vs, k in object.metadata.labels && ("*" in vs || object.metadata.labels[k] in vs))`)
+	return b.String()
+}
 
 func exactCondition(keys []string) string {
 	var b strings.Builder

@@ -118,13 +118,13 @@ func TestPodWebhookConditions(t *testing.T) {
 		sets []*appsv1alpha1.SidecarSet
 		pods []pod
 	}{
-		{name: "matchLabels: pods with the key, whatever the value", sets: []*appsv1alpha1.SidecarSet{selected(&metav1.LabelSelector{MatchLabels: web})},
-			pods: []pod{{"default", web, true}, {"default", map[string]string{"app": "db"}, true}, {"default", map[string]string{"tier": "web"}, false},
+		{name: "matchLabels: pods with the key and value", sets: []*appsv1alpha1.SidecarSet{selected(&metav1.LabelSelector{MatchLabels: web})},
+			pods: []pod{{"default", web, true}, {"default", map[string]string{"app": "db"}, false}, {"default", map[string]string{"tier": "web"}, false},
 				{"default", nil, false}, {"kube-system", web, false}, {"sidecarctl-system", web, false}}},
-		{name: "In and Exists require their key", sets: []*appsv1alpha1.SidecarSet{
+		{name: "In requires its key and values, Exists its key", sets: []*appsv1alpha1.SidecarSet{
 			selected(&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{req("tier", metav1.LabelSelectorOpIn, "web")}}),
 			selected(&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{req("mesh.example.com/inject", metav1.LabelSelectorOpExists)}})},
-			pods: []pod{{"default", map[string]string{"tier": "db"}, true}, {"default", map[string]string{"mesh.example.com/inject": ""}, true},
+			pods: []pod{{"default", map[string]string{"tier": "web", "x": "y"}, true}, {"default", map[string]string{"tier": "db"}, false}, {"default", map[string]string{"mesh.example.com/inject": ""}, true},
 				{"default", web, false}, {"default", map[string]string{"mesh.example.com/injected": "x"}, false}}},
 		{name: "NotIn with In: the In key", sets: []*appsv1alpha1.SidecarSet{selected(&metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
 			req("tier", metav1.LabelSelectorOpNotIn, "batch"), req("app", metav1.LabelSelectorOpIn, "web")}})},

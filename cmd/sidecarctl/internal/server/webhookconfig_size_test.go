@@ -45,7 +45,7 @@ func TestPodWebhookConfigurationSize(t *testing.T) {
 			// a pod matching one of the sets, and one matching none
 			match, other map[string]string
 		}{
-			{"bench", bench, map[string]string{"app": "svc-00042"}, map[string]string{"run": "x"}},
+			{"bench", bench, map[string]string{"app": "code-interpreter"}, map[string]string{"run": "x"}},
 			{"distinct-keys", distinctKeySidecarSets(n), map[string]string{fmt.Sprintf("team-%05d.example.com/inject", n-1): "true"},
 				map[string]string{"app": "x"}},
 		} {

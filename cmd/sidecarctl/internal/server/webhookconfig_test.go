@@ -39,7 +39,7 @@ func TestPodWebhookScopes(t *testing.T) {
 		{
 			name: "selectors sharing a key share it; spec.namespace is left to the handler",
 			sets: []*appsv1alpha1.SidecarSet{set("a", "", map[string]string{"app": "web"}), set("b", "shop", map[string]string{"app": "db"})},
-			want: ptr(`has(object.metadata.labels) && ["app"].exists(k, k in object.metadata.labels)`),
+			want: ptr(`has(object.metadata.labels) && {"app": ["db", "web"]}.exists(k, vs, k in object.metadata.labels && ("*" in vs || object.metadata.labels[k] in vs))`),
 		},
 		{
 			name: "kruise mode: SidecarSets with namespace/name references, for the mirror rewrite",
@@ -50,14 +50,14 @@ func TestPodWebhookScopes(t *testing.T) {
 					LocalObjectReference: corev1.LocalObjectReference{Name: "kube-system/cfg"}}}}}
 				return ss
 			}()},
-			want: ptr(`has(object.metadata.labels) && ["logs"].exists(k, k in object.metadata.labels)`),
+			want: ptr(`has(object.metadata.labels) && {"logs": ["on"]}.exists(k, vs, k in object.metadata.labels && ("*" in vs || object.metadata.labels[k] in vs))`),
 		},
 		{
 			name:    "kruise mode: only profiles",
 			mode:    KruiseMode,
 			sets:    []*appsv1alpha1.SidecarSet{set("a", "", map[string]string{"app": "web"})},
 			patches: []translate.AppPatch{{Profile: "csi", Selector: map[string]string{"runtime.sidecarctl.dev/csi": "true"}}},
-			want:    ptr(`has(object.metadata.labels) && ["runtime.sidecarctl.dev/csi"].exists(k, k in object.metadata.labels)`),
+			want:    ptr(`has(object.metadata.labels) && {"runtime.sidecarctl.dev/csi": ["true"]}.exists(k, vs, k in object.metadata.labels && ("*" in vs || object.metadata.labels[k] in vs))`),
 		},
 	}
 	for _, tc := range tests {
