@@ -104,6 +104,7 @@ func requiredValues(sel *metav1.LabelSelector, key string) []string {
 	return []string{anyValue}
 }
 
+// dedupe sorts values without duplicates; anyValue absorbs the others.
 func dedupe(values []string) []string {
 	set := map[string]bool{}
 	for _, v := range values {
@@ -123,12 +124,12 @@ func dedupe(values []string) []string {
 // matchConditions is the pod webhook's CEL condition for scope (Kubernetes "Dynamic Admission
 // Control": matching requests with matchConditions). Nil means every pod is sent.
 //
-// When the keys fit maxConditionBytes, the condition iterates the constant key list and looks
-// each key up in the pod's labels: its cost is bounded by the number of keys whatever the pod
-// carries. Otherwise the keys are shortened to the longest common length whose distinct
-// prefixes fit, and the condition iterates the pod's labels, looking each one's prefix up in
-// constant maps (keys shorter than that length are kept whole): a pod may then be sent that
-// shares only a prefix with a selector key, and the handler finds no match for it.
+// The first that fits maxConditionBytes: keys and their values (valuedCondition); keys only,
+// iterating the constant key list and looking each key up in the pod's labels (cost bounded by
+// the number of keys whatever the pod carries); key prefixes, the keys shortened to the
+// longest common length whose distinct prefixes fit, iterating the pod's labels and looking
+// each one's prefix up in constant maps (keys shorter than that length are kept whole). Each
+// step sends more pods that the handler then finds no match for.
 func matchConditions(scope podScope) []admissionregistrationv1.MatchCondition {
 	if scope.all || len(scope.keys) == 0 {
 		return nil
