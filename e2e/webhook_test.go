@@ -3,11 +3,14 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,8 +101,11 @@ func ensureNamespace(ctx context.Context, t *testing.T, c client.Client, name st
 	}
 }
 
-// waitPodWebhook waits until the server's pod webhooks cover the selector, so that a pod
-// created next reaches the server.
+// waitPodWebhook waits until the server's pod webhook covers the selector, so that a pod
+// created next is sent to it: the configuration's observed-SidecarSets digest (name and UID of
+// every SidecarSet, sorted, as the server writes it) equals the SidecarSets the API server
+// lists, and the pod webhook's match condition names one of the keys the selector requires,
+// or sends every pod (README "In a cluster").
 func waitPodWebhook(ctx context.Context, t *testing.T, c client.Client, sel *metav1.LabelSelector) {
 	t.Helper()
 	waitFor(ctx, t, "a pod webhook for "+metav1.FormatLabelSelector(sel), func() (bool, error) {
@@ -107,10 +113,36 @@ func waitPodWebhook(ctx context.Context, t *testing.T, c client.Client, sel *met
 		if err := c.Get(ctx, client.ObjectKey{Name: configName}, &m); err != nil {
 			return false, nil
 		}
+		var list appsv1alpha1.SidecarSetList
+		if err := c.List(ctx, &list); err != nil {
+			return false, nil
+		}
+		lines := make([]string, len(list.Items))
+		for i, ss := range list.Items {
+			lines[i] = ss.Name + "/" + string(ss.UID) + "\n"
+		}
+		sort.Strings(lines)
+		sum := sha256.Sum256([]byte(strings.Join(lines, "")))
+		if m.Annotations["sidecarctl.dev/observed-sidecarsets"] != hex.EncodeToString(sum[:])[:16] {
+			return false, nil
+		}
 		for _, wh := range m.Webhooks {
-			if wh.ObjectSelector != nil && reflect.DeepEqual(wh.ObjectSelector.MatchLabels, sel.MatchLabels) &&
-				reflect.DeepEqual(wh.ObjectSelector.MatchExpressions, sel.MatchExpressions) {
+			if wh.Name != "pods.sidecarctl.dev" {
+				continue
+			}
+			if len(wh.MatchConditions) == 0 {
 				return true, nil
+			}
+			for k := range sel.MatchLabels {
+				if strings.Contains(wh.MatchConditions[0].Expression, strconv.Quote(k)) {
+					return true, nil
+				}
+			}
+			for _, r := range sel.MatchExpressions {
+				if (r.Operator == metav1.LabelSelectorOpIn || r.Operator == metav1.LabelSelectorOpExists) &&
+					strings.Contains(wh.MatchConditions[0].Expression, strconv.Quote(r.Key)) {
+					return true, nil
+				}
 			}
 		}
 		return false, nil

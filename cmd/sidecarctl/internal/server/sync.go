@@ -77,6 +77,10 @@ func (w *WebhookSync) Sync(ctx context.Context) error {
 			}
 		}
 		cur.Webhooks = mutating.Webhooks
+		if cur.Annotations == nil {
+			cur.Annotations = map[string]string{}
+		}
+		cur.Annotations[ObservedSidecarSetsAnnotation] = mutating.Annotations[ObservedSidecarSetsAnnotation]
 	}, &admissionregistrationv1.MutatingWebhookConfiguration{}); err != nil {
 		return err
 	}

@@ -3,8 +3,8 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"sort"
+	"strings"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -32,28 +32,41 @@ type WebhookConfigOptions struct {
 	Mode              Mode
 }
 
+// ObservedSidecarSetsAnnotation, on the MutatingWebhookConfiguration, digests the
+// SidecarSets (name and UID) the pod webhook's scope was computed from: a client that lists
+// the SidecarSets and finds the same digest knows the server has seen them (the e2e suite).
+const ObservedSidecarSetsAnnotation = "sidecarctl.dev/observed-sidecarsets"
+
+// PodWebhookName names the single pod webhook entry.
+const PodWebhookName = "pods.sidecarctl.dev"
+
 // MutatingWebhookConfiguration builds the pod (and, standalone, SidecarSet) mutating webhooks.
 //
-// Pods get one webhook entry per distinct (selector, namespaces) of the SidecarSets and
-// profiles that can inject, each with failurePolicy Fail: a pod that can match is refused
-// while the server is down (as with Kruise), and a pod that cannot match never reaches the
-// server, so an outage never blocks unrelated pods.
+// Pods get one webhook entry, with failurePolicy Fail, whatever the number of SidecarSets and
+// profiles: each pod is sent at most once per admission (plus the reinvocation). Its CEL
+// matchCondition admits the pods that carry one of the label keys the selectors require
+// (matchConditions), so a pod that cannot match never reaches the server and an outage never
+// blocks it, while a pod that can match is refused while the server is down (as with Kruise).
+// Namespace scoping is left to the handler; the excluded namespaces stay out through the
+// entry's namespaceSelector.
 func MutatingWebhookConfiguration(sets []*appsv1alpha1.SidecarSet, patches []translate.AppPatch, o WebhookConfigOptions) *admissionregistrationv1.MutatingWebhookConfiguration {
 	cfg := &admissionregistrationv1.MutatingWebhookConfiguration{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "MutatingWebhookConfiguration"},
-		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Labels: map[string]string{"app.kubernetes.io/managed-by": "sidecarctl"}},
+		TypeMeta: metav1.TypeMeta{APIVersion: "admissionregistration.k8s.io/v1", Kind: "MutatingWebhookConfiguration"},
+		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Labels: map[string]string{"app.kubernetes.io/managed-by": "sidecarctl"},
+			Annotations: map[string]string{ObservedSidecarSetsAnnotation: SidecarSetsDigest(sets)}},
 	}
-	for _, scope := range podScopes(sets, patches, o) {
+	if scope := podScopeOf(sets, patches, o.Mode); scope.selectors > 0 {
 		cfg.Webhooks = append(cfg.Webhooks, admissionregistrationv1.MutatingWebhook{
-			Name:                    scope.name + ".pods.sidecarctl.dev",
+			Name:                    PodWebhookName,
 			ClientConfig:            o.clientConfig(PathMutatePod),
 			Rules:                   rules("", "v1", "pods", admissionregistrationv1.Create),
 			FailurePolicy:           ptr(admissionregistrationv1.Fail),
 			SideEffects:             ptr(admissionregistrationv1.SideEffectClassNone),
 			AdmissionReviewVersions: []string{"v1"},
 			ReinvocationPolicy:      ptr(admissionregistrationv1.IfNeededReinvocationPolicy),
-			ObjectSelector:          scope.objectSelector,
-			NamespaceSelector:       scope.namespaceSelector,
+			NamespaceSelector:       withExclusions(nil, o.ExcludeNamespaces),
+			ObjectSelector:          &metav1.LabelSelector{},
+			MatchConditions:         matchConditions(scope),
 			TimeoutSeconds:          ptr(int32(10)),
 		})
 	}
@@ -68,6 +81,18 @@ func MutatingWebhookConfiguration(sets []*appsv1alpha1.SidecarSet, patches []tra
 		})
 	}
 	return cfg
+}
+
+// SidecarSetsDigest digests the names and UIDs of sets, in any order: the first 16 hex digits
+// of the SHA-256 of the sorted "name/uid" lines.
+func SidecarSetsDigest(sets []*appsv1alpha1.SidecarSet) string {
+	lines := make([]string, len(sets))
+	for i, ss := range sets {
+		lines[i] = ss.Name + "/" + string(ss.UID) + "\n"
+	}
+	sort.Strings(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "")))
+	return hex.EncodeToString(sum[:])[:16]
 }
 
 // ValidatingWebhookConfiguration builds the SidecarSet and binding validating webhooks.
@@ -96,54 +121,28 @@ func ValidatingWebhookConfiguration(o WebhookConfigOptions) *admissionregistrati
 	}
 }
 
-type podScope struct {
-	name              string
-	objectSelector    *metav1.LabelSelector
-	namespaceSelector *metav1.LabelSelector
-}
-
-// podScopes groups the SidecarSets and profiles by the pods they can select.
-func podScopes(sets []*appsv1alpha1.SidecarSet, patches []translate.AppPatch, o WebhookConfigOptions) []podScope {
-	byKey := map[string]podScope{}
-	add := func(obj *metav1.LabelSelector, ns *metav1.LabelSelector) {
-		if obj == nil || (len(obj.MatchLabels) == 0 && len(obj.MatchExpressions) == 0) {
+// podScopeOf collects the selectors of the SidecarSets and profiles that can inject.
+func podScopeOf(sets []*appsv1alpha1.SidecarSet, patches []translate.AppPatch, mode Mode) podScope {
+	var selectors []*metav1.LabelSelector
+	add := func(sel *metav1.LabelSelector) {
+		if sel == nil || (len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0) {
 			return // Kruise never matches an empty selector
 		}
-		nsSel := withExclusions(ns, o.ExcludeNamespaces)
-		raw, _ := json.Marshal([]any{obj, nsSel})
-		sum := sha256.Sum256(raw)
-		key := hex.EncodeToString(sum[:])[:10]
-		byKey[key] = podScope{name: key, objectSelector: obj.DeepCopy(), namespaceSelector: nsSel}
+		selectors = append(selectors, sel)
 	}
 	for _, ss := range sets {
 		// In Kruise mode Kruise injects the SidecarSets; sidecarctl still needs the pods of
 		// those with namespace/name references, to point them at the mirrors (it is
 		// re-invoked after Kruise's webhook, reinvocationPolicy IfNeeded).
-		if o.Mode == KruiseMode && len(binding.References(ss)) == 0 {
+		if mode == KruiseMode && len(binding.References(ss)) == 0 {
 			continue
 		}
-		var ns *metav1.LabelSelector
-		switch {
-		case ss.Spec.Namespace != "":
-			ns = &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: ss.Spec.Namespace}}
-		case ss.Spec.NamespaceSelector != nil:
-			ns = ss.Spec.NamespaceSelector
-		}
-		add(ss.Spec.Selector, ns)
+		add(ss.Spec.Selector)
 	}
 	for _, p := range patches {
-		add(&metav1.LabelSelector{MatchLabels: p.Selector}, nil)
+		add(&metav1.LabelSelector{MatchLabels: p.Selector})
 	}
-	keys := make([]string, 0, len(byKey))
-	for k := range byKey {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]podScope, len(keys))
-	for i, k := range keys {
-		out[i] = byKey[k]
-	}
-	return out
+	return scopeOf(selectors)
 }
 
 func withExclusions(ns *metav1.LabelSelector, exclude []string) *metav1.LabelSelector {

@@ -25,46 +25,39 @@ func TestPodWebhookScopes(t *testing.T) {
 	t.Parallel()
 	opts := WebhookConfigOptions{Name: "sidecarctl", ServiceNamespace: "sidecarctl-system", ServiceName: "sidecarctl-webhook",
 		ExcludeNamespaces: []string{"kube-system", "sidecarctl-system"}}
-	exclude := metav1.LabelSelectorRequirement{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn,
-		Values: []string{"kube-system", "sidecarctl-system"}}
+	exclude := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "kubernetes.io/metadata.name",
+		Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system", "sidecarctl-system"}}}}
 	tests := []struct {
 		name    string
 		sets    []*appsv1alpha1.SidecarSet
 		patches []translate.AppPatch
 		mode    Mode
-		want    [][2]*metav1.LabelSelector // object, namespace selector per pod webhook, in name order
+		want    *string // the pod webhook's one match condition; nil: no pod webhook
 	}{
 		{name: "nothing can inject: no pod webhook"},
 		{name: "empty selectors never match", sets: []*appsv1alpha1.SidecarSet{set("a", "", nil), set("b", "", map[string]string{})}},
 		{
-			name: "identical selectors share one webhook",
-			sets: []*appsv1alpha1.SidecarSet{set("a", "", map[string]string{"app": "web"}), set("b", "", map[string]string{"app": "web"})},
-			want: [][2]*metav1.LabelSelector{{{MatchLabels: map[string]string{"app": "web"}}, {MatchExpressions: []metav1.LabelSelectorRequirement{exclude}}}},
-		},
-		{
-			name: "spec.namespace narrows the namespace selector",
-			sets: []*appsv1alpha1.SidecarSet{set("a", "shop", map[string]string{"app": "web"})},
-			want: [][2]*metav1.LabelSelector{{{MatchLabels: map[string]string{"app": "web"}},
-				{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "shop"}, MatchExpressions: []metav1.LabelSelectorRequirement{exclude}}}},
+			name: "selectors sharing a key share it; spec.namespace is left to the handler",
+			sets: []*appsv1alpha1.SidecarSet{set("a", "", map[string]string{"app": "web"}), set("b", "shop", map[string]string{"app": "db"})},
+			want: ptr(`has(object.metadata.labels) && {"app": ["db", "web"]}.exists(k, vs, k in object.metadata.labels && ("*" in vs || object.metadata.labels[k] in vs))`),
 		},
 		{
 			name: "kruise mode: SidecarSets with namespace/name references, for the mirror rewrite",
 			mode: KruiseMode,
-			sets: []*appsv1alpha1.SidecarSet{set("plain", "", map[string]string{"app": "web"}), func() *appsv1alpha1.SidecarSet {
-				ss := set("crossns", "", map[string]string{"app": "logs"})
+			sets: []*appsv1alpha1.SidecarSet{set("plain", "", map[string]string{"plain": "web"}), func() *appsv1alpha1.SidecarSet {
+				ss := set("crossns", "", map[string]string{"logs": "on"})
 				ss.Spec.Volumes = []corev1.Volume{{Name: "c", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 					LocalObjectReference: corev1.LocalObjectReference{Name: "kube-system/cfg"}}}}}
 				return ss
 			}()},
-			want: [][2]*metav1.LabelSelector{{{MatchLabels: map[string]string{"app": "logs"}}, {MatchExpressions: []metav1.LabelSelectorRequirement{exclude}}}},
+			want: ptr(`has(object.metadata.labels) && {"logs": ["on"]}.exists(k, vs, k in object.metadata.labels && ("*" in vs || object.metadata.labels[k] in vs))`),
 		},
 		{
 			name:    "kruise mode: only profiles",
 			mode:    KruiseMode,
 			sets:    []*appsv1alpha1.SidecarSet{set("a", "", map[string]string{"app": "web"})},
 			patches: []translate.AppPatch{{Profile: "csi", Selector: map[string]string{"runtime.sidecarctl.dev/csi": "true"}}},
-			want: [][2]*metav1.LabelSelector{{{MatchLabels: map[string]string{"runtime.sidecarctl.dev/csi": "true"}},
-				{MatchExpressions: []metav1.LabelSelectorRequirement{exclude}}}},
+			want:    ptr(`has(object.metadata.labels) && {"runtime.sidecarctl.dev/csi": ["true"]}.exists(k, vs, k in object.metadata.labels && ("*" in vs || object.metadata.labels[k] in vs))`),
 		},
 	}
 	for _, tc := range tests {
@@ -73,21 +66,24 @@ func TestPodWebhookScopes(t *testing.T) {
 			o := opts
 			o.Mode = tc.mode
 			cfg := MutatingWebhookConfiguration(tc.sets, tc.patches, o)
-			var got [][2]*metav1.LabelSelector
-			for _, wh := range cfg.Webhooks {
-				if wh.Rules[0].Resources[0] != "pods" {
-					continue
-				}
+			wh, ok := podWebhook(t, cfg)
+			if ok != (tc.want != nil) {
+				t.Fatalf("pod webhook present = %t, want %t", ok, tc.want != nil)
+			}
+			if ok {
 				if *wh.FailurePolicy != admissionregistrationv1.Fail || *wh.ReinvocationPolicy != admissionregistrationv1.IfNeededReinvocationPolicy {
 					t.Errorf("%s: want failurePolicy Fail and reinvocation IfNeeded", wh.Name)
 				}
 				if *wh.ClientConfig.Service.Path != PathMutatePod {
 					t.Errorf("%s: path %s", wh.Name, *wh.ClientConfig.Service.Path)
 				}
-				got = append(got, [2]*metav1.LabelSelector{wh.ObjectSelector, wh.NamespaceSelector})
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("pod webhooks (-want +got):\n%s", diff)
+				if diff := cmp.Diff(exclude, wh.NamespaceSelector); diff != "" {
+					t.Errorf("namespaceSelector (-want +got):\n%s", diff)
+				}
+				want := []admissionregistrationv1.MatchCondition{{Name: podConditionName, Expression: *tc.want}}
+				if diff := cmp.Diff(want, wh.MatchConditions); diff != "" {
+					t.Errorf("match conditions (-want +got):\n%s", diff)
+				}
 			}
 			sidecarSetWebhook := false
 			for _, wh := range cfg.Webhooks {
