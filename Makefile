@@ -32,7 +32,7 @@ e2e-assets:
 	./e2e/assets.sh $(E2E_ASSETS) >/dev/null
 
 e2e: e2e-assets
-	SIDECARCTL_E2E=1 KUBEBUILDER_ASSETS=$(E2E_ASSETS) $(GO) test -race -count=1 ./e2e/
+	SIDECARCTL_E2E=1 KUBEBUILDER_ASSETS=$(E2E_ASSETS) $(GO) test -race -count=1 ./e2e/ ./cmd/sidecarctl/internal/server/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
