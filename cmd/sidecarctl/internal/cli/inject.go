@@ -132,25 +132,32 @@ func (o *InjectOptions) Run(ctx context.Context) error {
 		all = append(all, results[i].Findings...)
 	}
 	writeStateFindings(&report, st.Findings())
-	if n := len(all.Errors()); n > 0 {
-		// --strict made warnings errors: nothing on stdout, the report says why.
-		_, _ = io.Copy(o.ErrOut, &report)
+	return writeResult(o.IOStreams, docs, o.Output, &report, all, o.Quiet)
+}
+
+// writeResult ends a command that rewrites documents (inject, uninject): the documents on
+// stdout and the report on stderr, or, when a finding is an error (--strict), nothing on
+// stdout and the report saying why.
+func writeResult(streams IOStreams, docs []manifest.Document, output string, report *bytes.Buffer, findings finding.List, quiet bool) error {
+	if n := len(findings.Errors()); n > 0 {
+		_, _ = io.Copy(streams.ErrOut, report)
 		return fmt.Errorf("%d finding(s) are errors with --strict", n)
 	}
 	var out bytes.Buffer
-	write := func() error { return manifest.WriteDocuments(&out, docs, o.Output) }
-	if o.Output == manifest.FormatName {
+	write := func() error { return manifest.WriteDocuments(&out, docs, output) }
+	if output == manifest.FormatName {
 		write = func() error { return manifest.WriteNames(&out, docs) }
 	}
 	if err := write(); err != nil {
 		return err
 	}
-	if _, err := io.Copy(o.Out, &out); err != nil {
+	if _, err := io.Copy(streams.Out, &out); err != nil {
 		return err
 	}
-	if !o.Quiet {
-		_, err = io.Copy(o.ErrOut, &report)
+	if quiet {
+		return nil
 	}
+	_, err := io.Copy(streams.ErrOut, report)
 	return err
 }
 

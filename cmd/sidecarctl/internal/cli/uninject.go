@@ -131,25 +131,7 @@ func (o *UninjectOptions) Run(ctx context.Context) error {
 		all = append(all, res.Findings...)
 	}
 	writeStateFindings(&report, st.Findings())
-	if n := len(all.Errors()); n > 0 {
-		_, _ = io.Copy(o.ErrOut, &report)
-		return fmt.Errorf("%d finding(s) are errors with --strict", n)
-	}
-	var out bytes.Buffer
-	write := func() error { return manifest.WriteDocuments(&out, docs, o.Output) }
-	if o.Output == manifest.FormatName {
-		write = func() error { return manifest.WriteNames(&out, docs) }
-	}
-	if err := write(); err != nil {
-		return err
-	}
-	if _, err := io.Copy(o.Out, &out); err != nil {
-		return err
-	}
-	if !o.Quiet {
-		_, err = io.Copy(o.ErrOut, &report)
-	}
-	return err
+	return writeResult(o.IOStreams, docs, o.Output, &report, all, o.Quiet)
 }
 
 // writeUninjected writes one object's lines of the uninject report: what went per
