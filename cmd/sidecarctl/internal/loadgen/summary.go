@@ -86,6 +86,7 @@ const (
 	BenchOffline    = "BenchmarkOfflineInject"
 	BenchYAML       = "BenchmarkOfflineYAMLRoundTrip"
 	BenchLoad       = "BenchmarkServeLoopback1000rps"
+	BenchConfig     = "BenchmarkWebhookConfig10000"
 )
 
 // Summarize computes every goal's figure from one run's results and returns the summary
@@ -105,9 +106,10 @@ func Summarize(r Results) (string, error) {
 	offline := pick(r.ratio(BenchYAML, "ns/op", BenchOffline, "ns/op"))
 	p99 := pick(r.get(BenchLoad, "p99_ms"))
 	errCount := pick(r.get(BenchLoad, "errors"))
+	configKB := pick(r.get(BenchConfig, "config_kb"))
 	if len(errs) > 0 {
 		return "", fmt.Errorf("bench summary: %s", strings.Join(errs, "; "))
 	}
-	return fmt.Sprintf("bench: handler_vs_floor_n10=%.2f scale_n10000_vs_n10=%.2f patch_vs_content=%.2f offline_vs_yaml=%.2f p99_ms_1000rps=%.2f errors=%d",
-		handlerVsFloor, scale, patch, offline, p99, int(errCount)), nil
+	return fmt.Sprintf("bench: handler_vs_floor_n10=%.2f scale_n10000_vs_n10=%.2f patch_vs_content=%.2f offline_vs_yaml=%.2f p99_ms_1000rps=%.2f errors=%d webhook_config_kb_n10000=%.1f",
+		handlerVsFloor, scale, patch, offline, p99, int(errCount), configKB), nil
 }
