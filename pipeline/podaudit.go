@@ -129,7 +129,8 @@ func (s *State) AuditPod(pod *corev1.Pod) (*PodAudit, error) {
 		for _, f := range un.Findings {
 			if f.Code == finding.UninjectEdited && f.SidecarSet == ss.Name {
 				edited = true
-				out.row(ss.Name, finding.Warning, finding.AuditSidecarEdited, f.Field, f.Message)
+				detail, _, _ := strings.Cut(f.Message, "; its injection is left in place")
+				out.row(ss.Name, finding.Warning, finding.AuditSidecarEdited, f.Field, detail)
 			}
 		}
 		if edited {
