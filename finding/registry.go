@@ -18,6 +18,7 @@ const (
 	AreaJob       Area = "job"
 	AreaUninject  Area = "uninject"
 	AreaQuirk     Area = "kruise-quirk"
+	AreaAudit     Area = "audit"
 )
 
 // Description says what a Code means, once.
@@ -32,7 +33,7 @@ type Description struct {
 // way: a package-level slice literal per file, joined by Registry.
 var registered = [][]Description{
 	injectionCodes, refusalCodes, workloadCodes, stateCodes, versionCodes,
-	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes, uninjectCodes, quirkCodes,
+	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes, uninjectCodes, quirkCodes, auditCodes,
 }
 
 // Registry returns every registered code, sorted by area then code.

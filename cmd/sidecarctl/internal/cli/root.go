@@ -46,6 +46,7 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 	root.AddCommand(
 		newCmdInject(streams),
 		newCmdUninject(streams),
+		newCmdAudit(streams),
 		newCmdExplain(streams),
 		newCmdCheck(streams),
 		newCmdBindings(streams),
@@ -55,7 +56,7 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 		newCmdVersion(streams),
 	)
 	outputs := map[string][]string{"inject": {"yaml", "json", "name"}, "uninject": {"yaml", "json", "name"}, "translate": {"yaml", "json"},
-		"bindings": {"yaml", "json"}, "explain": {"json"}, "check": {"json"}, "version": {"json"}}
+		"bindings": {"yaml", "json"}, "explain": {"json"}, "check": {"json"}, "audit": {"json"}, "version": {"json"}}
 	for _, cmd := range root.Commands() {
 		completeFlagValues(cmd)
 		if formats, ok := outputs[cmd.Name()]; ok {

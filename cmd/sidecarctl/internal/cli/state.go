@@ -52,19 +52,9 @@ func (c *clusterFlags) readInput(ctx context.Context, paths []string, recursive 
 	if len(paths) > 0 {
 		return nil, &exitError{code: 2, err: errors.New("--from-cluster reads the state from the cluster: give no --from files with it")}
 	}
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = c.Kubeconfig
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: c.Context}).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("--from-cluster: %w", err)
-	}
-	scheme, err := server.NewScheme()
+	cl, _, err := c.client()
 	if err != nil {
 		return nil, err
-	}
-	cl, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		return nil, fmt.Errorf("--from-cluster: %w", err)
 	}
 	in, err := clusterstate.Read(ctx, cl, clusterstate.Options{ProfilesNamespace: c.ProfilesNamespace})
 	if err != nil {
@@ -83,6 +73,31 @@ func (c *clusterFlags) readInput(ctx context.Context, paths []string, recursive 
 		}
 	}
 	return in, nil
+}
+
+// client connects to the cluster --kubeconfig and --context name, read-only by use, and
+// returns the context's namespace ("default" when it names none).
+func (c *clusterFlags) client() (client.Client, string, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = c.Kubeconfig
+	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: c.Context})
+	cfg, err := loader.ClientConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("--from-cluster: %w", err)
+	}
+	ns, _, err := loader.Namespace()
+	if err != nil {
+		return nil, "", fmt.Errorf("--from-cluster: %w", err)
+	}
+	scheme, err := server.NewScheme()
+	if err != nil {
+		return nil, "", err
+	}
+	cl, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, "", fmt.Errorf("--from-cluster: %w", err)
+	}
+	return cl, ns, nil
 }
 
 // admitState reads the state and admits it through the pipeline: the commands' only way to
