@@ -34,6 +34,7 @@ type Description struct {
 var registered = [][]Description{
 	injectionCodes, refusalCodes, workloadCodes, stateCodes, versionCodes,
 	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes, uninjectCodes, quirkCodes, auditCodes,
+	resourcesCodes,
 }
 
 // Registry returns every registered code, sorted by area then code.

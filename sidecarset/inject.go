@@ -142,6 +142,7 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 		res.Changed = podChanged(in, pod)
 		return res, st.kruisePatch(in, res, nil)
 	}
+	res.Findings = append(res.Findings, b.findings...)
 	bh := st.opts.behaviour()
 	sort.SliceStable(b.initContainers, func(i, j int) bool {
 		return b.initContainers[i].container.Name < b.initContainers[j].container.Name
@@ -158,6 +159,12 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 			}
 			pod.Spec.InitContainers = append(pod.Spec.InitContainers, s.container)
 		}
+	}
+	if bh.SortContainersGate && st.opts.FeatureGates.Enabled(GateSortSidecarContainersByName) {
+		// Kruise v1.9 (#1983): every injected container, of all sets, by name.
+		sort.SliceStable(b.containers, func(i, j int) bool {
+			return b.containers[i].container.Name < b.containers[j].container.Name
+		})
 	}
 	pod.Spec.Containers = placeSidecars(pod.Spec.Containers, b.containers, !bh.EmptyInjectPolicyAfter, &res.Replaced)
 	pod.Spec.Volumes = mergeVolumes(pod.Spec.Volumes, b.volumes)

@@ -8,7 +8,7 @@ import (
 // behaviour is what one emulated Kruise release does where the releases differ. Every
 // version-dependent branch of the engine reads a field of it instead of comparing versions, so
 // behaviourOf below is the one table of how Kruise v1.3 (Alibaba Cloud virtual nodes) and v1.8
-// differ. Each field is true for the newer behaviour; its comment and its row in behaviourOf
+// differ (and v1.9 from v1.8). Each field is true for the newer behaviour; its comment and its row in behaviourOf
 // name the Kruise release that introduced it (sidecarset/BEHAVIOUR.md §5.12, the release
 // table; §5 for v1.3).
 type behaviour struct {
@@ -80,6 +80,29 @@ type behaviour struct {
 	RefusesPartitionWithSelector bool
 	// PriorityStrategy: updateStrategy.priorityStrategy exists; before, the CRD schema prunes it.
 	PriorityStrategy bool
+
+	// Kruise v1.9 (sidecarset/BEHAVIOUR.md §8).
+
+	// StoresV1Beta1: SidecarSets are stored and validated as apps.kruise.io/v1beta1, so a
+	// v1alpha1 spec.namespace becomes a namespaceSelector on kubernetes.io/metadata.name (it
+	// then matches through the Namespace object, and may stand next to a namespaceSelector),
+	// and the custom-version label becomes spec.customVersion.
+	StoresV1Beta1 bool
+	// ContainerFields: sidecars have shareVolumeDevicePolicy and resourcesPolicy
+	// (kruisev1beta1.ContainerFields); before, the SidecarSet mutating webhook removes them.
+	ContainerFields bool
+	// DeviceVolumes: a sidecar's volumeDevices queue their SidecarSet volumes, a mount or
+	// device of a volume spec.volumes lacks is skipped instead of panicking, and a shared app
+	// mount on one of the sidecar's own device paths is left out.
+	DeviceVolumes bool
+	// SortContainersGate: feature gate EnableSortSidecarContainerByName exists.
+	SortContainersGate bool
+	// SleepHookGrace: the fake pod that validates sidecars has a 30 s grace period, so
+	// lifecycle sleep hooks of 1-30 s pass; before, its grace period is 0 and every sleep fails.
+	SleepHookGrace bool
+	// LegacyVolumeDefaults: SidecarSet defaulting fills the iSCSI, RBD, AzureDisk and ScaleIO
+	// volume defaults; v1.9 no longer calls those defaulters.
+	LegacyVolumeDefaults bool
 	// Kubernetes types.
 
 	// KubernetesTypes is the minor release of the Kubernetes API types Kruise is built with
@@ -120,6 +143,13 @@ func behaviourOf(v Version) behaviour {
 		RefusesPartitionWithSelector:  since(8), // Kruise v1.8.0
 		PriorityStrategy:              since(5), // Kruise v1.5.0
 
+		StoresV1Beta1:        since(9),  // Kruise v1.9.0 (#2222)
+		ContainerFields:      since(9),  // Kruise v1.9.0 (#2011, #2200)
+		DeviceVolumes:        since(9),  // Kruise v1.9.0 (#2011, #2079)
+		SortContainersGate:   since(9),  // Kruise v1.9.0 (#1983)
+		SleepHookGrace:       since(9),  // Kruise v1.9.0 (#2067)
+		LegacyVolumeDefaults: !since(9), // Kruise v1.9.0 stopped it
+
 		KubernetesTypes:    kubernetesTypesOf(minor),
 		PositionalPodPatch: since(5), // Kruise v1.5.0 (#1334)
 	}
@@ -127,11 +157,13 @@ func behaviourOf(v Version) behaviour {
 
 // kubernetesTypesOf is the Kubernetes minor release of the k8s.io/api each Kruise minor
 // release is built with: 1.22 up to v1.4, 1.24 in v1.5, 1.26 in v1.6, 1.28 in v1.7, 1.30 in
-// v1.8.
+// v1.8, 1.32 in v1.9 (#2067).
 func kubernetesTypesOf(minor int) int {
 	switch {
 	case minor <= 4:
 		return 22
+	case minor >= 9:
+		return 32
 	case minor >= 8:
 		return 30
 	}
