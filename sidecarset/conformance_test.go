@@ -100,7 +100,7 @@ func assertKruise(t *testing.T, c *sidecarsettest.Case, got []byte, err error) {
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
+	sidecarsettest.ForEachRelease(t, func(t *testing.T, c *sidecarsettest.Case) {
 		got, err := runCase(t, c)
 		assertKruise(t, c, got, err)
 	})

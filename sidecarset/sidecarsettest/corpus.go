@@ -12,10 +12,16 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 )
 
-//go:embed testdata/cases/*.json testdata/expected/*.json
+//go:embed testdata/cases/*.json testdata/expected/*.json testdata/expected-v1.9/*.json
 var corpus embed.FS
+
+// Releases lists the Kruise releases with an expected directory in the corpus: "1.8" in
+// expected/, every other one in expected-vX.Y/ (CONFORMANCE.md §1).
+var Releases = []string{"1.8", "1.9"}
 
 // Case is one conformance case (sidecarset/sidecarsettest/CONFORMANCE.md §2).
 type Case struct {
@@ -25,6 +31,9 @@ type Case struct {
 	Pod                         *corev1.Pod                 `json:"pod"`
 	OldPod                      *corev1.Pod                 `json:"oldPod"`
 	SidecarSets                 []appsv1alpha1.SidecarSet   `json:"sidecarSets"`
+	// SidecarSetFields holds, per SidecarSet, the sidecar fields of Kruise v1.9 that
+	// kruise-api's v1alpha1 types lack (nil where there are none).
+	SidecarSetFields []*kruisev1beta1.Fields `json:"-"`
 	Namespaces                  []corev1.Namespace          `json:"namespaces"`
 	ConfigMaps                  []corev1.ConfigMap          `json:"configMaps"`
 	ControllerRevisions         []appsv1.ControllerRevision `json:"controllerRevisions"`
@@ -64,19 +73,68 @@ func (c *Case) ExpectsRefusal() (*Refusal, bool) {
 	return &r, true
 }
 
-// Cases returns every embedded case with its expected output, sorted by name. A case without
-// an expected file, or an expected file without a case, is an error.
+// Cases returns every embedded case with Kruise v1.8's expected output, sorted by name. A
+// case without an expected file for any release, or an expected file without a case, is an
+// error.
 func Cases() ([]*Case, error) {
-	return Load(corpus, "testdata")
+	return CasesFor("1.8")
 }
 
-// Load reads cases/*.json and expected/*.json below dir of fsys.
+// CasesFor returns the embedded cases with the expected output of Kruise release kruise (one
+// of Releases), sorted by name; a case that release cannot run (no expected file) is left out.
+func CasesFor(kruise string) ([]*Case, error) {
+	cases, err := LoadRelease(corpus, "testdata", kruise)
+	if err != nil {
+		return nil, err
+	}
+	caseFiles, err := fs.Glob(corpus, "testdata/cases/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range caseFiles {
+		name := path.Base(f)
+		found := false
+		for _, rel := range Releases {
+			if _, err := fs.Stat(corpus, path.Join("testdata", ExpectedDir(rel), name)); err == nil {
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%s: no expected file for any release", f)
+		}
+	}
+	return cases, nil
+}
+
+// ExpectedDir is the directory of a release's expected files: "expected" for v1.8,
+// "expected-vX.Y" for the others.
+func ExpectedDir(kruise string) string {
+	if kruise == "" || kruise == "1.8" {
+		return "expected"
+	}
+	return "expected-v" + kruise
+}
+
+// Load reads cases/*.json and expected/*.json below dir of fsys. A case without an expected
+// file, or an expected file without a case, is an error.
 func Load(fsys fs.FS, dir string) ([]*Case, error) {
+	return load(fsys, dir, "", true)
+}
+
+// LoadRelease reads the cases below dir of fsys with the expected files of Kruise release
+// kruise (ExpectedDir); cases without one are left out. An expected file without a case is an
+// error.
+func LoadRelease(fsys fs.FS, dir, kruise string) ([]*Case, error) {
+	return load(fsys, dir, kruise, false)
+}
+
+func load(fsys fs.FS, dir, kruise string, complete bool) ([]*Case, error) {
+	expDir := ExpectedDir(kruise)
 	caseFiles, err := fs.Glob(fsys, path.Join(dir, "cases", "*.json"))
 	if err != nil {
 		return nil, err
 	}
-	expFiles, err := fs.Glob(fsys, path.Join(dir, "expected", "*.json"))
+	expFiles, err := fs.Glob(fsys, path.Join(dir, expDir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
@@ -91,22 +149,28 @@ func Load(fsys fs.FS, dir string) ([]*Case, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !want[name] {
+			if complete {
+				return nil, fmt.Errorf("%s: no expected file", f)
+			}
+			continue
+		}
 		c := &Case{}
-		if err := json.Unmarshal(raw, c); err != nil {
+		if err := c.parse(raw); err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		c.Name, c.Raw = name, raw
-		if !want[name] {
-			return nil, fmt.Errorf("%s: no expected file", f)
+		if kruise != "1.8" {
+			c.Kruise = kruise
 		}
 		delete(want, name)
-		if c.Expected, err = fs.ReadFile(fsys, path.Join(dir, "expected", name+".json")); err != nil {
+		if c.Expected, err = fs.ReadFile(fsys, path.Join(dir, expDir, name+".json")); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
 	}
 	for name := range want {
-		return nil, fmt.Errorf("expected/%s.json has no case", name)
+		return nil, fmt.Errorf("%s/%s.json has no case", expDir, name)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -119,6 +183,45 @@ type Admitter interface {
 	AddConfigMap(*corev1.ConfigMap)
 	AddControllerRevision(*appsv1.ControllerRevision)
 	Create(*appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, error)
+}
+
+// FieldsAdmitter is an Admitter that also takes Kruise v1.9's sidecar fields
+// (*sidecarset.State is one); Admit passes them when a case has any.
+type FieldsAdmitter interface {
+	CreateWithFields(*appsv1alpha1.SidecarSet, *kruisev1beta1.Fields) (*appsv1alpha1.SidecarSet, error)
+}
+
+// parse decodes a case file, and the v1.9 sidecar fields of its SidecarSets, which
+// kruise-api's types drop, with the CRD schema's defaults inside them.
+func (c *Case) parse(raw []byte) error {
+	if err := json.Unmarshal(raw, c); err != nil {
+		return err
+	}
+	var sets struct {
+		SidecarSets []map[string]any `json:"sidecarSets"`
+	}
+	if err := json.Unmarshal(raw, &sets); err != nil {
+		return err
+	}
+	c.SidecarSetFields = make([]*kruisev1beta1.Fields, len(sets.SidecarSets))
+	for i, obj := range sets.SidecarSets {
+		_, parts := kruisev1beta1.Split(obj)
+		for _, p := range parts {
+			var cf kruisev1beta1.ContainerFields
+			b, err := json.Marshal(p.Raw)
+			if err == nil {
+				err = json.Unmarshal(b, &cf)
+			}
+			if err != nil {
+				return fmt.Errorf("sidecarSets[%d] container %s: %w", i, p.Name, err)
+			}
+			if c.SidecarSetFields[i] == nil {
+				c.SidecarSetFields[i] = &kruisev1beta1.Fields{}
+			}
+			c.SidecarSetFields[i].Set(p.Init, p.Name, cf)
+		}
+	}
+	return nil
 }
 
 // Admit stores the case's Namespaces, ConfigMaps and ControllerRevisions, then creates its
@@ -134,7 +237,17 @@ func (c *Case) Admit(a Admitter) error {
 		a.AddControllerRevision(&c.ControllerRevisions[i])
 	}
 	for i := range c.SidecarSets {
-		if _, err := a.Create(&c.SidecarSets[i]); err != nil {
+		var f *kruisev1beta1.Fields
+		if i < len(c.SidecarSetFields) {
+			f = c.SidecarSetFields[i]
+		}
+		var err error
+		if fa, ok := a.(FieldsAdmitter); ok && f != nil {
+			_, err = fa.CreateWithFields(&c.SidecarSets[i], f)
+		} else {
+			_, err = a.Create(&c.SidecarSets[i])
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -30,3 +30,21 @@ func (c *Case) AssertPod(t testing.TB, got []byte) {
 		t.Errorf("%s: %s\npod mismatch (-want +got):\n%s", c.Name, c.Description, diff)
 	}
 }
+
+// ForEachRelease is ForEach over the cases of every release in Releases, with that release's
+// expected output (Case.Kruise); subtests are named "vX.Y/CASE".
+func ForEachRelease(t *testing.T, fn func(t *testing.T, c *Case)) {
+	t.Helper()
+	for _, rel := range Releases {
+		cases, err := CasesFor(rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			t.Run("v"+rel+"/"+c.Name, func(t *testing.T) {
+				t.Parallel()
+				fn(t, c)
+			})
+		}
+	}
+}
