@@ -12,6 +12,7 @@ import (
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/translate"
 )
@@ -100,7 +101,10 @@ func Admit(in *Input, opts Options) (*State, error) {
 			}
 			continue
 		}
-		if err := s.admit(c.SidecarSet, c.Source); err != nil {
+		if c.APIVersion == kruisev1beta1.APIVersion && !opts.Engine.Version.StoresV1Beta1() {
+			return nil, fmt.Errorf("%s: apps.kruise.io/v1beta1 SidecarSets exist from Kruise v1.9: use --kruise-version 1.9, or the SidecarSet's v1alpha1 form", c.Source)
+		}
+		if err := s.admit(c.SidecarSet, c.Fields, c.Source); err != nil {
 			return nil, err
 		}
 	}
@@ -119,21 +123,21 @@ func Admit(in *Input, opts Options) (*State, error) {
 }
 
 // admit stores one SidecarSet the way the trust mode says.
-func (s *State) admit(ss *appsv1alpha1.SidecarSet, source string) error {
+func (s *State) admit(ss *appsv1alpha1.SidecarSet, fields *kruisev1beta1.Fields, source string) error {
 	if s.opts.Trust == Stored {
 		stored := ss.DeepCopy()
 		// Without Kruise nobody else defaults a SidecarSet that predates sidecarctl's own
 		// mutating webhook; default it here so injection sees what Kruise would.
 		if _, ok := stored.Annotations[sidecarset.AnnotationHash]; !ok && !s.opts.Engine.SkipDefaulting {
-			if err := sidecarset.Mutate(stored, s.opts.Engine.Version); err != nil {
+			if err := sidecarset.MutateWithFields(stored, fields, s.opts.Engine.Version); err != nil {
 				return &StateError{Source: source, Err: err}
 			}
 		}
-		s.sets.Store(stored)
+		s.sets.StoreWithFields(stored, fields)
 		s.created = append(s.created, Created{SidecarSet: stored, Source: source})
 		return nil
 	}
-	stored, err := s.sets.Create(ss)
+	stored, err := s.sets.CreateWithFields(ss, fields)
 	if err != nil {
 		if !s.opts.KeepGoing {
 			return &StateError{Source: source, Err: err}
@@ -186,7 +190,7 @@ func (s *State) compileProfiles(c Creation) error {
 		}
 	}
 	for _, ss := range res.SidecarSets() {
-		if err := s.admit(ss, c.Source); err != nil {
+		if err := s.admit(ss, nil, c.Source); err != nil {
 			return err
 		}
 	}

@@ -187,3 +187,7 @@ func (v Version) kruise() string { return "Kruise v1." + strconv.Itoa(v.minor())
 func (o Options) behaviour() behaviour { return behaviourOf(o.version()) }
 
 func (e ValidationEnv) behaviour() behaviour { return behaviourOf(e.Version) }
+
+// StoresV1Beta1 reports whether the release serves and stores apps.kruise.io/v1beta1
+// SidecarSets (Kruise v1.9 and later).
+func (v Version) StoresV1Beta1() bool { return behaviourOf(v).StoresV1Beta1 }

@@ -14,7 +14,7 @@ func completeFlagValues(cmd *cobra.Command) {
 		gates = append(gates, g+"=true", g+"=false")
 	}
 	values := map[string][]string{
-		"kruise-version":     {"1.8", "1.3"},
+		"kruise-version":     {"1.8", "1.9", "1.3"},
 		"target":             {"kruise", "virtual-node"},
 		"platform":           {"eci", "acs"},
 		"hostpath":           {"error", "emptydir", "keep"},

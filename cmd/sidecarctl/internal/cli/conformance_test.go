@@ -68,6 +68,9 @@ func caseArgs(t *testing.T, c *sidecarsettest.Case) []string {
 	if c.Operation != "" && c.Operation != "CREATE" {
 		args = append(args, "--operation", c.Operation)
 	}
+	if c.Kruise != "" {
+		args = append(args, "--kruise-version", c.Kruise)
+	}
 	return args
 }
 
@@ -75,7 +78,7 @@ func caseArgs(t *testing.T, c *sidecarsettest.Case) []string {
 // oracle's pod, or empty with a non-zero exit and the reason on stderr for a refusal.
 func TestInjectConformance(t *testing.T) {
 	t.Parallel()
-	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
+	sidecarsettest.ForEachRelease(t, func(t *testing.T, c *sidecarsettest.Case) {
 		var out, errOut bytes.Buffer
 		code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, caseArgs(t, c))
 		if refusal, ok := c.ExpectsRefusal(); ok {
@@ -228,7 +231,7 @@ func TestInjectFuzzExamples(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
-			args := append(caseArgs(t, c), "--kruise-version", c.Kruise)
+			args := caseArgs(t, c) // with --kruise-version c.Kruise
 			var out, errOut bytes.Buffer
 			code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, append(args, "--kruise-exact"))
 			if refusal, ok := c.ExpectsRefusal(); ok {

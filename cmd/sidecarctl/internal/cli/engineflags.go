@@ -38,7 +38,7 @@ type engineFlags struct {
 
 func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.From, "from", nil, "cluster state: files or directories with SidecarSets (created in creationTimestamp order where they carry one, else in file order), Namespaces, ConfigMaps, SidecarSetResourceBindings, ControllerRevisions ('-' for stdin); without it the state objects of -f are used")
-	fs.StringVar(&f.KruiseVersion, "kruise-version", "", "Kruise behaviour to reproduce: 1.8, or 1.3 for Alibaba Cloud virtual nodes (default 1.8, or the cluster's with --from-cluster)")
+	fs.StringVar(&f.KruiseVersion, "kruise-version", "", "Kruise behaviour to reproduce: 1.8, 1.9, or 1.3 for Alibaba Cloud virtual nodes (default 1.8, or the cluster's with --from-cluster)")
 	fs.StringVar(&f.FeatureGates, "feature-gates", "", "Kruise feature gates, e.g. SidecarSetPatchPodMetadataDefaultsAllowed=true")
 	fs.BoolVar(&f.AllowPrivileged, "allow-privileged", true, "kruise-manager's --allow-privileged: whether privileged sidecars pass validation")
 	fs.StringVar(&f.Timestamp, "timestamp", defaultTimestamp, "updateTimestamp written into the hash annotations (RFC 3339, or 'now')")

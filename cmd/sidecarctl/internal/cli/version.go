@@ -53,7 +53,7 @@ func (o *VersionOptions) Validate() error {
 
 // Run prints the version.
 func (o *VersionOptions) Run(context.Context) error {
-	info := versionInfo{Version: "(devel)", KruiseAPI: "unknown", KruiseBehaviour: []string{"v1.8", "v1.3"}}
+	info := versionInfo{Version: "(devel)", KruiseAPI: "unknown", KruiseBehaviour: []string{"v1.8", "v1.9", "v1.3"}}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		info.GoVersion = bi.GoVersion
 		if bi.Main.Version != "" {
@@ -77,7 +77,7 @@ func (o *VersionOptions) Run(context.Context) error {
 		return enc.Encode(info)
 	}
 	_, err := fmt.Fprintf(o.Out, "sidecarctl %s (%s, kruise-api %s; reproduces Kruise %s webhooks)\n",
-		info.Version, info.GoVersion, info.KruiseAPI, "v1.8 and v1.3")
+		info.Version, info.GoVersion, info.KruiseAPI, "v1.8, v1.9 and v1.3")
 	return err
 }
 
