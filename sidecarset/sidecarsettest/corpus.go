@@ -25,15 +25,15 @@ var Releases = []string{"1.8", "1.9"}
 
 // Case is one conformance case (sidecarset/sidecarsettest/CONFORMANCE.md §2).
 type Case struct {
-	Name                        string                      `json:"-"`
-	Description                 string                      `json:"description"`
-	Operation                   string                      `json:"operation"`
-	Pod                         *corev1.Pod                 `json:"pod"`
-	OldPod                      *corev1.Pod                 `json:"oldPod"`
-	SidecarSets                 []appsv1alpha1.SidecarSet   `json:"sidecarSets"`
+	Name        string                    `json:"-"`
+	Description string                    `json:"description"`
+	Operation   string                    `json:"operation"`
+	Pod         *corev1.Pod               `json:"pod"`
+	OldPod      *corev1.Pod               `json:"oldPod"`
+	SidecarSets []appsv1alpha1.SidecarSet `json:"sidecarSets"`
 	// SidecarSetFields holds, per SidecarSet, the sidecar fields of Kruise v1.9 that
 	// kruise-api's v1alpha1 types lack (nil where there are none).
-	SidecarSetFields []*kruisev1beta1.Fields `json:"-"`
+	SidecarSetFields            []*kruisev1beta1.Fields     `json:"-"`
 	Namespaces                  []corev1.Namespace          `json:"namespaces"`
 	ConfigMaps                  []corev1.ConfigMap          `json:"configMaps"`
 	ControllerRevisions         []appsv1.ControllerRevision `json:"controllerRevisions"`
