@@ -182,7 +182,7 @@ func TestV19NativeInitResourcesPolicy(t *testing.T) {
 	diff(t, "mesh resources", map[string]string{"limits.cpu": "180m"}, resourceStrings(container(t, res.Pod, "mesh").Resources))
 }
 
-// TestV19DeviceVolumes is §8.9 scenarios 5-7: device volumes are injected from v1.9, a shared
+// TestV19DeviceVolumes is §8.9 scenarios 5 and 6: device volumes are injected from v1.9, a shared
 // mount on an own devicePath is left out, shareVolumeDevicePolicy shares the app's devices, and
 // a missing volume is skipped where v1.8 panics.
 func TestV19DeviceVolumes(t *testing.T) {
@@ -250,7 +250,7 @@ func TestV19DeviceVolumes(t *testing.T) {
 	})
 }
 
-// TestV19Namespace is §8.9 scenarios 8-10: spec.namespace is stored as a namespaceSelector, so
+// TestV19Namespace is §8.9 scenarios 7-9: spec.namespace is stored as a namespaceSelector, so
 // it needs the Namespace object, may stand next to a namespaceSelector, and overlaps more.
 func TestV19Namespace(t *testing.T) {
 	t.Parallel()

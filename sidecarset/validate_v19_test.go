@@ -11,7 +11,7 @@ import (
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
-// TestV19Validation is §8.9 scenarios 11-13: Kruise v1.9's rules for resourcesPolicy and
+// TestV19Validation is §8.9 scenarios 10 and 11: Kruise v1.9's rules for resourcesPolicy and
 // sleep hooks, with its messages and field paths, against v1.8.
 func TestV19Validation(t *testing.T) {
 	t.Parallel()
