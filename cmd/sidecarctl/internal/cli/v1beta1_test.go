@@ -57,7 +57,7 @@ func TestV1Beta1Input(t *testing.T) {
 	}{
 		{"explain", []string{"explain", "-f", pod, "--from", state, "--kruise-version", "1.9"}, 0, "proxy"},
 		{"check", []string{"check", "-f", state, "--kruise-version", "1.9"}, 0, ""},
-		{"uninject", []string{"uninject", "-f", injectedPod, "--from", state, "--kruise-version", "1.9"}, 0, "name: helper"},
+		{"uninject", []string{"uninject", "-f", injectedPod, "--from", state, "--kruise-version", "1.9"}, 0, "uninjected proxy (container proxy;"},
 		{"v1.8 refuses v1beta1", []string{"inject", "-f", pod, "--from", state}, 1, "use --kruise-version 1.9"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
