@@ -1,6 +1,7 @@
 package sidecarset
 
 import (
+	"strings"
 	"testing"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
@@ -55,5 +56,37 @@ func TestHashWithFields(t *testing.T) {
 				t.Errorf("without-image hash = %s, want %s", got, tc.wantNoImage)
 			}
 		})
+	}
+}
+
+// TestRevisionWithFields: a SidecarSet without the new fields records the same
+// ControllerRevision in v1.8 and v1.9 (sidecarset/BEHAVIOUR.md §8.7); in v1.9 the fields are
+// part of the stored containers, so its name changes with them, and the data carries them.
+func TestRevisionWithFields(t *testing.T) {
+	t.Parallel()
+	ss := &appsv1alpha1.SidecarSet{Spec: appsv1alpha1.SidecarSetSpec{Containers: []appsv1alpha1.SidecarContainer{
+		{Container: corev1.Container{Name: "container1", Image: "test-image"}}}}}
+	ss.Name = "ss1"
+	f := &kruisev1beta1.Fields{}
+	f.Set(false, "container1", kruisev1beta1.ContainerFields{ShareVolumeDevicePolicy: &appsv1alpha1.ShareVolumePolicy{Type: "enabled"}})
+	name := func(f *kruisev1beta1.Fields, v Version) (string, string) {
+		cr, err := NewControllerRevisionWithFields(ss, f, nil, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cr.Name, string(cr.Data.Raw)
+	}
+	plain18, _ := name(nil, KruiseV18)
+	plain19, _ := name(nil, KruiseV19)
+	fields18, _ := name(f, KruiseV18)
+	fields19, data := name(f, KruiseV19)
+	if plain18 != plain19 || fields18 != plain18 {
+		t.Errorf("names %s (v1.8), %s (v1.9), %s (v1.8 with fields): want one name", plain18, plain19, fields18)
+	}
+	if fields19 == plain19 {
+		t.Errorf("v1.9 with shareVolumeDevicePolicy: name %s unchanged", fields19)
+	}
+	if want := `"shareVolumeDevicePolicy":{"type":"enabled"}`; !strings.Contains(data, want) {
+		t.Errorf("data %s lacks %s", data, want)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 )
 
 // suitableRevision picks the SidecarSet version to inject (sidecarset/BEHAVIOUR.md §1.8.3):
@@ -159,7 +160,14 @@ func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevisi
 // sees it: the data is {"spec": {...five fields..., "$patch": "replace"}} (no "$patch" in
 // v1.3), and the name is <name>-<SafeEncodeString(fnv32(data, collisionCount))>.
 func NewControllerRevision(ss *appsv1alpha1.SidecarSet, existing []*appsv1.ControllerRevision, v Version) (*appsv1.ControllerRevision, error) {
-	data, err := revisionPatch(ss, v)
+	return NewControllerRevisionWithFields(ss, nil, existing, v)
+}
+
+// NewControllerRevisionWithFields is NewControllerRevision for a SidecarSet whose sidecars
+// carry Kruise v1.9's new fields: from v1.9 they are part of the stored containers, and so of
+// the revision's name (sidecarset/BEHAVIOUR.md §8.7).
+func NewControllerRevisionWithFields(ss *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields, existing []*appsv1.ControllerRevision, v Version) (*appsv1.ControllerRevision, error) {
+	data, err := revisionPatch(ss, f, v)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +210,7 @@ func NewControllerRevision(ss *appsv1alpha1.SidecarSet, existing []*appsv1.Contr
 	}, nil
 }
 
-func revisionPatch(ss *appsv1alpha1.SidecarSet, v Version) ([]byte, error) {
+func revisionPatch(ss *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields, v Version) ([]byte, error) {
 	raw, err := json.Marshal(ss.Spec)
 	if err != nil {
 		return nil, err
@@ -210,6 +218,23 @@ func revisionPatch(ss *appsv1alpha1.SidecarSet, v Version) ([]byte, error) {
 	var spec map[string]any
 	if err := json.Unmarshal(raw, &spec); err != nil {
 		return nil, err
+	}
+	if !f.Empty() && behaviourOf(v).ContainerFields {
+		// The same round trip for the sidecars in Kruise v1.9's type, with the new fields.
+		lists, err := json.Marshal(map[string]any{"containers": withFields(ss.Spec.Containers, f, false, v),
+			"initContainers": withFields(ss.Spec.InitContainers, f, true, v)})
+		if err != nil {
+			return nil, err
+		}
+		var decoded map[string]any
+		if err := json.Unmarshal(lists, &decoded); err != nil {
+			return nil, err
+		}
+		for _, k := range []string{"containers", "initContainers"} {
+			if decoded[k] != nil {
+				spec[k] = decoded[k]
+			}
+		}
 	}
 	out := map[string]any{}
 	for _, k := range []string{"volumes", "containers", "initContainers", "imagePullSecrets", "patchPodMetadata"} {

@@ -153,7 +153,7 @@ func (s *State) CreateWithFields(in *appsv1alpha1.SidecarSet, f *kruisev1beta1.F
 		s.findings = append(s.findings, ConflictsKruiseAccepts(ss, env)...)
 	}
 	if s.opts.RecordRevisions {
-		cr, err := NewControllerRevision(ss, s.revisionsOf(ss.Name), v)
+		cr, err := NewControllerRevisionWithFields(ss, f, s.revisionsOf(ss.Name), v)
 		if err != nil {
 			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: StageController, Code: finding.RefusedByController,
 				Message: err.Error(), Err: err}
