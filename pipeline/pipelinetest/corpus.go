@@ -16,11 +16,16 @@ import (
 // FixedTime is the oracle's -fixed-time, written into the hash annotations.
 var FixedTime = metav1.NewTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 
-// Options are the pipeline options of a case: Kruise v1.8 with the case's feature gates,
-// webhooks and controller as the oracle ran them, SidecarSets admitted from files.
+// Options are the pipeline options of a case: the case's Kruise release (v1.8 unless it says
+// otherwise) with its feature gates, webhooks and controller as the oracle ran them,
+// SidecarSets admitted from files.
 func Options(c *sidecarsettest.Case) pipeline.Options {
+	version, err := sidecarset.ParseVersion(c.Kruise)
+	if err != nil {
+		version = sidecarset.KruiseV18 // the corpus names only releases the engine has
+	}
 	engine := sidecarset.Options{
-		Version:         sidecarset.KruiseV18,
+		Version:         version,
 		FeatureGates:    sidecarset.FeatureGates(c.FeatureGates),
 		Now:             FixedTime,
 		SkipDefaulting:  c.SidecarSetMutatingWebhook != nil && !*c.SidecarSetMutatingWebhook,
@@ -46,7 +51,11 @@ func Input(c *sidecarsettest.Case) *pipeline.Input {
 		in.ControllerRevisions = append(in.ControllerRevisions, &c.ControllerRevisions[i])
 	}
 	for i := range c.SidecarSets {
-		in.Creations = append(in.Creations, pipeline.Creation{SidecarSet: &c.SidecarSets[i], Source: fmt.Sprintf("%s sidecarSets[%d]", c.Name, i)})
+		cr := pipeline.Creation{SidecarSet: &c.SidecarSets[i], Source: fmt.Sprintf("%s sidecarSets[%d]", c.Name, i)}
+		if i < len(c.SidecarSetFields) {
+			cr.Fields = c.SidecarSetFields[i]
+		}
+		in.Creations = append(in.Creations, cr)
 	}
 	return in
 }
