@@ -237,6 +237,10 @@ func (s *State) checkFeatureGates() {
 	slices.Sort(names) // the report is deterministic
 	for _, name := range names {
 		if slices.Contains(known, name) {
+			if !sidecarset.FeatureGateIn(s.opts.Engine.Version, name) {
+				s.findings.Add(s.opts.grade(finding.Finding{Severity: finding.Warning, Code: finding.UnknownFeatureGate, Field: "--feature-gates",
+					Message: fmt.Sprintf("%s is a feature gate of Kruise v1.9 and later, not of Kruise v%s (its kruise-manager refuses to start with it); it has no effect here", name, versionName(s.opts.Engine.Version))}))
+			}
 			continue
 		}
 		msg := fmt.Sprintf("%s is not a feature gate of Kruise (kruise-manager refuses to start with it); it has no effect here", name)
@@ -267,3 +271,11 @@ func (s *State) Unauthorized(sidecarSet string) []binding.Finding { return s.una
 
 // AppPatches returns the app-container parts applied by pod label.
 func (s *State) AppPatches() []translate.AppPatch { return s.appPatches }
+
+// versionName is the emulated Kruise release, "1.8" for the zero Version.
+func versionName(v sidecarset.Version) string {
+	if v == "" {
+		return string(sidecarset.KruiseV18)
+	}
+	return string(v)
+}
