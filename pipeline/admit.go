@@ -41,6 +41,8 @@ type State struct {
 type Created struct {
 	SidecarSet *appsv1alpha1.SidecarSet
 	Source     string
+	// Fields are the SidecarSet's Kruise v1.9 sidecar fields as read (nil for none).
+	Fields *kruisev1beta1.Fields
 }
 
 // StateError is a SidecarSet Kruise's webhooks refuse while the state is admitted.
@@ -134,7 +136,7 @@ func (s *State) admit(ss *appsv1alpha1.SidecarSet, fields *kruisev1beta1.Fields,
 			}
 		}
 		s.sets.StoreWithFields(stored, fields)
-		s.created = append(s.created, Created{SidecarSet: stored, Source: source})
+		s.created = append(s.created, Created{SidecarSet: stored, Source: source, Fields: fields})
 		return nil
 	}
 	stored, err := s.sets.CreateWithFields(ss, fields)
@@ -145,7 +147,7 @@ func (s *State) admit(ss *appsv1alpha1.SidecarSet, fields *kruisev1beta1.Fields,
 		s.findings = append(s.findings, refusalFindings(source, err)...)
 		return nil
 	}
-	s.created = append(s.created, Created{SidecarSet: stored, Source: source})
+	s.created = append(s.created, Created{SidecarSet: stored, Source: source, Fields: fields})
 	return nil
 }
 

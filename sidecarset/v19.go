@@ -19,38 +19,54 @@ func (s *State) admitFields(ss *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields
 	if f.Empty() {
 		return nil, nil
 	}
-	keep := s.opts.behaviour().ContainerFields
+	v := s.opts.version()
+	if !behaviourOf(v).ContainerFields {
+		return nil, FieldsDroppedBy(v, ss, f)
+	}
 	out := &kruisev1beta1.Fields{}
-	var findings finding.List
-	spec := field.NewPath("spec")
+	forEachSidecar(ss, func(init bool, _ *field.Path, c *appsv1alpha1.SidecarContainer) {
+		out.Set(init, c.Name, f.Get(init, c.Name).DeepCopy())
+	})
+	if out.Empty() {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// FieldsDroppedBy reports, as v1_9_field_dropped warnings, the v1.9 sidecar fields of ss (f)
+// that Kruise release v removes; none from v1.9.
+func FieldsDroppedBy(v Version, ss *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields) finding.List {
+	if f.Empty() || behaviourOf(v).ContainerFields {
+		return nil
+	}
+	var out finding.List
+	forEachSidecar(ss, func(init bool, p *field.Path, c *appsv1alpha1.SidecarContainer) {
+		cf := f.Get(init, c.Name)
+		for _, dropped := range []struct {
+			name string
+			set  bool
+		}{{"shareVolumeDevicePolicy", cf.ShareVolumeDevicePolicy != nil}, {"resourcesPolicy", cf.ResourcesPolicy != nil}} {
+			if dropped.set {
+				out.Add(finding.Finding{Severity: finding.Warning, Code: finding.V19FieldDropped, SidecarSet: ss.Name,
+					Field: p.Child(dropped.name).String(), Message: fmt.Sprintf(
+						"%s removes %s (added in Kruise v1.9): sidecar %s is injected without it", v.kruise(), dropped.name, c.Name)})
+			}
+		}
+	})
+	return out
+}
+
+// forEachSidecar calls fn for every init container, then every container of ss, with its path.
+func forEachSidecar(ss *appsv1alpha1.SidecarSet, fn func(init bool, p *field.Path, c *appsv1alpha1.SidecarContainer)) {
 	for _, list := range []struct {
 		init bool
 		key  string
 		cs   []appsv1alpha1.SidecarContainer
 	}{{true, "initContainers", ss.Spec.InitContainers}, {false, "containers", ss.Spec.Containers}} {
 		for i := range list.cs {
-			cf := f.Get(list.init, list.cs[i].Name)
-			if keep {
-				out.Set(list.init, list.cs[i].Name, cf.DeepCopy())
-				continue
-			}
-			p := spec.Child(list.key).Index(i)
-			for _, dropped := range []struct {
-				name string
-				set  bool
-			}{{"shareVolumeDevicePolicy", cf.ShareVolumeDevicePolicy != nil}, {"resourcesPolicy", cf.ResourcesPolicy != nil}} {
-				if dropped.set {
-					findings.Add(finding.Finding{Severity: finding.Warning, Code: finding.V19FieldDropped, SidecarSet: ss.Name,
-						Field: p.Child(dropped.name).String(), Message: fmt.Sprintf(
-							"%s removes %s (added in Kruise v1.9): sidecar %s is injected without it", s.opts.version().kruise(), dropped.name, list.cs[i].Name)})
-				}
-			}
+			fn(list.init, field.NewPath("spec", list.key).Index(i), &list.cs[i])
 		}
 	}
-	if !keep || out.Empty() {
-		return nil, findings
-	}
-	return out, nil
 }
 
 // storedForm turns ss into what Kruise v1.9 validates and stores, its v1beta1 conversion, kept
