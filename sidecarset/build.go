@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 )
 
 // built is everything the matched SidecarSets contribute, before placement.
@@ -33,7 +34,9 @@ type volumeRef struct {
 // build processes the matched SidecarSets in order (sidecarset/BEHAVIOUR.md §2.1 step 3, and
 // §5 for v1.3): env, mounts, volumes and hot-upgrade pairs of every sidecar, the pod's hash
 // annotations, the injected list and the hot-upgrade bookkeeping.
-func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*built, error) {
+// pinned holds the v1.9 sidecar fields of pinned revisions among matched, which the state
+// does not hold.
+func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet, pinned map[*appsv1alpha1.SidecarSet]*kruisev1beta1.Fields) (*built, error) {
 	bh := s.opts.behaviour()
 	b := &built{annotations: map[string]string{}, injectedBy: map[string][]string{}}
 	// Kruise reads the pod's hash annotations once, before the first SidecarSet, and only
@@ -99,7 +102,10 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 			}
 			return nil
 		}
-		fields := s.fields[ss] // nil for a pinned revision, and before Kruise v1.9
+		fields, isPinned := pinned[ss] // before Kruise v1.9, none
+		if !isPinned {
+			fields = s.fields[ss]
+		}
 		// applyFields computes a sidecar's resources (before anything is merged into it: the
 		// policy sees the pod as submitted) and reports whether it shares devices.
 		applyFields := func(sc *appsv1alpha1.SidecarContainer, init bool, p *field.Path) (bool, error) {

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 )
 
 // Request describes the admission request a pod arrives in.
@@ -117,7 +118,7 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 			return w.refused(in)
 		}
 	}
-	b, err := st.build(pod, matched)
+	b, err := st.build(pod, matched, w.pinnedFields)
 	if err != nil {
 		var r *RefusalError
 		if errors.As(err, &r) {
@@ -195,6 +196,8 @@ type walk struct {
 	matched    []*appsv1alpha1.SidecarSet
 	decisionOf map[string]int
 	refusal    *RefusalError
+	// pinnedFields holds the v1.9 sidecar fields of the pinned revisions in matched.
+	pinnedFields map[*appsv1alpha1.SidecarSet]*kruisev1beta1.Fields
 }
 
 // refuseOrFail records err as the pod's refusal when it is one, and returns any other error.
@@ -226,9 +229,15 @@ func (w *walk) visit(ss *appsv1alpha1.SidecarSet, m matchResult, err error) erro
 		w.res.Decisions = append(w.res.Decisions, Decision{SidecarSet: ss.Name, Reason: finding.PodRefused})
 		return nil
 	}
-	chosen, pinned, err := w.st.suitableRevision(ss, w.pod)
+	chosen, pinnedFields, pinned, err := w.st.suitableRevision(ss, w.pod)
 	if err != nil {
 		return w.refuseOrFail(err)
+	}
+	if pinned {
+		if w.pinnedFields == nil {
+			w.pinnedFields = map[*appsv1alpha1.SidecarSet]*kruisev1beta1.Fields{}
+		}
+		w.pinnedFields[chosen] = pinnedFields
 	}
 	d := Decision{SidecarSet: ss.Name, Injected: true, Reason: finding.Injected}
 	if pinned {

@@ -25,11 +25,12 @@ import (
 // suitableRevision picks the SidecarSet version to inject (sidecarset/BEHAVIOUR.md §1.8.3):
 // the live object, or a copy restored from the ControllerRevision that
 // spec.injectionStrategy.revision pins. Any error rejects the pod in Kruise; it comes back as
-// a *RefusalError naming the field that caused it.
-func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (*appsv1alpha1.SidecarSet, bool, error) {
+// a *RefusalError naming the field that caused it. For a pinned revision it also returns the
+// v1.9 sidecar fields the revision stores.
+func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (*appsv1alpha1.SidecarSet, *kruisev1beta1.Fields, bool, error) {
 	rev := ss.Spec.InjectionStrategy.Revision
 	if rev == nil || (rev.RevisionName == nil && rev.CustomVersion == nil) {
-		return ss, false, nil
+		return ss, nil, false, nil
 	}
 	refuse := func(path *field.Path, err error) error {
 		return &RefusalError{Code: finding.RefusedRevision, SidecarSet: ss.Name, Field: path.String(), Message: err.Error(), Err: err}
@@ -41,15 +42,15 @@ func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (
 	}
 	cr, err := s.pinnedRevision(ss)
 	if err != nil {
-		return nil, false, refuse(pinPath, err)
+		return nil, nil, false, refuse(pinPath, err)
 	}
-	pinned, err := s.restore(ss, cr)
+	pinned, pinnedFields, err := s.restoreWithFields(ss, cr)
 	if err != nil {
-		return nil, false, refuse(pinPath, err)
+		return nil, nil, false, refuse(pinPath, err)
 	}
 	if !s.opts.behaviour().PartialRevisionPolicy || ss.Spec.UpdateStrategy.Paused ||
 		rev.Policy != appsv1alpha1.PartialSidecarSetInjectRevisionPolicy {
-		return pinned, true, nil
+		return pinned, pinnedFields, true, nil
 	}
 	// Partial [v1.8]: pods outside updateStrategy.selector keep the pinned version; the others
 	// get the latest, or the pinned one with the probability a percentage partition gives.
@@ -57,28 +58,28 @@ func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (
 	if sel := ss.Spec.UpdateStrategy.Selector; sel != nil {
 		selector, err := metav1.LabelSelectorAsSelector(sel)
 		if err != nil {
-			return nil, false, refuse(strategy.Child("selector"), err)
+			return nil, nil, false, refuse(strategy.Child("selector"), err)
 		}
 		if !selector.Matches(labels.Set(pod.Labels)) {
-			return pinned, true, nil
+			return pinned, pinnedFields, true, nil
 		}
 	}
 	p := ss.Spec.UpdateStrategy.Partition
 	if p == nil || p.Type == intstr.Int {
-		return ss, false, nil
+		return ss, nil, false, nil
 	}
 	pct, err := strconv.Atoi(strings.TrimSuffix(p.StrVal, "%"))
 	if err != nil || !strings.HasSuffix(p.StrVal, "%") {
-		return nil, false, refuse(strategy.Child("partition"), fmt.Errorf("invalid value for IntOrString: invalid value %q", p.StrVal))
+		return nil, nil, false, refuse(strategy.Child("partition"), fmt.Errorf("invalid value for IntOrString: invalid value %q", p.StrVal))
 	}
 	draw := mathrand.Float64
 	if s.opts.Random != nil {
 		draw = s.opts.Random
 	}
 	if draw() <= float64(pct)/100 {
-		return pinned, true, nil
+		return pinned, pinnedFields, true, nil
 	}
-	return ss, false, nil
+	return ss, nil, false, nil
 }
 
 func (s *State) pinnedRevision(ss *appsv1alpha1.SidecarSet) (*appsv1.ControllerRevision, error) {
@@ -125,9 +126,23 @@ type revisionSpec struct {
 // restore applies a ControllerRevision to a copy of ss. From v1.6 the stored patch says
 // "$patch: replace", so the whole spec becomes the five stored fields; v1.3 replaces only those.
 func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevision) (*appsv1alpha1.SidecarSet, error) {
+	out, _, err := s.restoreWithFields(ss, cr)
+	return out, err
+}
+
+// restoreWithFields is restore; from v1.9 it also returns the new sidecar fields the
+// revision's containers carry (sidecarset/BEHAVIOUR.md §8.7).
+func (s *State) restoreWithFields(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevision) (*appsv1alpha1.SidecarSet, *kruisev1beta1.Fields, error) {
 	var data revisionSpec
 	if err := json.Unmarshal(cr.Data.Raw, &data); err != nil {
-		return nil, fmt.Errorf("decode controllerrevision %s: %w", cr.Name, err)
+		return nil, nil, fmt.Errorf("decode controllerrevision %s: %w", cr.Name, err)
+	}
+	var fields *kruisev1beta1.Fields
+	if s.opts.behaviour().ContainerFields {
+		var err error
+		if fields, err = revisionFields(cr); err != nil {
+			return nil, nil, err
+		}
 	}
 	out := ss.DeepCopy()
 	if s.opts.behaviour().RevisionReplacesSpec {
@@ -145,14 +160,39 @@ func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevisi
 		if v, ok := cr.Annotations[key]; ok {
 			out.Annotations[key] = v
 		} else {
-			h, err := Hash(out, key == AnnotationHash, s.opts.version())
+			h, err := HashWithFields(out, fields, key == AnnotationHash, s.opts.version())
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out.Annotations[key] = h
 		}
 	}
 	out.Status.LatestRevision = cr.Name
+	return out, fields, nil
+}
+
+// revisionFields reads the v1.9 sidecar fields of a ControllerRevision's containers.
+func revisionFields(cr *appsv1.ControllerRevision) (*kruisev1beta1.Fields, error) {
+	var data map[string]any
+	if err := json.Unmarshal(cr.Data.Raw, &data); err != nil {
+		return nil, fmt.Errorf("decode controllerrevision %s: %w", cr.Name, err)
+	}
+	_, parts := kruisev1beta1.Split(data)
+	var out *kruisev1beta1.Fields
+	for _, p := range parts {
+		raw, err := json.Marshal(p.Raw)
+		if err != nil {
+			return nil, fmt.Errorf("controllerrevision %s: container %s: %w", cr.Name, p.Name, err)
+		}
+		var cf kruisev1beta1.ContainerFields
+		if err := json.Unmarshal(raw, &cf); err != nil {
+			return nil, fmt.Errorf("controllerrevision %s: container %s: %w", cr.Name, p.Name, err)
+		}
+		if out == nil {
+			out = &kruisev1beta1.Fields{}
+		}
+		out.Set(p.Init, p.Name, cf)
+	}
 	return out, nil
 }
 

@@ -329,3 +329,43 @@ func TestV19Namespace(t *testing.T) {
 		}
 	})
 }
+
+// TestV19PinnedRevisionFields: a pinned ControllerRevision brings the resourcesPolicy it
+// recorded (the revision's containers carry the v1.9 fields), not the live object's; uninject
+// checks the sidecar against that version.
+func TestV19PinnedRevisionFields(t *testing.T) {
+	t.Parallel()
+	st := sidecarset.NewState(sidecarset.Options{Version: sidecarset.KruiseV19, RecordRevisions: true, Now: scenarioNow})
+	first := sidecarSet("ss", sc("proxy", ""))
+	half := fieldsOf(map[string]kruisev1beta1.ContainerFields{"proxy": policy(kruisev1beta1.ModeSum, ".*", &kruisev1beta1.ResourceExprList{CPU: "cpu*50%"}, nil)}, nil)
+	stored, err := st.CreateWithFields(first, half)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := stored.Status.LatestRevision
+	second := sidecarSet("ss", sc("proxy", ""))
+	second.Spec.Containers[0].Image = "proxy:v2"
+	second.Spec.InjectionStrategy.Revision = &appsv1alpha1.SidecarSetInjectRevision{RevisionName: &rev}
+	tenth := fieldsOf(map[string]kruisev1beta1.ContainerFields{"proxy": policy(kruisev1beta1.ModeSum, ".*", &kruisev1beta1.ResourceExprList{CPU: "cpu*10%"}, nil)}, nil)
+	if _, err := st.CreateWithFields(second, tenth); err != nil {
+		t.Fatal(err)
+	}
+	pod := appPod("app")
+	pod.Spec.Containers[0].Resources.Limits = rl("cpu", "1")
+	res, err := sidecarset.Inject(st, pod, sidecarset.Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := container(t, res.Pod, "proxy")
+	if proxy.Image != "proxy:v1" {
+		t.Errorf("image %s: want the pinned revision's proxy:v1", proxy.Image)
+	}
+	diff(t, "proxy resources", map[string]string{"limits.cpu": "500m"}, resourceStrings(proxy.Resources))
+	un, err := sidecarset.Uninject(st, res.Pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(un.Pod.Spec.Containers); len(got) != 1 || got[0] != "app" {
+		t.Errorf("uninjected containers = %v, want [app] (findings %v)", got, un.Findings)
+	}
+}
