@@ -369,3 +369,32 @@ func TestV19PinnedRevisionFields(t *testing.T) {
 		t.Errorf("uninjected containers = %v, want [app] (findings %v)", got, un.Findings)
 	}
 }
+
+// TestV19CustomVersion: the custom-version label is spec.customVersion in v1beta1, so the
+// revision is labelled with it, and an empty label, which has no v1beta1 form, is lost
+// (sidecarset/BEHAVIOUR.md §8.2).
+func TestV19CustomVersion(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		opts      sidecarset.Options
+		label     string
+		wantLabel bool
+	}{
+		{v18, "", true}, {v19, "", false}, {v19, "v1", true},
+	} {
+		opts := tc.opts
+		opts.RecordRevisions = true
+		st := sidecarset.NewState(opts)
+		ss := sidecarSet("ss", sc("proxy", ""))
+		ss.Labels = map[string]string{kruisev1beta1.LabelCustomVersion: tc.label}
+		stored, err := st.Create(ss)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, has := stored.Labels[kruisev1beta1.LabelCustomVersion]
+		revLabel, revHas := st.ControllerRevisions()[0].Labels[kruisev1beta1.LabelCustomVersion]
+		if has != tc.wantLabel || revHas != tc.wantLabel || (revHas && revLabel != tc.label) {
+			t.Errorf("%s, label %q: stored %v, revision %v %q; want %v", opts.Version, tc.label, has, revHas, revLabel, tc.wantLabel)
+		}
+	}
+}

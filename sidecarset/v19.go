@@ -72,13 +72,19 @@ func forEachSidecar(ss *appsv1alpha1.SidecarSet, fn func(init bool, p *field.Pat
 // storedForm turns ss into what Kruise v1.9 validates and stores, its v1beta1 conversion, kept
 // in v1alpha1 types: spec.namespace becomes a namespaceSelector on kubernetes.io/metadata.name
 // and replaces any selector (Kruise v1.9.0, apis/apps/v1alpha1/sidecarset_conversion.go;
-// sidecarset/BEHAVIOUR.md §8.2). The custom-version label stands for spec.customVersion.
+// sidecarset/BEHAVIOUR.md §8.2). The custom-version label stands for spec.customVersion; an
+// empty one has no v1beta1 form and is lost.
 func storedForm(ss *appsv1alpha1.SidecarSet, bh behaviour) {
-	if !bh.StoresV1Beta1 || ss.Spec.Namespace == "" {
+	if !bh.StoresV1Beta1 {
 		return
 	}
-	ss.Spec.NamespaceSelector = kruisev1beta1.NamespaceSelector(ss.Spec.Namespace)
-	ss.Spec.Namespace = ""
+	if v, ok := ss.Labels[kruisev1beta1.LabelCustomVersion]; ok && v == "" {
+		delete(ss.Labels, kruisev1beta1.LabelCustomVersion)
+	}
+	if ss.Spec.Namespace != "" {
+		ss.Spec.NamespaceSelector = kruisev1beta1.NamespaceSelector(ss.Spec.Namespace)
+		ss.Spec.Namespace = ""
+	}
 }
 
 // validateFields is Kruise v1.9's validation of resourcesPolicy (the CRD schema's enum of
