@@ -398,3 +398,18 @@ func TestV19CustomVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestV19HotUpgradeResources: resourcesPolicy runs before the hot-upgrade split, so both
+// halves of the pair carry the computed resources (sidecarset/BEHAVIOUR.md §8.4).
+func TestV19HotUpgradeResources(t *testing.T) {
+	t.Parallel()
+	ss := sidecarSet("ss", hot(sc("proxy", ""), "empty:1"))
+	c := cluster{opts: v19, create: []*appsv1alpha1.SidecarSet{ss}, fields: map[string]*kruisev1beta1.Fields{"ss": fieldsOf(
+		map[string]kruisev1beta1.ContainerFields{"proxy": policy(kruisev1beta1.ModeSum, ".*", nil, &kruisev1beta1.ResourceExprList{Memory: "memory*50%"})}, nil)}}
+	pod := appPod("app")
+	pod.Spec.Containers[0].Resources.Requests = rl("memory", "1Gi")
+	res := c.mustInject(t, pod)
+	for _, name := range []string{"proxy-1", "proxy-2"} {
+		diff(t, name+" resources", map[string]string{"requests.memory": "512Mi"}, resourceStrings(container(t, res.Pod, name).Resources))
+	}
+}
