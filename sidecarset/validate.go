@@ -65,10 +65,10 @@ func Validate(ss, old *appsv1alpha1.SidecarSet, env ValidationEnv) field.ErrorLi
 	if old != nil {
 		allErrs = append(allErrs, validateContainerUpdate(ss.Spec.Containers, old.Spec.Containers, field.NewPath("spec", "containers"))...)
 	}
-	if len(allErrs) > 0 {
+	if len(allErrs) > 0 && env.behaviour().ValidationStopsBeforeConflicts {
 		return allErrs
 	}
-	return validateConflicts(ss, env)
+	return append(allErrs, validateConflicts(ss, env)...)
 }
 
 func validateMeta(ss *appsv1alpha1.SidecarSet) field.ErrorList {
