@@ -226,7 +226,7 @@ func TestValidateSidecarSet(t *testing.T) {
 		{"partition and selector", cluster{}, mod(func(ss *appsv1alpha1.SidecarSet) {
 			ss.Spec.UpdateStrategy.Selector = labelsSel("canary", "true")
 			ss.Spec.UpdateStrategy.Partition = ptr(intstr.FromInt32(2))
-		}), []wantErr{{"spec.updateStrategy", field.ErrorTypeInvalid, "Partition and Selector cannot be used together"}}},
+		}), []wantErr{{"updateStrategy", field.ErrorTypeInvalid, "Partition and Selector cannot be used together"}}},
 		{"updateStrategy selector with a bad operator", cluster{}, mod(func(ss *appsv1alpha1.SidecarSet) {
 			ss.Spec.UpdateStrategy.Selector = exprSel("canary", bogus, "true")
 		}), []wantErr{{"spec.updateStrategy.selector.matchExpressions[0].operator", field.ErrorTypeInvalid, ""}, {"spec.updateStrategy.selector.selector", field.ErrorTypeInvalid, ""}}},
