@@ -47,8 +47,7 @@ type release struct {
 
 // releases are the emulated Kruise releases, oldest first; adding a release is one row here
 // and its column in behaviourOf (versions.go). Patch releases not listed behave as the row
-// before them (sidecarset/BEHAVIOUR.md §5.14; the tag list is at the top of
-// kruise's CHANGELOG.md).
+// before them (sidecarset/BEHAVIOUR.md §5.14).
 var releases = []release{
 	{version: KruiseV13, minor: 3, tags: "v1.3.0"},
 	{version: KruiseV14, minor: 4, tags: "v1.4.0 to v1.4.2"},

@@ -136,8 +136,8 @@ func behaviourOf(v Version) behaviour {
 		ValidationStopsBeforeConflicts: since(KruiseV170), // v1.7.0
 		InitHandlersForbidden:          since(KruiseV16),  // v1.6.0 (#1511, Kubernetes 1.26 validation)
 
-		KubernetesTypes:    kubernetesTypesOf(v),
-		PositionalPodPatch: since(KruiseV150), // v1.5.0 (#1334)
+		KubernetesTypes:    kubernetesTypesOf(v), // each release's go.mod (#1354, #1511, #1598, #1896)
+		PositionalPodPatch: since(KruiseV150),    // v1.5.0 (#1334)
 	}
 }
 
