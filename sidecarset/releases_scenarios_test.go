@@ -167,6 +167,17 @@ data: {spec: {containers: [{name: proxy, image: proxy:1}], $patch: replace}}
 		probe: each(false, func(c *corev1.Container) string { return c.Image }),
 		want: []string{"1.3", "refused: revision.policy: Invalid value: …",
 			"1.8", "proxy:proxy:2,app:app:1"}},
+	{name: "unknown revision policy",
+		state: `apiVersion: apps/v1
+kind: ControllerRevision
+metadata: {name: odd-v1, namespace: kruise-system}
+revision: 1
+data: {spec: {containers: [{name: proxy, image: proxy:1}], $patch: replace}}
+---
+` + set("odd", "  containers: [{name: proxy, image: proxy:2}]\n  injectionStrategy: {revision: {revisionName: odd-v1, policy: Sometimes}}"),
+		probe: containerNames,
+		want: []string{"1.3", "refused: revision.policy: Invalid value: …",
+			"1.8", `refused: spec.injectionStrategy.revision.policy: Unsupported value: "Sometimes": supported values: "Always", "Partial"`}},
 	{name: "partition together with updateStrategy.selector",
 		state: set("canary", "  containers: [{name: proxy, image: proxy:1}]\n  updateStrategy: {selector: {matchLabels: {canary: \"true\"}}, partition: 50%}"),
 		probe: containerNames,

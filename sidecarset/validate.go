@@ -150,7 +150,10 @@ func validateInjectionStrategy(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p
 		errs = append(errs, field.Invalid(field.NewPath("revision", "policy"), rev, fmt.Sprintf("Invalid policy %v, only support 'Always' currently", rev.Policy)))
 	case rev.Policy == appsv1alpha1.PartialSidecarSetInjectRevisionPolicy:
 	default:
-		errs = append(errs, field.Invalid(p.Child("revision", "policy"), rev.Policy, fmt.Sprintf("Invalid policy %v, only support 'Always' and 'Partial' currently", rev.Policy)))
+		// From v1.8 the CRD schema lists the two values, so the API server refuses any other
+		// before the webhook sees it (BEHAVIOUR.md §4.3).
+		errs = append(errs, field.NotSupported(p.Child("revision", "policy"), rev.Policy, []string{
+			string(appsv1alpha1.AlwaysSidecarSetInjectRevisionPolicy), string(appsv1alpha1.PartialSidecarSetInjectRevisionPolicy)}))
 	}
 	return errs
 }

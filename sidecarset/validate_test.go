@@ -217,7 +217,7 @@ func TestValidateSidecarSet(t *testing.T) {
 		{"54 neither name nor version", withRevision, revision(nil, nil, ""),
 			[]wantErr{{"spec.injectionStrategy.revision", field.ErrorTypeInvalid, "revisionName and customVersion cannot be empty simultaneously"}}},
 		{"54 unknown policy", withRevision, revision(nil, ptr("v1"), "Sometimes"),
-			[]wantErr{{"spec.injectionStrategy.revision.policy", field.ErrorTypeInvalid, "Invalid policy Sometimes"}}},
+			[]wantErr{{"spec.injectionStrategy.revision.policy", field.ErrorTypeNotSupported, `supported values: "Always", "Partial"`}}},
 		// 55.
 		{"55 native sidecar with RollingUpdate", cluster{}, withInit(sidecarSet("ss"), native(sc("proxy", ""))),
 			[]wantErr{{"spec.updateStrategy", field.ErrorTypeRequired, "The initContainer in-place upgrade is not currently supported."}}},

@@ -2,8 +2,12 @@ package sidecarset
 
 import (
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // wantBehaviour is the release table of sidecarset/BEHAVIOUR.md §5.14, written out by hand:
@@ -171,5 +175,51 @@ func TestVersionNames(t *testing.T) {
 	}
 	if got := Version("").kruise(); got != "Kruise v1.8" {
 		t.Errorf("the zero Version names itself %q", got)
+	}
+}
+
+// TestNewerFieldsPerRelease: a pod with one field of each Kubernetes release from 1.23 to 1.31
+// shows each emulated release the fields newer than its types (newerfields.go), no others.
+func TestNewerFieldsPerRelease(t *testing.T) {
+	always := corev1.ContainerRestartPolicyAlways
+	spec := corev1.PodSpec{
+		OS:                        &corev1.PodOS{Name: corev1.Linux},                                      // 1.23
+		TopologySpreadConstraints: []corev1.TopologySpreadConstraint{{MinDomains: ptrTo[int32](2)}},       // 1.24
+		HostUsers:                 ptrTo(false),                                                           // 1.25
+		SchedulingGates:           []corev1.PodSchedulingGate{{Name: "wait"}},                             // 1.26
+		SecurityContext:           &corev1.PodSecurityContext{AppArmorProfile: &corev1.AppArmorProfile{}}, // 1.30
+		InitContainers:            []corev1.Container{{Name: "native", RestartPolicy: &always}},           // 1.28
+		Containers: []corev1.Container{{
+			Name:         "app",
+			ResizePolicy: []corev1.ContainerResizePolicy{{ResourceName: corev1.ResourceCPU}},                 // 1.27
+			Lifecycle:    &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{}}}, // 1.29
+		}},
+		Volumes: []corev1.Volume{{Name: "img", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{}}}}, // 1.31
+	}
+	for _, tc := range []struct {
+		v    Version
+		want string
+	}{
+		{KruiseV13, "1.23 1.24 1.25 1.26 1.27 1.28 1.29 1.30 1.31"},
+		{KruiseV14, "1.23 1.24 1.25 1.26 1.27 1.28 1.29 1.30 1.31"},
+		{KruiseV150, "1.25 1.26 1.27 1.28 1.29 1.30 1.31"},
+		{KruiseV151, "1.25 1.26 1.27 1.28 1.29 1.30 1.31"},
+		{KruiseV16, "1.27 1.28 1.29 1.30 1.31"},
+		{KruiseV170, "1.29 1.30 1.31"},
+		{KruiseV171, "1.29 1.30 1.31"},
+		{KruiseV18, "1.31"},
+	} {
+		found := map[string]bool{}
+		for _, f := range PodFieldsNewerThan(tc.v, spec.DeepCopy(), field.NewPath("spec"), false) {
+			found[f.Since] = true
+		}
+		var got []string
+		for since := range found {
+			got = append(got, since)
+		}
+		sort.Strings(got)
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s sees fields of Kubernetes %v, want %s", tc.v, got, tc.want)
+		}
 	}
 }
