@@ -3,9 +3,10 @@ package sidecarset
 // behaviour is what one emulated Kruise release does where the releases differ. Every
 // version-dependent branch of the engine reads a field of it instead of comparing versions, so
 // behaviourOf below is the one table of how Kruise v1.3 (Alibaba Cloud virtual nodes) to v1.8
-// differ. Each field is true for the newer behaviour; its comment and its row in behaviourOf
-// name the Kruise release that introduced it (sidecarset/BEHAVIOUR.md §5.14, the release
-// table; §5 for v1.3). The first sentence of each comment is the field's line in README.md.
+// differ. A field is true for the newer behaviour (HashEntryForEveryMatchedSet for the older);
+// its comment and its row in behaviourOf name the Kruise release that introduced it
+// (sidecarset/BEHAVIOUR.md §5.14, the release table; §5 for v1.3). The first sentence of each
+// comment is the field's line in README.md.
 type behaviour struct {
 	// Candidates and matching.
 
@@ -127,7 +128,7 @@ func behaviourOf(v Version) behaviour {
 		RecordsEveryHotUpgradeSidecar:       since(KruiseV14),                       // v1.4.0 (#1101)
 
 		PlacesInitContainers:   since(KruiseV170), // v1.7.0 (#1617)
-		EmptyInjectPolicyAfter: since(KruiseV170), // v1.7.0 (#1617)
+		EmptyInjectPolicyAfter: since(KruiseV170), // v1.7.0
 
 		DefaultsInitContainerPolicies:  since(KruiseV170), // v1.7.0 (#1617)
 		ProjectedServiceAccountTokens:  since(KruiseV150), // v1.5.0 (#1238)
