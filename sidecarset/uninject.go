@@ -262,9 +262,9 @@ func listKey(init bool, name string) string {
 }
 
 // attributeOrphans handles the containers that carry IS_INJECTED=true and that no plan
-// claims. Plain init containers are in no sidecarList (BEHAVIOUR.md §3.2): without the state
-// they belong to a recorded SidecarSet the state lacks, the one such set or, with several,
-// an unattributed plan. Every other one is reported and left.
+// claims. Plain init containers are in no sidecarList but v1.7.0's (BEHAVIOUR.md §3.2):
+// without the state they belong to a recorded SidecarSet the state lacks, the one such set or,
+// with several, an unattributed plan. Every other one is reported and left.
 func attributeOrphans(pod *corev1.Pod, plans []*setPlan, claimed map[string]bool, fs *finding.List) []*setPlan {
 	var unchecked []*setPlan
 	for _, p := range plans {
