@@ -2,6 +2,7 @@ package sidecarset
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -114,6 +115,20 @@ func readBookkeeping(pod *corev1.Pod) (*bookkeeping, error) {
 		}
 	}
 	return bk, nil
+}
+
+// allListedIn reports whether plans include every SidecarSet of the injected list, and the
+// list names at least one.
+func (bk *bookkeeping) allListedIn(plans []*setPlan) bool {
+	if len(bk.injected) == 0 {
+		return false
+	}
+	for _, n := range bk.injected {
+		if !slices.ContainsFunc(plans, func(p *setPlan) bool { return p.name == n }) {
+			return false
+		}
+	}
+	return true
 }
 
 // sidecarSets returns the recorded SidecarSet names, sorted.

@@ -255,20 +255,6 @@ func appendedFrom(list []corev1.LocalObjectReference, all map[string]bool) int {
 	return -1
 }
 
-// removesEveryListed reports whether the removed SidecarSets include every one of the injected
-// list, and at least one.
-func (u *undo) removesEveryListed() bool {
-	if len(u.bk.injected) == 0 {
-		return false
-	}
-	for _, n := range u.bk.injected {
-		if !slices.ContainsFunc(u.removed, func(p *setPlan) bool { return p.name == n }) {
-			return false
-		}
-	}
-	return true
-}
-
 // removeBookkeeping deletes the removed SidecarSets' entries from Kruise's annotations
 // (§3.1): the hash entries, the injected list, the working hot-upgrade containers and the
 // version annotations of their hot-upgrade pairs; an annotation left empty goes.
@@ -292,7 +278,7 @@ func (u *undo) removeBookkeeping() {
 				changed = true
 			}
 		}
-		if _, written := a[h.key]; written && !changed && len(h.entries) == 0 && u.removesEveryListed() {
+		if _, written := a[h.key]; written && !changed && len(h.entries) == 0 && u.bk.allListedIn(u.removed) {
 			// Kruise v1.4.0 to v1.5.0 write no entry for a SidecarSet of init containers
 			// only, but still write the annotation (§3.2): it goes with the last set listed.
 			for _, p := range u.removed {
