@@ -19,7 +19,7 @@ import (
 // same decisions for the matched SidecarSets on both paths.
 func TestCorpus(t *testing.T) {
 	t.Parallel()
-	sidecarsettest.ForEachRelease(t, func(t *testing.T, c *sidecarsettest.Case) {
+	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
 		refusal, wantRefusal := c.ExpectsRefusal()
 		st, err := pipeline.Admit(pipelinetest.Input(c), pipelinetest.Options(c))
 		if err != nil {

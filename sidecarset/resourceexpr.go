@@ -54,13 +54,13 @@ func scaled(q *resource.Quantity, n float64, div bool) *resource.Quantity {
 
 // exprParser evaluates while it parses (recursive descent).
 type exprParser struct {
-	toks []token
+	toks []exprToken
 	pos  int
 	vars map[string]exprValue
 }
 
-func (p *exprParser) peek() token { return p.toks[p.pos] }
-func (p *exprParser) next() token {
+func (p *exprParser) peek() exprToken { return p.toks[p.pos] }
+func (p *exprParser) next() exprToken {
 	t := p.toks[p.pos]
 	if t.kind != tokEnd {
 		p.pos++

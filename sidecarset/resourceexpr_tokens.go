@@ -28,7 +28,7 @@ const (
 	tokOp
 )
 
-type token struct {
+type exprToken struct {
 	kind tokenKind
 	text string
 	val  exprValue
@@ -36,8 +36,8 @@ type token struct {
 
 // tokenize splits expr into tokens. A number followed by letters that are not a quantity
 // suffix reads as a number that fails to parse and becomes 0, as in Kruise ("100Mb" is 0).
-func tokenize(expr string) ([]token, error) {
-	var out []token
+func tokenize(expr string) ([]exprToken, error) {
+	var out []exprToken
 	for i := 0; i < len(expr); {
 		c := expr[i]
 		switch {
@@ -73,22 +73,22 @@ func tokenize(expr string) ([]token, error) {
 				if err != nil {
 					return nil, fmt.Errorf("invalid quantity: %s", num+suffix)
 				}
-				out = append(out, token{kind: tokValue, text: num + suffix, val: exprValue{q: &q}})
+				out = append(out, exprToken{kind: tokValue, text: num + suffix, val: exprValue{q: &q}})
 			case suffix != "":
-				out = append(out, token{kind: tokValue, text: num + suffix}) // 0
+				out = append(out, exprToken{kind: tokValue, text: num + suffix}) // 0
 			case k < len(expr) && expr[k] == '%':
 				n, err := strconv.ParseFloat(num, 64)
 				if err != nil {
 					return nil, fmt.Errorf("invalid number: %s", num)
 				}
-				out = append(out, token{kind: tokValue, text: num + "%", val: exprValue{n: n / 100}})
+				out = append(out, exprToken{kind: tokValue, text: num + "%", val: exprValue{n: n / 100}})
 				k++
 			default:
 				n, err := strconv.ParseFloat(num, 64)
 				if err != nil {
 					return nil, fmt.Errorf("invalid number: %s", num)
 				}
-				out = append(out, token{kind: tokValue, text: num, val: exprValue{n: n}})
+				out = append(out, exprToken{kind: tokValue, text: num, val: exprValue{n: n}})
 			}
 			i = k
 		case isLetter(c) || c == '_':
@@ -96,16 +96,16 @@ func tokenize(expr string) ([]token, error) {
 			for j < len(expr) && (isLetter(expr[j]) || isDigit(expr[j]) || expr[j] == '_') {
 				j++
 			}
-			out = append(out, token{kind: tokIdent, text: expr[i:j]})
+			out = append(out, exprToken{kind: tokIdent, text: expr[i:j]})
 			i = j
 		case strings.IndexByte("+-*/(),", c) >= 0:
-			out = append(out, token{kind: tokOp, text: string(c)})
+			out = append(out, exprToken{kind: tokOp, text: string(c)})
 			i++
 		default:
 			return nil, fmt.Errorf("unexpected character %q at position %d", c, i)
 		}
 	}
-	return append(out, token{kind: tokEnd}), nil
+	return append(out, exprToken{kind: tokEnd}), nil
 }
 
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }

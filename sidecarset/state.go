@@ -128,7 +128,7 @@ func (s *State) CreateWithFields(in *appsv1alpha1.SidecarSet, f *kruisev1beta1.F
 	v := s.opts.version()
 	// Kruise's CRD schema and its Kubernetes types decide what is left of the SidecarSet
 	// before its webhooks see it (sidecarset/BEHAVIOUR.md §5.1, §7.2).
-	s.findings = append(s.findings, pruneSchema(ss, s.opts.behaviour())...)
+	s.findings = append(s.findings, pruneSchema(ss, v)...)
 	f, fieldFindings := s.admitFields(ss, f)
 	s.findings = append(s.findings, fieldFindings...)
 	dropped := dropNewerFields(ss, v)
@@ -211,7 +211,7 @@ func (s *State) Store(ss *appsv1alpha1.SidecarSet) { s.StoreWithFields(ss, nil) 
 // StoreWithFields is Store for a SidecarSet whose sidecars carry Kruise v1.9's new fields.
 func (s *State) StoreWithFields(ss *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields) {
 	v := s.opts.version()
-	pruneSchema(ss, s.opts.behaviour())
+	pruneSchema(ss, v)
 	f, fieldFindings := s.admitFields(ss, f)
 	s.findings = append(s.findings, fieldFindings...)
 	storedForm(ss, s.opts.behaviour())

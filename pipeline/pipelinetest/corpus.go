@@ -16,13 +16,14 @@ import (
 // FixedTime is the oracle's -fixed-time, written into the hash annotations.
 var FixedTime = metav1.NewTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 
-// Options are the pipeline options of a case: the case's Kruise release (v1.8 unless it says
-// otherwise) with its feature gates, webhooks and controller as the oracle ran them,
-// SidecarSets admitted from files.
+// Options are the pipeline options of a case: the case's Kruise release (v1.8 unless it is a
+// sidecarsettest.ReleaseCases case) with its feature gates, webhooks and controller as the
+// oracle ran them, SidecarSets admitted from files. A release that does not parse panics: the
+// corpus names only releases sidecarset emulates.
 func Options(c *sidecarsettest.Case) pipeline.Options {
 	version, err := sidecarset.ParseVersion(c.Kruise)
 	if err != nil {
-		version = sidecarset.KruiseV18 // the corpus names only releases the engine has
+		panic(fmt.Sprintf("case %s: %v", c.Name, err))
 	}
 	engine := sidecarset.Options{
 		Version:         version,

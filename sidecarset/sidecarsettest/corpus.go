@@ -16,12 +16,8 @@ import (
 	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 )
 
-//go:embed testdata/cases/*.json testdata/expected/*.json testdata/expected-v1.9/*.json
+//go:embed testdata/cases/*.json testdata/expected/*.json testdata/expected-v*/*.json
 var corpus embed.FS
-
-// Releases lists the Kruise releases with an expected directory in the corpus: "1.8" in
-// expected/, every other one in expected-vX.Y/ (CONFORMANCE.md §1).
-var Releases = []string{"1.8", "1.9"}
 
 // Case is one conformance case (sidecarset/sidecarsettest/CONFORMANCE.md §2).
 type Case struct {
@@ -44,8 +40,8 @@ type Case struct {
 	Mode                        string                      `json:"mode"`
 	AllowPrivileged             *bool                       `json:"allowPrivileged"`
 
-	// Kruise is the Kruise release whose code produced Expected ("1.8", "1.3"); empty means
-	// v1.8, the release of the corpus.
+	// Kruise is the Kruise release whose code produced Expected ("1.3", "1.5.0", "1.7": what
+	// sidecarset.ParseVersion reads); empty means v1.8, the release of the corpus.
 	Kruise string `json:"-"`
 	// Raw is the case file; Expected is the oracle's output file.
 	Raw      []byte `json:"-"`
@@ -73,17 +69,11 @@ func (c *Case) ExpectsRefusal() (*Refusal, bool) {
 	return &r, true
 }
 
-// Cases returns every embedded case with Kruise v1.8's expected output, sorted by name. A
-// case without an expected file for any release, or an expected file without a case, is an
-// error.
+// Cases returns every embedded case with Kruise v1.8's output, sorted by name. A case v1.8
+// cannot run (a v1.9 feature gate) has no expected file and is left out; a case without an
+// expected file for any release, or an expected file without a case, is an error.
 func Cases() ([]*Case, error) {
-	return CasesFor("1.8")
-}
-
-// CasesFor returns the embedded cases with the expected output of Kruise release kruise (one
-// of Releases), sorted by name; a case that release cannot run (no expected file) is left out.
-func CasesFor(kruise string) ([]*Case, error) {
-	cases, err := LoadRelease(corpus, "testdata", kruise)
+	cases, err := load(corpus, "testdata", "expected", false)
 	if err != nil {
 		return nil, err
 	}
@@ -91,45 +81,59 @@ func CasesFor(kruise string) ([]*Case, error) {
 	if err != nil {
 		return nil, err
 	}
+	expected, err := fs.Glob(corpus, "testdata/expected*/*.json")
+	if err != nil {
+		return nil, err
+	}
+	somewhere := map[string]bool{}
+	for _, f := range expected {
+		somewhere[path.Base(f)] = true
+	}
 	for _, f := range caseFiles {
-		name := path.Base(f)
-		found := false
-		for _, rel := range Releases {
-			if _, err := fs.Stat(corpus, path.Join("testdata", ExpectedDir(rel), name)); err == nil {
-				found = true
-			}
-		}
-		if !found {
+		if !somewhere[path.Base(f)] {
 			return nil, fmt.Errorf("%s: no expected file for any release", f)
 		}
 	}
 	return cases, nil
 }
 
-// ExpectedDir is the directory of a release's expected files: "expected" for v1.8,
-// "expected-vX.Y" for the others.
-func ExpectedDir(kruise string) string {
-	if kruise == "" || kruise == "1.8" {
-		return "expected"
-	}
-	return "expected-v" + kruise
+// ReleaseCases returns the embedded cases once more for every other Kruise release whose
+// outputs the corpus holds (testdata/expected-vX, CONFORMANCE.md §1), with that release's
+// output and Case.Kruise set to X; their names are "vX/NNN-name". A case the release's oracle
+// could not run has no file there and is left out.
+func ReleaseCases() ([]*Case, error) {
+	return LoadReleases(corpus, "testdata")
 }
 
-// Load reads cases/*.json and expected/*.json below dir of fsys. A case without an expected
-// file, or an expected file without a case, is an error.
+// Load reads cases/*.json and expected/*.json below dir of fsys.
 func Load(fsys fs.FS, dir string) ([]*Case, error) {
-	return load(fsys, dir, "", true)
+	return load(fsys, dir, "expected", true)
 }
 
-// LoadRelease reads the cases below dir of fsys with the expected files of Kruise release
-// kruise (ExpectedDir); cases without one are left out. An expected file without a case is an
-// error.
-func LoadRelease(fsys fs.FS, dir, kruise string) ([]*Case, error) {
-	return load(fsys, dir, kruise, false)
+// LoadReleases reads cases/*.json with each expected-vX/*.json below dir of fsys, sorted by
+// release (in directory order) and name. An expected file without a case is an error.
+func LoadReleases(fsys fs.FS, dir string) ([]*Case, error) {
+	dirs, err := fs.Glob(fsys, path.Join(dir, "expected-v*"))
+	if err != nil {
+		return nil, err
+	}
+	var out []*Case
+	for _, d := range dirs {
+		kruise := strings.TrimPrefix(path.Base(d), "expected-v")
+		cases, err := load(fsys, dir, path.Base(d), false)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cases {
+			c.Name, c.Kruise = "v"+kruise+"/"+c.Name, kruise
+		}
+		out = append(out, cases...)
+	}
+	return out, nil
 }
 
-func load(fsys fs.FS, dir, kruise string, complete bool) ([]*Case, error) {
-	expDir := ExpectedDir(kruise)
+// load pairs cases/NAME.json with expDir/NAME.json; with complete, every case needs one.
+func load(fsys fs.FS, dir, expDir string, complete bool) ([]*Case, error) {
 	caseFiles, err := fs.Glob(fsys, path.Join(dir, "cases", "*.json"))
 	if err != nil {
 		return nil, err
@@ -145,25 +149,22 @@ func load(fsys fs.FS, dir, kruise string, complete bool) ([]*Case, error) {
 	var out []*Case
 	for _, f := range caseFiles {
 		name := strings.TrimSuffix(path.Base(f), ".json")
+		if !want[name] {
+			if complete {
+				return nil, fmt.Errorf("%s: no %s file", f, expDir)
+			}
+			continue
+		}
+		delete(want, name)
 		raw, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, err
-		}
-		if !want[name] {
-			if complete {
-				return nil, fmt.Errorf("%s: no expected file", f)
-			}
-			continue
 		}
 		c := &Case{}
 		if err := c.parse(raw); err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		c.Name, c.Raw = name, raw
-		if kruise != "1.8" {
-			c.Kruise = kruise
-		}
-		delete(want, name)
 		if c.Expected, err = fs.ReadFile(fsys, path.Join(dir, expDir, name+".json")); err != nil {
 			return nil, err
 		}

@@ -30,13 +30,9 @@ var wrappers = []struct {
 // oracle's pod (metadata labels/annotations and spec).
 func TestConformanceThroughWorkloads(t *testing.T) {
 	t.Parallel()
-	var cases []*sidecarsettest.Case
-	for _, rel := range sidecarsettest.Releases {
-		some, err := sidecarsettest.CasesFor(rel)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, some...)
+	cases, err := sidecarsettest.Cases()
+	if err != nil {
+		t.Fatal(err)
 	}
 	now := metav1.NewTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 	for _, c := range cases {
@@ -44,13 +40,9 @@ func TestConformanceThroughWorkloads(t *testing.T) {
 			continue // refusals and pod-only properties (phase, request namespace) are covered by the engine test
 		}
 		for _, w := range wrappers {
-			t.Run("v"+release(c)+"/"+c.Name+"/"+w.kind, func(t *testing.T) {
+			t.Run(c.Name+"/"+w.kind, func(t *testing.T) {
 				t.Parallel()
-				version, err := sidecarset.ParseVersion(c.Kruise)
-				if err != nil {
-					t.Fatal(err)
-				}
-				st := sidecarset.NewState(sidecarset.Options{Version: version, FeatureGates: c.FeatureGates, Now: now})
+				st := sidecarset.NewState(sidecarset.Options{FeatureGates: c.FeatureGates, Now: now})
 				if err := c.Admit(st); err != nil {
 					t.Fatal(err)
 				}
@@ -110,12 +102,4 @@ func wrap(t *testing.T, pod *corev1.Pod, apiVersion, kind string, path []string)
 		t.Fatal(err)
 	}
 	return obj
-}
-
-// release is the Kruise release whose output c holds.
-func release(c *sidecarsettest.Case) string {
-	if c.Kruise == "" {
-		return "1.8"
-	}
-	return c.Kruise
 }

@@ -14,7 +14,7 @@ func TestCompletion(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"__complete", "inject", "--kruise-version", ""}, []string{"1.8", "1.3"}},
+		{[]string{"__complete", "inject", "--kruise-version", ""}, []string{"1.3", "1.4", "1.5.0", "1.5.1", "1.6", "1.7.0", "1.7.1", "1.8"}},
 		{[]string{"__complete", "inject", "-o", ""}, []string{"yaml", "json"}},
 		{[]string{"__complete", "explain", "-o", ""}, []string{"json"}},
 		{[]string{"__complete", "translate", "--target", ""}, []string{"kruise", "virtual-node"}},

@@ -68,9 +68,6 @@ func caseArgs(t *testing.T, c *sidecarsettest.Case) []string {
 	if c.Operation != "" && c.Operation != "CREATE" {
 		args = append(args, "--operation", c.Operation)
 	}
-	if c.Kruise != "" {
-		args = append(args, "--kruise-version", c.Kruise)
-	}
 	return args
 }
 
@@ -78,9 +75,34 @@ func caseArgs(t *testing.T, c *sidecarsettest.Case) []string {
 // oracle's pod, or empty with a non-zero exit and the reason on stderr for a refusal.
 func TestInjectConformance(t *testing.T) {
 	t.Parallel()
-	sidecarsettest.ForEachRelease(t, func(t *testing.T, c *sidecarsettest.Case) {
+	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
 		var out, errOut bytes.Buffer
 		code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, caseArgs(t, c))
+		if refusal, ok := c.ExpectsRefusal(); ok {
+			if code == 0 || out.Len() != 0 {
+				t.Fatalf("want exit != 0 and empty stdout for refusal %q; got exit %d, stdout %q", refusal.Error, code, out.String())
+			}
+			if !strings.Contains(errOut.String(), refusal.Error) && refusal.Stage != "pod-mutating-webhook" {
+				t.Errorf("stderr %q does not carry Kruise's reason %q", errOut.String(), refusal.Error)
+			}
+			return
+		}
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		c.AssertPod(t, out.Bytes())
+	})
+}
+
+// TestInjectConformanceReleases runs the corpus through the CLI in every other Kruise release
+// whose outputs it holds (sidecarsettest.ReleaseCases), with --kruise-version and
+// --kruise-exact: stdout is that release's pod, or the refusal is reported.
+func TestInjectConformanceReleases(t *testing.T) {
+	t.Parallel()
+	sidecarsettest.ForEachRelease(t, func(t *testing.T, c *sidecarsettest.Case) {
+		args := append(caseArgs(t, c), "--kruise-version", c.Kruise, "--kruise-exact")
+		var out, errOut bytes.Buffer
+		code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, args)
 		if refusal, ok := c.ExpectsRefusal(); ok {
 			if code == 0 || out.Len() != 0 {
 				t.Fatalf("want exit != 0 and empty stdout for refusal %q; got exit %d, stdout %q", refusal.Error, code, out.String())
@@ -231,7 +253,7 @@ func TestInjectFuzzExamples(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
-			args := caseArgs(t, c) // with --kruise-version c.Kruise
+			args := append(caseArgs(t, c), "--kruise-version", c.Kruise)
 			var out, errOut bytes.Buffer
 			code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, append(args, "--kruise-exact"))
 			if refusal, ok := c.ExpectsRefusal(); ok {

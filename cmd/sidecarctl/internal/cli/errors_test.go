@@ -129,8 +129,8 @@ data:
 		{
 			name:    "unsupported kruise version",
 			files:   map[string]string{"pod.yaml": webPod},
-			args:    []string{"inject", "-f", "pod.yaml", "--kruise-version", "1.5"},
-			wantErr: []string{"--kruise-version", "1.5"},
+			args:    []string{"inject", "-f", "pod.yaml", "--kruise-version", "1.2"},
+			wantErr: []string{"--kruise-version", "1.2", "1.3, 1.4, 1.5.0, 1.5.1, 1.6, 1.7.0, 1.7.1, 1.8"},
 		},
 		{
 			name:    "inject --strict: an unknown field, with the near name",
@@ -234,7 +234,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"inject", "stray-argument", "-f", pod}, 2},
 		{[]string{"inject"}, 2},
 		{[]string{"inject", "-f", pod, "-o", "xml"}, 2},
-		{[]string{"inject", "-f", pod, "--kruise-version", "1.5"}, 2},
+		{[]string{"inject", "-f", pod, "--kruise-version", "1.2"}, 2},
 		{[]string{"inject", "-f", pod, "--feature-gates", "Broken"}, 2},
 		{[]string{"inject", "-f", pod, "--timestamp", "yesterday"}, 2},
 		{[]string{"inject", "-f", "-", "--from", "-"}, 2},
