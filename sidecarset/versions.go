@@ -168,7 +168,7 @@ func behaviourOf(v Version) behaviour {
 		SleepHookGrace:       since(KruiseV19),  // v1.9.0 (#2067)
 		LegacyVolumeDefaults: !since(KruiseV19), // until v1.9.0
 
-		KubernetesTypes:    kubernetesTypesOf(v), // each release's go.mod (#1354, #1511, #1598, #1896)
+		KubernetesTypes:    kubernetesTypesOf(v), // each release's go.mod (#1354, #1511, #1598, #1896, #2067)
 		PositionalPodPatch: since(KruiseV150),    // v1.5.0 (#1334)
 	}
 }
