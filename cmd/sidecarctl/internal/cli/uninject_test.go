@@ -157,7 +157,7 @@ func withoutSidecarSets(t *testing.T, args []string) []*unstructured.Unstructure
 		t.Fatal(err)
 	}
 	o.opts.SkipSidecarSets = true
-	st, docs, err := o.engineFlags.admitForWorkloads(context.Background(), o.opts, &o.clusterFlags, o.Filenames, false, o.In)
+	st, docs, err := o.engineFlags.admitForWorkloads(context.Background(), o.opts, &o.clusterFlags, &inputFlags{Filenames: o.Filenames}, o.In)
 	if err != nil {
 		t.Fatal(err)
 	}

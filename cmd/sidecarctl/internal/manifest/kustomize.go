@@ -1,0 +1,92 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+// KustomizeSource is the Source of the documents a kustomization in dir builds:
+// "kustomize build overlays/prod: document 3 (Deployment shop/web)".
+func KustomizeSource(dir string) string { return "kustomize build " + dir }
+
+// Kustomize builds the kustomization in dir as `kustomize build DIR` does, in process, on the
+// real file system (kubectl -k): files only under the kustomization's root, no plugins, no
+// Helm. Remote bases and resources are refused before the build, because sidecarctl reads no
+// network. The documents are those of the build output, tagged with KustomizeSource(dir).
+func Kustomize(dir string) ([]Document, error) {
+	if err := localKustomization(dir, map[string]bool{}); err != nil {
+		return nil, fmt.Errorf("-k %s: %w", dir, err)
+	}
+	res, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		return nil, fmt.Errorf("-k %s: kustomize build: %w", dir, err)
+	}
+	data, err := res.AsYaml()
+	if err != nil {
+		return nil, fmt.Errorf("-k %s: kustomize build: %w", dir, err)
+	}
+	return Parse(KustomizeSource(dir), data)
+}
+
+// localKustomization checks that the kustomization in dir, and those of the directories it
+// refers to, name only files and directories that exist on disk: anything else kustomize
+// would try as a URL or a git repository.
+func localKustomization(dir string, seen map[string]bool) error {
+	if seen[dir] {
+		return nil
+	}
+	seen[dir] = true
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return errors.New("the directory does not exist")
+	}
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return errors.New("not a directory: -k takes a directory holding a kustomization.yaml")
+	}
+	file := ""
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			file = filepath.Join(dir, name)
+			break
+		}
+	}
+	if file == "" {
+		return fmt.Errorf("no kustomization.yaml, kustomization.yml or Kustomization in %s", dir)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var k types.Kustomization
+	if err := yaml.Unmarshal(data, &k); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	refs := map[string][]string{"resources": k.Resources, "bases": k.Bases, "components": k.Components, "crds": k.Crds}
+	for _, key := range []string{"resources", "bases", "components", "crds"} {
+		for i, ref := range refs[key] {
+			p := filepath.Join(dir, ref)
+			st, err := os.Stat(p)
+			if err != nil {
+				return fmt.Errorf("%s: %s[%d]: %q is not a local file or directory (sidecarctl reads no URL or git repository: it assumes no network)", file, key, i, ref)
+			}
+			if st.IsDir() {
+				if err := localKustomization(p, seen); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
