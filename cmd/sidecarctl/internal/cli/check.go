@@ -25,7 +25,7 @@ type CheckOptions struct {
 	engineFlags
 	clusterFlags
 	inputFlags
-	Output    string
+	Output string
 
 	opts pipeline.Options
 }

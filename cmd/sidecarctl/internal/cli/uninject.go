@@ -24,8 +24,8 @@ type UninjectOptions struct {
 	clusterFlags
 	inputFlags
 	outputFlags
-	Output    string
-	Quiet     bool
+	Output string
+	Quiet  bool
 
 	flags *pflag.FlagSet
 	opts  pipeline.Options
