@@ -110,7 +110,7 @@ func TestInPlace(t *testing.T) {
 		stderr  []string
 	}{
 		{name: "the changed file only", files: map[string]string{"web.yaml": webPod, "db.yaml": dbPod},
-			args: []string{"inject", "--in-place", "--from", "@state.yaml", "-f", "@web.yaml", "-f", "@db.yaml"},
+			args:    []string{"inject", "--in-place", "--from", "@state.yaml", "-f", "@web.yaml", "-f", "@db.yaml"},
 			changed: []string{"web.yaml"}, stderr: []string{"web.yaml: rewritten"}},
 		{name: "a refusal in one file: no file touched", files: map[string]string{"web.yaml": webPod, "refused.yaml": refused},
 			args: []string{"inject", "--in-place", "--from", "@state.yaml", "-f", "@web.yaml", "-f", "@refused.yaml"},
