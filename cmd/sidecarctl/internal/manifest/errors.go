@@ -7,7 +7,31 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
+
+// checkText refuses data that is not UTF-8 text (a binary file, a UTF-16 export) before the
+// YAML parser reports a confusing octet error, naming the line and the byte.
+func checkText(data []byte) error {
+	bad := bytes.IndexByte(data, 0)
+	if !utf8.Valid(data) {
+		for i := 0; i < len(data); {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				if bad < 0 || i < bad {
+					bad = i
+				}
+				break
+			}
+			i += size
+		}
+	}
+	if bad < 0 {
+		return nil
+	}
+	line := 1 + bytes.Count(data[:bad], []byte("\n"))
+	return fmt.Errorf("line %d: not UTF-8 text (binary data, or another encoding such as UTF-16?): byte %d of the file", line, bad+1)
+}
 
 // jsonError says what is wrong with a JSON value that starts at offset start of data, at its
 // line and column in the file, without the decoder's Go wording.

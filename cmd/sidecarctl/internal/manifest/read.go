@@ -167,6 +167,9 @@ func expand(path string, recursive bool) ([]string, error) {
 
 // Parse decodes the documents of one file. source names it in errors.
 func Parse(source string, data []byte) ([]Document, error) {
+	if err := checkText(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
 	chunks, err := split(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
