@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -71,7 +72,10 @@ func localKustomization(dir string, seen map[string]bool) error {
 	}
 	var k types.Kustomization
 	if err := yaml.Unmarshal(data, &k); err != nil {
-		return fmt.Errorf("%s: %w", file, err)
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			return fmt.Errorf("%s:%s: YAML: %s", file, m[1], m[2])
+		}
+		return fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "error unmarshaling JSON: while decoding JSON: "))
 	}
 	refs := map[string][]string{"resources": k.Resources, "bases": k.Bases, "components": k.Components, "crds": k.Crds}
 	for _, key := range []string{"resources", "bases", "components", "crds"} {
