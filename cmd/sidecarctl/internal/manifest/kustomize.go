@@ -89,6 +89,10 @@ func localKustomization(dir string, seen map[string]bool) error {
 				if err := localKustomization(p, seen); err != nil {
 					return err
 				}
+				continue
+			}
+			if rel, err := filepath.Rel(dir, p); err != nil || !filepath.IsLocal(rel) {
+				return fmt.Errorf("%s: %s[%d]: the file %s is outside %s; kustomize reads files only under the kustomization's directory (a directory holding another kustomization may be anywhere)", file, key, i, ref, dir)
 			}
 		}
 	}
