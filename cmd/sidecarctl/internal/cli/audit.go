@@ -39,7 +39,7 @@ type AuditOptions struct {
 func newCmdAudit(streams IOStreams) *cobra.Command {
 	o := &AuditOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "audit -f FILE|DIR|- [--from FILE|DIR ...] | --from-cluster [-n NAMESPACE | -A]",
+		Use:   "audit -f FILE|DIR|- | -k DIR [-l SELECTOR] [--from FILE|DIR ...] | --from-cluster [-n NAMESPACE | -A] [-l SELECTOR]",
 		Short: "Report running pods that lack, outdate or edited their SidecarSets' sidecars",
 		Long: `audit checks every pod (of -f, or with --from-cluster the cluster's, read-only) against every
 SidecarSet of the state: pods that match a SidecarSet but lack its sidecars (created before it,

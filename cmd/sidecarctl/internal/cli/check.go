@@ -33,7 +33,7 @@ type CheckOptions struct {
 func newCmdCheck(streams IOStreams) *cobra.Command {
 	o := &CheckOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "check -f FILE|DIR|-",
+		Use:   "check -f FILE|DIR|- | -k DIR [-l SELECTOR]",
 		Short: "Validate SidecarSets as Kruise would, check virtual-node (Kruise v1.3) compatibility and binding authorization",
 		Long: `check admits the SidecarSets of -f in file order the way Kruise's webhooks do and reports every
 refusal with Kruise's reason; reports what Kruise v1.3 (Alibaba Cloud virtual nodes) would drop or

@@ -41,7 +41,7 @@ type explanation struct {
 func newCmdExplain(streams IOStreams) *cobra.Command {
 	o := &ExplainOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "explain -f FILE|DIR|- --from FILE|DIR",
+		Use:   "explain -f FILE|DIR|- | -k DIR [-l SELECTOR] --from FILE|DIR",
 		Short: "Say, for each pod or workload, which SidecarSets match it and why the others do not",
 		Example: `  sidecarctl explain -f deployment.yaml --from sidecarsets.yaml
   sidecarctl explain -f pod.yaml --from state/ -o json`,

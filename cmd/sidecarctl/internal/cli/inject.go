@@ -38,7 +38,7 @@ type InjectOptions struct {
 func newCmdInject(streams IOStreams) *cobra.Command {
 	o := &InjectOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "inject -f FILE|DIR|- [--from FILE|DIR ...]",
+		Use:   "inject -f FILE|DIR|- | -k DIR [-l SELECTOR] [--from FILE|DIR ...] [--output-dir DIR | --in-place]",
 		Short: "Inject SidecarSets into pods and workload manifests offline, exactly as Kruise's webhook would",
 		Long: `Inject SidecarSets into the pods and pod templates of the manifests given with -f, like
 istioctl kube-inject: --from describes the cluster (SidecarSets in creation order, Namespaces,

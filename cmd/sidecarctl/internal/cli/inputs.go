@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -31,6 +32,7 @@ type inputFlags struct {
 func (in *inputFlags) addFlags(fs *pflag.FlagSet, selected string) {
 	fs.StringArrayVarP(&in.Kustomize, "kustomize", "k", nil, "kustomization directories, built in process as `kustomize build DIR` (with or instead of -f; remote bases are refused)")
 	fs.StringVarP(&in.Selector, "selector", "l", "", "label selector (kubectl's: app=web,tier!=db, env in (a,b), !canary): "+selected)
+	_ = cobra.MarkFlagDirname(fs, "kustomize")
 }
 
 // given reports whether -f or -k names an input.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
@@ -28,6 +29,7 @@ type outputFlags struct {
 func (w *outputFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&w.OutputDir, "output-dir", "", "write one file per input file under DIR instead of stdout: a file of a -f directory at its path under that directory, a -f file by its name, stdin as stdin.yaml, -k DIR as <DIR's name>.yaml; each file keeps its input's format unless -o is given")
 	fs.BoolVar(&w.InPlace, "in-place", false, "rewrite the -f files in their format, only those that change; nothing is written unless every document of every file succeeded")
+	_ = cobra.MarkFlagDirname(fs, "output-dir")
 	w.flags = fs
 }
 

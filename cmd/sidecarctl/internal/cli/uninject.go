@@ -43,7 +43,7 @@ func newCmdUninject(streams IOStreams) *cobra.Command {
 
 func (o *UninjectOptions) command() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "uninject -f FILE|DIR|- [--from FILE|DIR ... | --from-cluster]",
+		Use:   "uninject -f FILE|DIR|- | -k DIR [-l SELECTOR] [--from FILE|DIR ... | --from-cluster] [--output-dir DIR | --in-place]",
 		Short: "Remove what SidecarSets injected from pods and workload manifests",
 		Long: `Remove from the pods and pod templates of -f what SidecarSets injected: containers, init
 containers, volumes, imagePullSecrets and Kruise's annotations, read from the bookkeeping Kruise
