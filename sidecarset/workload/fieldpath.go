@@ -1,6 +1,8 @@
 package workload
 
 import (
+	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -40,37 +42,69 @@ func kindPhrase(kind string) string {
 
 // indexedPath finds, under raw, the first value at the dotted field path (which names no list
 // index: encoding/json's type errors do not) whose JSON type is got, and returns the path with
-// its list indices: "containers.image" -> "containers[1].image". It returns dotted unchanged
+// its list indices and map keys: "containers.image" -> "containers[1].image",
+// "metadata.labels" -> "metadata.labels[app]". It returns dotted unchanged
 // when no value fits.
 func indexedPath(raw any, dotted, got string) string {
-	if p, ok := findPath(raw, strings.Split(dotted, "."), got); ok {
-		return strings.TrimPrefix(p, ".")
+	p, _ := locate(raw, dotted, got)
+	return p
+}
+
+// locate is indexedPath with the value found there, as a manifest shows a scalar ("" for an
+// object, a list or no value found).
+func locate(raw any, dotted, got string) (string, string) {
+	var value any
+	p, ok := findPath(raw, strings.Split(dotted, "."), got, &value)
+	if !ok {
+		return dotted, ""
 	}
-	return dotted
+	shown := ""
+	switch v := value.(type) {
+	case string:
+		shown = strconv.Quote(v)
+	case bool, int64, float64:
+		shown = fmt.Sprint(v)
+	}
+	return strings.TrimPrefix(p, "."), shown
 }
 
 // findPath returns the path below v as a suffix: ".key" per field, "[i]" per list item.
-func findPath(v any, parts []string, got string) (string, bool) {
+func findPath(v any, parts []string, got string, found *any) (string, bool) {
 	if list, ok := v.([]any); ok && (len(parts) > 0 || got != "array") {
 		for i, item := range list {
-			if rest, ok := findPath(item, parts, got); ok {
+			if rest, ok := findPath(item, parts, got, found); ok {
 				return "[" + strconv.Itoa(i) + "]" + rest, true
 			}
 		}
 		return "", false
 	}
 	if len(parts) == 0 {
+		if m, ok := v.(map[string]any); ok && got != "object" {
+			// A map's value (labels, annotations): Go names the map, not the key.
+			keys := make([]string, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if jsonKind(m[k]) == got {
+					*found = m[k]
+					return "[" + k + "]", true
+				}
+			}
+		}
+		*found = v
 		return "", jsonKind(v) == got
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
 		return "", false
 	}
-	child, found := m[parts[0]]
-	if !found {
+	child, present := m[parts[0]]
+	if !present {
 		return "", false
 	}
-	rest, ok := findPath(child, parts[1:], got)
+	rest, ok := findPath(child, parts[1:], got, found)
 	if !ok {
 		return "", false
 	}

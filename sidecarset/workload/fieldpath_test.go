@@ -11,7 +11,7 @@ func TestIndexedPath(t *testing.T) {
 		},
 		"volumes": "none",
 		"tags":    []any{"ok", int64(3)},
-	}}
+	}, "metadata": map[string]any{"labels": map[string]any{"app": "web", "tier": true}}}
 	for _, tc := range []struct{ dotted, got, want string }{
 		{"spec.containers.image", "number", "spec.containers[1].image"},
 		{"spec.containers.ports.containerPort", "string", "spec.containers[1].ports[1].containerPort"},
@@ -20,6 +20,7 @@ func TestIndexedPath(t *testing.T) {
 		{"spec.tags", "number", "spec.tags[1]"},
 		{"spec.missing", "string", "spec.missing"},
 		{"spec.containers.image", "bool", "spec.containers.image"},
+		{"metadata.labels", "bool", "metadata.labels[tier]"},
 	} {
 		if got := indexedPath(raw, tc.dotted, tc.got); got != tc.want {
 			t.Errorf("indexedPath(%s, %s) = %s, want %s", tc.dotted, tc.got, got, tc.want)

@@ -175,7 +175,8 @@ func decodeError(raw map[string]any, into any, prefix string, err error) error {
 	}
 	var te *json.UnmarshalTypeError
 	if jerr := json.Unmarshal(data, into); errors.As(jerr, &te) && te.Field != "" {
-		return &FieldTypeError{Field: prefix + indexedPath(raw, te.Field, te.Value), Got: te.Value, Want: typeName(te.Type), Err: err}
+		path, value := locate(raw, te.Field, te.Value)
+		return &FieldTypeError{Field: prefix + path, Got: te.Value, Value: value, Want: typeName(te.Type), Err: err}
 	}
 	return err
 }
@@ -184,11 +185,17 @@ func decodeError(raw map[string]any, into any, prefix string, err error) error {
 // decoder's error, whose wording is Go's.
 type FieldTypeError struct {
 	Field, Got, Want string
-	Err              error
+	// Value is the value found, for a scalar ("" otherwise).
+	Value string
+	Err   error
 }
 
 func (e *FieldTypeError) Error() string {
-	return fmt.Sprintf("%s: %s where the field wants %s", e.Field, kindPhrase(e.Got), e.Want)
+	got := kindPhrase(e.Got)
+	if e.Value != "" {
+		got += " (" + e.Value + ")"
+	}
+	return fmt.Sprintf("%s: %s where the field wants %s", e.Field, got, e.Want)
 }
 
 func (e *FieldTypeError) Unwrap() error { return e.Err }
