@@ -111,10 +111,15 @@ func (w *outputFlags) plan(in *inputFlags, docs []manifest.Document, output stri
 	var order []string
 	bySource := map[string][]manifest.Document{}
 	for _, d := range docs {
-		if _, ok := bySource[d.Source]; !ok {
+		group, ok := bySource[d.Source]
+		if !ok {
 			order = append(order, d.Source)
+		} else if last := group[len(group)-1]; d.Index < last.Index || d.Index == last.Index && (!d.FromList || d.Item <= last.Item) {
+			// Documents restart: the file was read twice (-f a.yaml -f a.yaml, or a file
+			// and its directory), and its output would hold them twice.
+			return nil, usageError(fmt.Errorf("%s is given twice (as a file and in a directory, or twice by name); it can be written only once", d.Source))
 		}
-		bySource[d.Source] = append(bySource[d.Source], d)
+		bySource[d.Source] = append(group, d)
 	}
 	explicit := w.flags != nil && w.flags.Changed("output")
 	var files []plannedFile
@@ -150,6 +155,9 @@ func (w *outputFlags) plan(in *inputFlags, docs []manifest.Document, output stri
 			}
 		}
 		if other, dup := taken[f.path]; dup {
+			if w.InPlace {
+				return nil, usageError(fmt.Errorf("--in-place: %s and %s are the same file %s (a symbolic link?); give it once", other, source, f.path))
+			}
 			return nil, usageError(fmt.Errorf("--output-dir: %s and %s would both be written to %s; give their directory with -f instead", other, source, f.path))
 		}
 		taken[f.path] = source

@@ -128,6 +128,10 @@ func TestInPlace(t *testing.T) {
 			args: []string{"uninject", "--in-place", "-f", "-"}, code: 2, stderr: []string{"stdin ('-') is not one"}},
 		{name: "with -o", files: map[string]string{"web.yaml": webPod},
 			args: []string{"inject", "--in-place", "-o", "json", "-f", "@web.yaml"}, code: 2, stderr: []string{"--in-place keeps each file's format"}},
+		{name: "a file given twice", files: map[string]string{"web.yaml": webPod + "---\n" + dbPod},
+			args: []string{"inject", "--in-place", "--from", "@state.yaml", "-f", "@web.yaml", "-f", "@web.yaml"}, code: 2, stderr: []string{"web.yaml is given twice"}},
+		{name: "a list file, given once", files: map[string]string{"list.yaml": "apiVersion: v1\nkind: List\nitems:\n- " + strings.ReplaceAll(strings.TrimSpace(webPod), "\n", "\n  ") + "\n- " + strings.ReplaceAll(strings.TrimSpace(dbPod), "\n", "\n  ") + "\n"},
+			args: []string{"inject", "--in-place", "--from", "@state.yaml", "-f", "@list.yaml"}, changed: []string{"list.yaml"}, stderr: []string{"list.yaml: rewritten"}},
 		{name: "-o name", files: map[string]string{"web.yaml": webPod},
 			args: []string{"inject", "--output-dir", "@out", "-o", "name", "-f", "@web.yaml"}, code: 2, stderr: []string{"-o name lists names on stdout"}},
 	} {
