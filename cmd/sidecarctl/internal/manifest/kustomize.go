@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -77,6 +78,12 @@ func localKustomization(dir string, seen map[string]bool) error {
 		}
 		return fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "error unmarshaling JSON: while decoding JSON: "))
 	}
+	var generic map[string]any
+	if err := yaml.Unmarshal(data, &generic); err == nil {
+		if at, ref := remotePath(generic, ""); at != "" {
+			return fmt.Errorf("%s: %s: %q is a URL (sidecarctl reads no URL or git repository: it assumes no network)", file, at, ref)
+		}
+	}
 	refs := map[string][]string{"resources": k.Resources, "bases": k.Bases, "components": k.Components, "crds": k.Crds}
 	for _, key := range []string{"resources", "bases", "components", "crds"} {
 		for i, ref := range refs[key] {
@@ -97,4 +104,64 @@ func localKustomization(dir string, seen map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// pathKeys are the kustomization fields whose strings kustomize loads as files, directories
+// or, when they are URLs, from the network.
+var pathKeys = map[string]bool{"path": true, "resources": true, "bases": true, "components": true, "crds": true,
+	"configurations": true, "generators": true, "transformers": true, "validators": true, "files": true, "envs": true,
+	"env": true, "patchesStrategicMerge": true, "repo": true}
+
+// remotePath finds a URL among the path fields of a kustomization, at any depth, and returns
+// where it is (field path) and the URL; "" when there is none.
+func remotePath(v any, at string) (string, string) {
+	switch v := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			child := k
+			if at != "" {
+				child = at + "." + k
+			}
+			if s, ok := v[k].(string); ok {
+				if pathKeys[k] && isRemote(s) {
+					return child, s
+				}
+				continue
+			}
+			if list, ok := v[k].([]any); ok && pathKeys[k] {
+				for i, item := range list {
+					if s, ok := item.(string); ok && isRemote(s) {
+						return fmt.Sprintf("%s[%d]", child, i), s
+					}
+				}
+			}
+			if where, url := remotePath(v[k], child); where != "" {
+				return where, url
+			}
+		}
+	case []any:
+		for i, item := range v {
+			if where, url := remotePath(item, fmt.Sprintf("%s[%d]", at, i)); where != "" {
+				return where, url
+			}
+		}
+	}
+	return "", ""
+}
+
+// isRemote reports a string kustomize would fetch: a URL or a git address, including the
+// key=URL form of generator files, never an inline patch (several lines).
+func isRemote(s string) bool {
+	if strings.Contains(s, "\n") {
+		return false
+	}
+	if _, value, ok := strings.Cut(s, "="); ok && strings.Contains(value, "://") {
+		return true
+	}
+	return strings.Contains(s, "://") || strings.HasPrefix(s, "git@") || strings.HasPrefix(s, "git::")
 }
