@@ -50,6 +50,17 @@ func (in *inputFlags) describe() string {
 	return strings.Join(parts, " and ")
 }
 
+// flagNames names the input flags given: "-f", "-k" or "-f and -k".
+func (in *inputFlags) flagNames() string {
+	switch {
+	case len(in.Filenames) > 0 && len(in.Kustomize) > 0:
+		return "-f and -k"
+	case len(in.Kustomize) > 0:
+		return "-k"
+	}
+	return "-f"
+}
+
 // validate checks -f, -k and -l; its errors are usage errors.
 func (in *inputFlags) validate() error {
 	if err := localPaths("-f", in.Filenames...); err != nil {

@@ -78,7 +78,7 @@ func TestInputFlags(t *testing.T) {
 		dbVerbatim bool     // dbPod is on stdout byte for byte
 	}{
 		{name: "inject -k alone: the build carries its state", args: []string{"inject", "-k", "@app", "-o", "name"},
-			stdout: []string{"pod/web-0", "sidecarset.apps.kruise.io/log"}, stderr: []string{"Pod shop/web-0: injected log", "[state_from_input]"}},
+			stdout: []string{"pod/web-0", "sidecarset.apps.kruise.io/log"}, stderr: []string{"Pod shop/web-0: injected log", "info: no --from given: the state is what -k holds (SidecarSet log) [state_from_input]"}},
 		{name: "inject -f and -k together", args: []string{"inject", "-f", "@db.yaml", "-k", "@app"},
 			stdout: []string{"IS_INJECTED", "name: db-0"}, dbVerbatim: true},
 		{name: "inject -l: the others pass through unchanged", args: []string{"inject", "-f", "@db.yaml", "-k", "@app", "-l", "app=db"},
@@ -88,6 +88,12 @@ func TestInputFlags(t *testing.T) {
 			stdout: []string{"name: log-agent"}},
 		{name: "explain -l skips the others", args: []string{"explain", "-f", "@db.yaml", "-k", "@app", "-l", "app=web"},
 			stdout: []string{"Pod shop/web-0"}, notStdout: []string{"db-0"}},
+		{name: "explain says the state came from the input", args: []string{"explain", "-k", "@app"},
+			stdout: []string{"log         true      injected"}, stderr: []string{"the state is what -k holds (SidecarSet log) [state_from_input]"}},
+		{name: "uninject says the state came from the input", args: []string{"uninject", "-f", "@db.yaml", "-k", "@app", "-o", "name"},
+			stdout: []string{"pod/db-0"}, stderr: []string{"the state is what -f and -k holds (SidecarSet log) [state_from_input]"}},
+		{name: "audit says the state came from the input", args: []string{"audit", "-f", "@db.yaml", "-f", "@state.yaml"},
+			stdout: []string{"1 pod(s), 1 SidecarSet(s) audited"}, stderr: []string{"the state is what -f holds (SidecarSet log) [state_from_input]"}},
 		{name: "check -k", args: []string{"check", "-k", "@app"}, stdout: []string{"1 SidecarSet(s) checked: no findings"}},
 		{name: "check -l skips what it does not select", args: []string{"check", "-f", "@state.yaml", "-f", "@db.yaml", "-l", "app=db"},
 			code: 1, stderr: []string{"no SidecarSets in -f", "nothing to check"}},

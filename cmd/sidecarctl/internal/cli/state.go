@@ -153,7 +153,7 @@ func (f *engineFlags) admitFor(ctx context.Context, opts pipeline.Options, platf
 	}
 	if len(f.From) == 0 && !c.FromCluster {
 		// `kustomize build | sidecarctl inject -f -`: the stream carries its own state.
-		st, err := stateFromInput(docs, opts)
+		st, err := stateFromInput(docs, in.flagNames(), opts)
 		return st, docs, err
 	}
 	st, err := c.admitState(ctx, f.From, in.Recursive, stdin, opts)
@@ -166,7 +166,7 @@ func (f *engineFlags) admitFor(ctx context.Context, opts pipeline.Options, platf
 // stateFromInput admits the state kinds of the -f documents (SidecarSets, bindings,
 // Namespaces, ConfigMaps, ControllerRevisions) when neither --from nor --from-cluster is
 // given, and says so.
-func stateFromInput(docs []manifest.Document, opts pipeline.Options) (*pipeline.State, error) {
+func stateFromInput(docs []manifest.Document, from string, opts pipeline.Options) (*pipeline.State, error) {
 	var state []manifest.Document
 	var names []string
 	for _, d := range docs {
@@ -181,7 +181,7 @@ func stateFromInput(docs []manifest.Document, opts pipeline.Options) (*pipeline.
 	}
 	if len(state) > 0 {
 		in.Findings.Add(finding.Finding{Severity: finding.Info, Code: finding.StateFromInput, Field: "--from",
-			Message: fmt.Sprintf("no --from given: the state is what -f holds (%s)", strings.Join(names, ", "))})
+			Message: fmt.Sprintf("no --from given: the state is what %s holds (%s)", from, strings.Join(names, ", "))})
 	}
 	return pipeline.Admit(in, opts)
 }
