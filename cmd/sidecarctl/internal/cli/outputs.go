@@ -199,6 +199,8 @@ func outputPath(in *inputFlags, source, format string) (string, error) {
 			return filepath.Base(abs) + ext, nil
 		}
 	}
+	// The directory argument it came from: the deepest that holds it (-f k8s -f k8s/apps).
+	best := ""
 	for _, arg := range in.Filenames {
 		if arg == "-" {
 			continue
@@ -207,10 +209,13 @@ func outputPath(in *inputFlags, source, format string) (string, error) {
 			return checkLocal(source, filepath.Base(source))
 		}
 		if info, err := os.Stat(arg); err == nil && info.IsDir() {
-			if rel, err := filepath.Rel(arg, source); err == nil && filepath.IsLocal(rel) {
-				return checkLocal(source, rel)
+			if rel, err := filepath.Rel(arg, source); err == nil && filepath.IsLocal(rel) && (best == "" || len(rel) < len(best)) {
+				best = rel
 			}
 		}
+	}
+	if best != "" {
+		return checkLocal(source, best)
 	}
 	return "", fmt.Errorf("--output-dir: %s comes from no -f or -k argument", source)
 }

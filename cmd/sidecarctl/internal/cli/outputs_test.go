@@ -62,6 +62,8 @@ func TestOutputDir(t *testing.T) {
 			stderr: []string{filepath.FromSlash("in/sub/b.json: written to out/sub/b.json")}},
 		{name: "files by name, -o json", args: []string{"inject", "--from", "@state.yaml", "-f", "@in/a.yaml", "-f", "@in/sub/../sub/b.json", "--output-dir", "@out", "-o", "json"},
 			files: []string{"a.yaml", "b.json"}, starts: map[string]string{"a.yaml": "{\n"}},
+		{name: "nested directory arguments: the deepest", args: []string{"inject", "--from", "@state.yaml", "-f", "@in", "-f", "@in/sub", "--output-dir", "@out"},
+			files: []string{"a.yaml", "b.json"}},
 		{name: "stdin", args: []string{"inject", "--from", "@state.yaml", "-f", "-", "--output-dir", "@out"}, stdin: webPod,
 			files: []string{"stdin.yaml"}, stderr: []string{"stdin: written to " + filepath.FromSlash("out/stdin.yaml")}},
 		{name: "kustomization", args: []string{"uninject", "-k", "@app", "--output-dir", "@out"},
