@@ -45,9 +45,12 @@ istioctl kube-inject: --from describes the cluster (SidecarSets in creation orde
 kruise-configuration, bindings, ControllerRevisions). Pods, Deployments, StatefulSets,
 DaemonSets, ReplicaSets, Jobs, CronJobs, Kruise workloads, agent sandboxes and OpenSandbox pools
 are injected; other kinds pass through untouched. If Kruise would refuse a pod, the command
-fails with Kruise's reason and prints nothing on stdout.`,
+fails with Kruise's reason and prints nothing on stdout (or, with --output-dir and --in-place,
+writes no file). -k builds a kustomization in process, -l injects only the objects it selects.`,
 		Example: `  sidecarctl inject -f deployment.yaml --from sidecarsets.yaml
-  sidecarctl inject -f pod.json --from state/ --kruise-version 1.3 -o json`,
+  sidecarctl inject -f pod.json --from state/ --kruise-version 1.3 -o json
+  sidecarctl inject -k overlays/prod -l app=web --output-dir rendered/
+  sidecarctl inject -R -f k8s/ --from state/ --in-place`,
 		Args: noArgs,
 		RunE: runCommand(o),
 	}
