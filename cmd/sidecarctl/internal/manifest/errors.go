@@ -43,15 +43,11 @@ func jsonError(err error, data []byte, start int) error {
 	if !errors.As(err, &se) {
 		return fmt.Errorf("JSON: %w", err)
 	}
-	off := int(se.Offset)
-	if off > len(data) {
-		off = len(data)
-	}
-	if off < start {
-		off = start
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - bytes.LastIndexByte(data[:off], '\n')
+	// Offset counts the bytes read, the offending one included.
+	pos := min(int(se.Offset)-1, len(data))
+	pos = max(pos, start, 0)
+	line := 1 + bytes.Count(data[:pos], []byte("\n"))
+	col := pos - bytes.LastIndexByte(data[:pos], '\n')
 	msg := strings.TrimPrefix(se.Error(), "invalid character ")
 	switch {
 	case strings.Contains(msg, "exceeded max depth"):
