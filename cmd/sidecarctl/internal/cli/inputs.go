@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -101,6 +103,9 @@ func (in *inputFlags) skips(obj *unstructured.Unstructured) bool {
 // selector that picks none of them: in CI a wrong label is more likely than a wish to do
 // nothing.
 func (in *inputFlags) read(stdin io.Reader) ([]manifest.Document, error) {
+	if err := pathsExist("-f", in.Filenames); err != nil {
+		return nil, err
+	}
 	docs, err := manifest.Read(in.Filenames, in.Recursive, stdin)
 	if err != nil {
 		return nil, err
@@ -143,4 +148,18 @@ func (in *inputFlags) readSelected(stdin io.Reader) ([]manifest.Document, error)
 func (in *inputFlags) notSelected(doc *manifest.Document) *pipeline.ObjectResult {
 	return &pipeline.ObjectResult{Object: doc.String(), Outcome: finding.NotSelected,
 		Message: fmt.Sprintf("%s: not selected by -l %s; passed through unchanged", doc, in.Selector)}
+}
+
+// pathsExist says which flag names a path that does not exist, before the read that would
+// say only the path.
+func pathsExist(flag string, paths []string) error {
+	for _, p := range paths {
+		if p == "-" {
+			continue
+		}
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s %s: the path does not exist", flag, p)
+		}
+	}
+	return nil
 }

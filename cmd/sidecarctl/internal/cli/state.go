@@ -109,6 +109,9 @@ func (c *clusterFlags) admitState(ctx context.Context, paths []string, recursive
 // admitStateWith is admitState with documents already read (check's -f and -k) after those
 // of paths.
 func (c *clusterFlags) admitStateWith(ctx context.Context, paths []string, extra []manifest.Document, recursive bool, stdin io.Reader, opts pipeline.Options) (*pipeline.State, error) {
+	if err := pathsExist("--from", paths); err != nil {
+		return nil, err
+	}
 	in, err := c.readInput(ctx, paths, extra, recursive, stdin, &opts)
 	if err != nil {
 		return nil, err
