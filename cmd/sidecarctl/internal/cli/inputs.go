@@ -78,7 +78,9 @@ func (in *inputFlags) validate() error {
 	}
 	sel, err := labels.Parse(in.Selector)
 	if err != nil {
-		return fmt.Errorf("-l %q: %w", in.Selector, err)
+		// The parser says "found ''" when the selector ends too early.
+		msg := strings.ReplaceAll(err.Error(), "found ''", "found the end of the selector")
+		return fmt.Errorf("-l %q: %s (kubectl's syntax: app=web,tier!=db,env in (a,b),!canary)", in.Selector, strings.TrimPrefix(msg, "unable to parse requirement: "))
 	}
 	in.selector = sel
 	return nil
