@@ -21,6 +21,9 @@ func TestCompletion(t *testing.T) {
 		{[]string{"__complete", "translate", "--platform", ""}, []string{"eci", "acs"}},
 		{[]string{"__complete", "check", "--feature-gates", ""}, []string{"SidecarSetPatchPodMetadataDefaultsAllowed=true", "SidecarTerminator=false"}},
 		{[]string{"__complete", "serve", "--mode", ""}, []string{"standalone", "kruise"}},
+		// Directories only (cobra's ShellCompDirectiveFilterDirs, 16).
+		{[]string{"__complete", "inject", "-k", ""}, []string{":16"}},
+		{[]string{"__complete", "uninject", "--output-dir", ""}, []string{":16"}},
 	} {
 		var out, errOut bytes.Buffer
 		if code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, tc.args); code != 0 {
