@@ -1,0 +1,108 @@
+package migrate
+
+import (
+	"fmt"
+	"slices"
+
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+
+	"github.com/sidecarctl/sidecarctl/finding"
+)
+
+// checkDefinitions compares every template's copy of a sidecar with the SidecarSet's
+// definition. An env var whose value differs per template and equals, in each, the one of a
+// container that stays is copied by transferEnv, as Kruise appends such vars last (after
+// IS_INJECTED, sidecarset/BEHAVIOUR.md §2.8): only vars at the end of the sidecar's env
+// qualify. Any other difference keeps the sidecar in that template, one finding per field.
+func (p *planner) checkDefinitions() error {
+	for _, g := range p.groups {
+		p.chooseTransferEnv(g)
+		for _, t := range g.carriers {
+			_, own := g.of(t)
+			v := p.opts.Pipeline.Engine.Version
+			diffs, err := diffObjects(g.path(t), defaultedContainer(p.expected(g, t), v), defaultedContainer(own, v))
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.item.Source, err)
+			}
+			var fs []finding.Finding
+			for _, d := range diffs {
+				fs = append(fs, finding.Finding{Severity: finding.Warning, Code: finding.MigrateFieldDiffers, Object: t.name, SidecarSet: p.names[g], Field: d.Path.String(),
+					Message: fmt.Sprintf("%s here, %s in SidecarSet %s (as %s has it): one SidecarSet injects one definition, so %s stays in this workload",
+						show(d.Got), show(d.Want), p.names[g], g.ref.name, g.name)})
+			}
+			if len(fs) > 0 {
+				p.evict(member{g, t}, fs...)
+			}
+		}
+	}
+	return nil
+}
+
+// expected is what the group's SidecarSet injects into t, IS_INJECTED aside: its container
+// with the transferred vars t's source container holds appended.
+func (p *planner) expected(g *group, t *template) *corev1.Container {
+	c := g.container.DeepCopy()
+	for _, te := range g.transfer {
+		src := slices.IndexFunc(t.pod.Spec.Containers, func(s corev1.Container) bool { return s.Name == te.SourceContainerName })
+		if src < 0 {
+			continue
+		}
+		for _, e := range t.pod.Spec.Containers[src].Env {
+			if e.Name == te.EnvName && !slices.ContainsFunc(c.Env, func(o corev1.EnvVar) bool { return o.Name == e.Name }) {
+				c.Env = append(c.Env, e)
+				break
+			}
+		}
+	}
+	return c
+}
+
+// chooseTransferEnv moves to transferEnv the trailing env vars of the sidecar whose value
+// differs between templates and that the reference template's other containers hold with the
+// sidecar's value. The reference's container is the source for every template.
+func (p *planner) chooseTransferEnv(g *group) {
+	env := g.container.Env
+	var moved []appsv1alpha1.TransferEnvVar
+	for k := len(env) - 1; k >= 0; k-- {
+		e := env[k]
+		if !p.variesPerTemplate(g, e) {
+			break
+		}
+		source := ""
+		for _, c := range g.ref.pod.Spec.Containers {
+			if c.Name == g.name {
+				continue
+			}
+			if slices.ContainsFunc(c.Env, func(o corev1.EnvVar) bool { return equality.Semantic.DeepEqual(o, e) }) {
+				source = c.Name
+				break
+			}
+		}
+		if source == "" {
+			break
+		}
+		moved = append([]appsv1alpha1.TransferEnvVar{{SourceContainerName: source, EnvName: e.Name}}, moved...)
+	}
+	if len(moved) == 0 {
+		return
+	}
+	g.transfer = moved
+	g.container.Env = env[:len(env)-len(moved)]
+	if len(g.container.Env) == 0 {
+		g.container.Env = nil
+	}
+}
+
+// variesPerTemplate reports whether some template's sidecar gives e another value.
+func (p *planner) variesPerTemplate(g *group, e corev1.EnvVar) bool {
+	for _, t := range g.carriers {
+		_, c := g.of(t)
+		i := slices.IndexFunc(c.Env, func(o corev1.EnvVar) bool { return o.Name == e.Name })
+		if i >= 0 && !equality.Semantic.DeepEqual(c.Env[i], e) {
+			return true
+		}
+	}
+	return false
+}
