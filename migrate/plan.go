@@ -208,7 +208,7 @@ func (p *planner) result(items []pipeline.Item, pr *proposal, rt *roundTrip) *Re
 			res.SidecarSets = append(res.SidecarSets, ss)
 		}
 	}
-	if len(res.SidecarSets) == 0 {
+	if len(p.groups) == 0 {
 		what := "no container is carried by two workloads with the same image"
 		if len(p.opts.Containers) > 0 {
 			what = fmt.Sprintf("no workload carries a container named %s that can migrate", strings.Join(p.opts.Containers, ", "))

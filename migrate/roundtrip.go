@@ -46,6 +46,8 @@ func (p *planner) roundTrip(pr *proposal) (*roundTrip, error) {
 	}
 	opts := p.opts.Pipeline
 	opts.Trust = pipeline.Files
+	// The workloads will get what Kruise injects, fields it loses lost (sidecarset/BEHAVIOUR.md §7).
+	opts.Engine.KruiseExact = true
 	st, err := pipeline.Admit(in, opts)
 	if err != nil {
 		return nil, fmt.Errorf("Kruise refuses the proposal: %w", err)
@@ -69,9 +71,17 @@ func (p *planner) roundTrip(pr *proposal) (*roundTrip, error) {
 			continue
 		}
 		for _, f := range res.Findings {
-			if f.Severity != finding.Info {
-				rt.info[t] = append(rt.info[t], f)
+			if f.Severity == finding.Info {
+				continue
 			}
+			// The pipeline names fields of the pod; the report names them in the workload.
+			if t.prefix != nil && strings.HasPrefix(f.Field, "spec.") {
+				f.Field = t.prefix.String() + "." + f.Field
+			}
+			if f.Object == "" {
+				f.Object = t.name
+			}
+			rt.info[t] = append(rt.info[t], f)
 		}
 		got, err := templatePod(work, p.opts.Namespace)
 		if err != nil {
