@@ -30,6 +30,7 @@ var cases = []string{
 	"testdata/edge.yaml",
 	"testdata/label.yaml",
 	"testdata/native-v13.yaml",
+	"testdata/twice.yaml",
 	"../examples/filebeat-stdlog/echo-server-with-filebeat.yaml",
 }
 

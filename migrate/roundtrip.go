@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,11 +49,11 @@ func (p *planner) roundTrip(pr *proposal) (*roundTrip, error) {
 	opts.Trust = pipeline.Files
 	// The workloads will get what Kruise injects, fields it loses lost (sidecarset/BEHAVIOUR.md §7).
 	opts.Engine.KruiseExact = true
+	rt := &roundTrip{failed: map[member]finding.List{}, info: map[*template]finding.List{}}
 	st, err := pipeline.Admit(in, opts)
 	if err != nil {
-		return nil, fmt.Errorf("Kruise refuses the proposal: %w", err)
+		return p.refused(rt, err)
 	}
-	rt := &roundTrip{failed: map[member]finding.List{}, info: map[*template]finding.List{}}
 	for _, f := range st.Findings() {
 		if f.Severity != finding.Info {
 			rt.state.Add(f)
@@ -92,6 +93,26 @@ func (p *planner) roundTrip(pr *proposal) (*roundTrip, error) {
 		}
 	}
 	return rt, nil
+}
+
+// refused keeps the sidecar of a proposed SidecarSet Kruise's webhooks refuse in every
+// workload, each with Kruise's reason at the sidecar's field.
+func (p *planner) refused(rt *roundTrip, err error) (*roundTrip, error) {
+	var se *pipeline.StateError
+	if !errors.As(err, &se) {
+		return nil, fmt.Errorf("the proposal: %w", err)
+	}
+	for _, g := range p.groups {
+		if se.Source != "proposed SidecarSet "+p.names[g] {
+			continue
+		}
+		for _, t := range p.members(g) {
+			rt.failed[member{g, t}] = finding.List{{Severity: finding.Warning, Code: finding.MigrateRoundTrip, Object: t.name, SidecarSet: p.names[g],
+				Field: g.path(t).String(), Message: fmt.Sprintf("Kruise refuses SidecarSet %s: %v; %s stays in this workload", p.names[g], se.Err, g.name)}}
+		}
+		return rt, nil
+	}
+	return nil, fmt.Errorf("the proposal: %w", err)
 }
 
 // fail records a field injection did not give back, against the sidecars of gs (all that
@@ -168,8 +189,10 @@ func (p *planner) compare(rt *roundTrip, t *template, got *corev1.Pod, pr *propo
 		wl, gl := podList(want, list), podList(got, list)
 		inList := p.migratingIn(t, list)
 		if !slices.Equal(names(wl), names(gl)) {
-			p.fail(rt, t, inList, finding.Finding{Severity: finding.Warning, Code: finding.MigrateRoundTrip, Object: t.name, Field: spec.Child(list).String(),
-				Message: fmt.Sprintf("injecting the proposal gives %s in the order [%s], the template has [%s]", list, strings.Join(names(gl), ", "), strings.Join(names(wl), ", "))})
+			victim := p.orderVictim(t, list, inList)
+			p.fail(rt, t, victim, finding.Finding{Severity: finding.Warning, Code: finding.MigrateRoundTrip, Object: t.name, Field: spec.Child(list).String(),
+				Message: fmt.Sprintf("injecting the proposal gives %s in the order [%s], the template has [%s] (Kruise places the sidecars of several SidecarSets on one side in candidate order: those of the pod's namespace, then the cluster-wide ones, each by name; sidecarset/BEHAVIOUR.md §2.4)",
+					list, strings.Join(names(gl), ", "), strings.Join(names(wl), ", "))})
 			continue
 		}
 		for i := range wl {
@@ -216,6 +239,38 @@ func (p *planner) compareVolumeOrder(rt *roundTrip, t *template, got *corev1.Pod
 	got.Spec.Volumes = sorted
 	rt.info[t] = append(rt.info[t], finding.Finding{Severity: finding.Info, Code: finding.MigrateVolumeOrder, Object: t.name, Field: t.spec().Child("volumes").String(),
 		Message: fmt.Sprintf("injection gives the volumes in the order [%s], the template has [%s]: the same volumes, keyed by name", strings.Join(gn, ", "), strings.Join(wn, ", "))})
+}
+
+// orderVictim chooses the one sidecar to keep in t when injection gives the list in another
+// order: the one nearest the containers that stay, which then stays between them and the
+// sidecars further out, as written. Keeping one per round lets the next round find out
+// whether that was enough.
+func (p *planner) orderVictim(t *template, list string, gs []*group) []*group {
+	if len(gs) == 0 {
+		return nil
+	}
+	moving := map[string]bool{}
+	for _, g := range gs {
+		moving[g.name] = true
+	}
+	var staying []int
+	for i, c := range t.list(list) {
+		if !moving[c.Name] {
+			staying = append(staying, i)
+		}
+	}
+	best, bestDist := gs[0], -1
+	for _, g := range gs {
+		at, _ := g.of(t)
+		dist := len(t.list(list))
+		for _, s := range staying {
+			dist = min(dist, max(at-s, s-at))
+		}
+		if bestDist < 0 || dist < bestDist {
+			best, bestDist = g, dist
+		}
+	}
+	return []*group{best}
 }
 
 // migratingIn returns the groups migrating from t in one list.

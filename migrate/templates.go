@@ -118,15 +118,48 @@ func findGroups(ts []*template, names []string) []*group {
 			}
 		}
 	}
+	if len(names) == 0 {
+		keepApps(ts, out)
+	}
 	kept := out[:0]
 	for _, g := range out {
-		if len(names) == 0 && !sharedImage(g) {
+		if len(g.carriers) == 0 || (len(names) == 0 && !sharedImage(g)) {
 			continue
 		}
 		g.pickReference()
 		kept = append(kept, g)
 	}
 	return kept
+}
+
+// DefaultContainerAnnotation names a pod's main container (kubectl's default container).
+const DefaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
+
+// keepApps: when every container of a template is also in other workloads (the same app
+// deployed twice, with its sidecars), the template's main container is its app, not a
+// sidecar: the one DefaultContainerAnnotation names, else the first, as kubectl takes it.
+func keepApps(ts []*template, groups []*group) {
+	for _, t := range ts {
+		cs := t.pod.Spec.Containers
+		if len(cs) == 0 {
+			continue
+		}
+		in := map[string]*group{}
+		for _, g := range groups {
+			if g.list == listContainers && slices.Contains(g.carriers, t) && sharedImage(g) {
+				in[g.name] = g
+			}
+		}
+		if len(in) < len(cs) {
+			continue
+		}
+		app := cs[0].Name
+		if name := t.pod.Annotations[DefaultContainerAnnotation]; in[name] != nil {
+			app = name
+		}
+		g := in[app]
+		g.carriers = slices.DeleteFunc(g.carriers, func(c *template) bool { return c == t })
+	}
 }
 
 // sharedImage reports whether two templates carry the group's container with one image.
