@@ -1,35 +1,33 @@
 package migrate
 
 import (
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 )
 
-// Objects returns the proposed objects in the order to apply them: the SidecarSets, then
-// their bindings (the SidecarSetResourceBinding webhook checks nothing against the
-// SidecarSet, and Kruise reads bindings at injection). Fields the typed objects always
+// Objects returns the proposed objects: the SidecarSets, in the order they are created in the
+// round trip, then their bindings. Fields the typed objects always
 // serialise and a user never writes (status, creationTimestamp, empty structs Kruise's
 // defaulting fills in) are left out.
 func (r *Result) Objects() ([]*unstructured.Unstructured, error) {
-	pr := &proposal{bindings: r.Bindings}
-	return pr.objectsOf(r)
+	return objectsOf(r.SidecarSets, r.Bindings)
 }
 
-func (pr *proposal) objects() ([]*unstructured.Unstructured, error) { return pr.objectsOf(nil) }
+// objects are the proposal's objects, as Result.Objects gives them.
+func (pr *proposal) objects() ([]*unstructured.Unstructured, error) {
+	return objectsOf(pr.order, pr.bindings)
+}
 
-func (pr *proposal) objectsOf(r *Result) ([]*unstructured.Unstructured, error) {
-	var objs []runtime.Object
-	if r != nil {
-		for _, ss := range r.SidecarSets {
-			objs = append(objs, ss)
-		}
-	} else {
-		for _, ss := range pr.order {
-			objs = append(objs, ss)
-		}
+func objectsOf(sets []*appsv1alpha1.SidecarSet, bindings []bindingv1alpha1.SidecarSetResourceBinding) ([]*unstructured.Unstructured, error) {
+	objs := make([]runtime.Object, 0, len(sets)+len(bindings))
+	for _, ss := range sets {
+		objs = append(objs, ss)
 	}
-	for i := range pr.bindings {
-		objs = append(objs, &pr.bindings[i])
+	for i := range bindings {
+		objs = append(objs, &bindings[i])
 	}
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, o := range objs {

@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -133,8 +132,8 @@ func (p *planner) checkLabel() error {
 			continue
 		}
 		if !slices.Equal(ms, firstSet) {
-			return errors.New(fmt.Sprintf("--label %s=%s: every proposed SidecarSet would select it, but %s migrates from %s and %s from %s; migrate one sidecar at a time with --container",
-				p.opts.LabelKey, p.opts.LabelValue, first.name, templateNames(firstSet), g.name, templateNames(ms)))
+			return fmt.Errorf("--label %s=%s: every proposed SidecarSet would select it, but %s migrates from %s and %s from %s; migrate one sidecar at a time with --container",
+				p.opts.LabelKey, p.opts.LabelValue, first.name, templateNames(firstSet), g.name, templateNames(ms))
 		}
 	}
 	return nil
