@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -96,12 +97,17 @@ func TestAuditFromCluster(t *testing.T) {
 	}
 	// The seed's ConfigMap exists: only the agent's is missing.
 	filebeatConfig := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "filebeat-config", Namespace: "kube-system"}, Data: map[string]string{"filebeat.yml": ""}}
-	if err := c.Create(ctx, filebeatConfig); err != nil {
+	created := true
+	if err := c.Create(ctx, filebeatConfig); apierrors.IsAlreadyExists(err) {
+		created = false
+	} else if err != nil {
 		t.Fatal(err)
 	}
 	agent := write("agent.yaml", agentSidecarSet)
 	t.Cleanup(func() {
-		_ = c.Delete(context.Background(), filebeatConfig)
+		if created {
+			_ = c.Delete(context.Background(), filebeatConfig)
+		}
 		_, _ = kubectl(t, kubeconfig, nil, "delete", "--ignore-not-found", "-f", file("sidecarset.yaml"), "-f", file("binding.yaml"), "-f", agent)
 		_, _ = kubectl(t, kubeconfig, nil, "delete", "pods", "--all", "-n", dirty, "-n", clean)
 	})
