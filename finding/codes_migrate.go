@@ -10,6 +10,8 @@ const (
 	MigrateLabelStamped Code = "migrate_label_stamped"
 	// MigrateTransferEnv: an env var that differs per workload comes from the app container.
 	MigrateTransferEnv Code = "migrate_transfer_env"
+	// MigrateShareVolumes: the sidecar mounts what the app containers mount: shareVolumePolicy.
+	MigrateShareVolumes Code = "migrate_share_volumes"
 	// MigrateVolumeKept: a sidecar volume defined differently stays in the workload.
 	MigrateVolumeKept Code = "migrate_volume_kept"
 	// MigrateVolumeOrder: injection appends the sidecar's volumes after the workload's.
@@ -30,6 +32,7 @@ var migrateCodes = []Description{
 	{MigrateSidecarFound, AreaMigrate, "a container shared by several workloads (same name and image) or named by --container becomes a proposed SidecarSet, placed as the workloads place it"},
 	{MigrateLabelStamped, AreaMigrate, "the labels the workloads share would also select other workloads of the input (or there are none): a selection label is stamped on the pod templates the SidecarSet takes over"},
 	{MigrateTransferEnv, AreaMigrate, "a sidecar env var whose value differs per workload equals the app container's: the SidecarSet copies it with transferEnv"},
+	{MigrateShareVolumes, AreaMigrate, "the sidecar's mounts differ per workload by what the app containers mount, which it mounts too: the SidecarSet shares them with shareVolumePolicy"},
 	{MigrateVolumeKept, AreaMigrate, "the workload defines a volume of the sidecar differently from the SidecarSet: it stays in the workload, whose volume wins the name clash at injection"},
 	{MigrateVolumeOrder, AreaMigrate, "injection appends the SidecarSet's volumes after the workload's, so the volume list comes back in another order (volumes are keyed by name)"},
 	{MigrateFieldDiffers, AreaMigrate, "the workload's copy of the sidecar differs from the SidecarSet's in this field, which one SidecarSet cannot express per workload: the sidecar stays in that workload"},

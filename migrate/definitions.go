@@ -19,6 +19,7 @@ import (
 func (p *planner) checkDefinitions() error {
 	for _, g := range p.groups {
 		p.chooseTransferEnv(g)
+		p.chooseShareVolumes(g)
 		for _, t := range g.carriers {
 			_, own := g.of(t)
 			v := p.opts.Pipeline.Engine.Version
@@ -56,7 +57,88 @@ func (p *planner) expected(g *group, t *template) *corev1.Container {
 			}
 		}
 	}
+	if g.share {
+		c.VolumeMounts = shareMounts(c.VolumeMounts, p.appMounts(g, t))
+	}
 	return c
+}
+
+// appMounts are the mounts Kruise's shareVolumePolicy gives the group's sidecar in t: those of
+// every regular container that is not injected (sidecarset/BEHAVIOUR.md §2.6), in order: the
+// containers that stay, not the sidecars that migrate from t.
+func (p *planner) appMounts(g *group, t *template) []corev1.VolumeMount {
+	moving := map[string]bool{}
+	for _, o := range p.migrating(t) {
+		if o.list == listContainers {
+			moving[o.name] = true
+		}
+	}
+	moving[g.name] = true
+	var out []corev1.VolumeMount
+	for _, c := range t.pod.Spec.Containers {
+		if !moving[c.Name] {
+			out = append(out, c.VolumeMounts...)
+		}
+	}
+	return out
+}
+
+// shareMounts appends the shared mounts whose mountPath is not taken yet, as Kruise merges them.
+func shareMounts(own, shared []corev1.VolumeMount) []corev1.VolumeMount {
+	out := slices.Clone(own)
+	for _, m := range shared {
+		if !slices.ContainsFunc(out, func(o corev1.VolumeMount) bool { return o.MountPath == m.MountPath }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// chooseShareVolumes turns shareVolumePolicy on when the sidecar's mounts differ between
+// templates and, in more of them than without it, are its own mounts (a prefix of the
+// reference's) followed by what the app containers mount. Init containers are left alone:
+// whether Kruise shares into them depends on its version.
+func (p *planner) chooseShareVolumes(g *group) {
+	if g.list != listContainers || g.ref == nil {
+		return
+	}
+	ref := g.container.VolumeMounts
+	matches := func(base []corev1.VolumeMount, share bool) int {
+		n := 0
+		for _, t := range g.carriers {
+			_, own := g.of(t)
+			want := base
+			if share {
+				want = shareMounts(base, p.appMounts(g, t))
+			}
+			if equality.Semantic.DeepEqual(normalMounts(want), normalMounts(own.VolumeMounts)) {
+				n++
+			}
+		}
+		return n
+	}
+	best, bestK := matches(ref, false), -1
+	for k := len(ref); k >= 0; k-- {
+		if n := matches(ref[:k], true); n > best {
+			best, bestK = n, k
+		}
+	}
+	if bestK < 0 {
+		return
+	}
+	g.share = true
+	g.container.VolumeMounts = slices.Clone(ref[:bestK])
+	if len(g.container.VolumeMounts) == 0 {
+		g.container.VolumeMounts = nil
+	}
+}
+
+// normalMounts treats no mounts and an empty list alike.
+func normalMounts(ms []corev1.VolumeMount) []corev1.VolumeMount {
+	if len(ms) == 0 {
+		return nil
+	}
+	return ms
 }
 
 // chooseTransferEnv moves to transferEnv the trailing env vars of the sidecar whose value

@@ -31,6 +31,7 @@ var cases = []string{
 	"testdata/label.yaml",
 	"testdata/native-v13.yaml",
 	"testdata/twice.yaml",
+	"testdata/share.yaml",
 	"../examples/filebeat-stdlog/echo-server-with-filebeat.yaml",
 }
 
@@ -57,6 +58,7 @@ func TestCorpus(t *testing.T) {
 		})
 	}
 	// issue 10's bar: a corpus of at least 10 workloads with hand-written sidecars.
+	t.Logf("%d workloads with hand-written sidecars", workloads)
 	if workloads < 10 {
 		t.Errorf("the corpus has %d workloads with hand-written sidecars, want at least 10", workloads)
 	}

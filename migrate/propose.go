@@ -96,6 +96,11 @@ func (p *planner) sidecarSet(g *group, ms []*template, policy appsv1alpha1.PodIn
 		}
 	}
 	sc := appsv1alpha1.SidecarContainer{Container: *g.container.DeepCopy(), PodInjectPolicy: policy, TransferEnv: g.transfer}
+	if g.share {
+		sc.ShareVolumePolicy.Type = appsv1alpha1.ShareVolumePolicyEnabled
+		pr.findings.Add(finding.Finding{Severity: finding.Info, Code: finding.MigrateShareVolumes, SidecarSet: name,
+			Message: fmt.Sprintf("%s mounts what the app containers of each workload mount, after its own: shareVolumePolicy enabled", g.name)})
+	}
 	ss := &appsv1alpha1.SidecarSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: appsv1alpha1.GroupVersion.String(), Kind: "SidecarSet"},
 		ObjectMeta: metav1.ObjectMeta{Name: name},

@@ -94,6 +94,8 @@ type group struct {
 	container corev1.Container
 	// transfer are the env vars the SidecarSet copies from an app container (transferEnv).
 	transfer []appsv1alpha1.TransferEnvVar
+	// share is set when the SidecarSet shares the app containers' mounts (shareVolumePolicy).
+	share bool
 }
 
 // findGroups finds the sidecars: with names, the containers of those names; otherwise every
