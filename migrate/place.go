@@ -136,6 +136,17 @@ func (p *planner) checkLabel() error {
 				p.opts.LabelKey, p.opts.LabelValue, first.name, templateNames(firstSet), g.name, templateNames(ms))
 		}
 	}
+	for _, t := range p.ts {
+		v, ok := t.pod.Labels[p.opts.LabelKey]
+		if ok && v != p.opts.LabelValue && slices.Contains(firstSet, t) {
+			return fmt.Errorf("--label %s=%s: the template of %s has %s=%s, which stamping would change; choose another label",
+				p.opts.LabelKey, p.opts.LabelValue, t.name, p.opts.LabelKey, v)
+		}
+		if ok && v == p.opts.LabelValue && !slices.Contains(firstSet, t) {
+			return fmt.Errorf("--label %s=%s: %s carries it already, and no sidecar migrates from it: the SidecarSets would select it; choose another label",
+				p.opts.LabelKey, p.opts.LabelValue, t.name)
+		}
+	}
 	return nil
 }
 

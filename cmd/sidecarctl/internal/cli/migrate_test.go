@@ -36,6 +36,10 @@ func TestMigrateContract(t *testing.T) {
 			[]string{"Job.batch shop/migrate-db: kept filebeat (cannot round-trip)", "spec.template.spec.containers[1].env[0].value", "[migrate_field_differs]"}},
 		{"kept, --strict", []string{"migrate", "-f", corpus + "corpus.yaml", "--strict"}, 1, nil,
 			[]string{"[migrate_placement]", "--strict: some sidecars cannot round-trip"}},
+		{"--label that changes a label", []string{"migrate", "-f", corpus + "corpus.yaml", "--container", "metrics-agent", "--label", "metrics=agent"}, 1, nil,
+			[]string{"--label metrics=agent: the template of Deployment.apps shop/orders has metrics=on"}},
+		{"--label another workload has", []string{"migrate", "-f", corpus + "corpus.yaml", "--container", "filebeat", "--label", "app=admin"}, 1, nil,
+			[]string{"--label app=admin: "}},
 		{"--label over different workloads", []string{"migrate", "-f", corpus + "corpus.yaml", "--label", "a=b"}, 1, nil,
 			[]string{"--label a=b: every proposed SidecarSet would select it"}},
 	} {
