@@ -15,7 +15,9 @@ import (
 // definition. An env var whose value differs per template and equals, in each, the one of a
 // container that stays is copied by transferEnv, as Kruise appends such vars last (after
 // IS_INJECTED, sidecarset/BEHAVIOUR.md §2.8): only vars at the end of the sidecar's env
-// qualify. Any other difference keeps the sidecar in that template, one finding per field.
+// qualify. Mounts that differ by what the app containers mount are shared with
+// shareVolumePolicy (chooseShareVolumes). Any other difference keeps the sidecar in that
+// template, one finding per field.
 func (p *planner) checkDefinitions() error {
 	for _, g := range p.groups {
 		p.chooseTransferEnv(g)

@@ -120,8 +120,12 @@ func Plan(items []pipeline.Item, opts Options) (*Result, error) {
 		if len(rt.failed) == 0 {
 			return p.result(items, pr, rt), nil
 		}
+		before := len(p.evicted)
 		for m, fs := range rt.failed {
 			p.evict(m, fs...)
+		}
+		if len(p.evicted) == before {
+			return nil, fmt.Errorf("the round trip fails for sidecars already kept in their workloads: %d finding(s)", len(rt.failed))
 		}
 	}
 }
