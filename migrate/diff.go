@@ -18,7 +18,8 @@ type fieldDiff struct {
 }
 
 // diffObjects converts both sides to their JSON form and lists the leaf fields that differ,
-// under path. Lists of different lengths differ as a whole.
+// under path. A map on one side only differs in each of its leaves; the items past the end of
+// the shorter of two lists each differ as a whole.
 func diffObjects(path *field.Path, want, got any) ([]fieldDiff, error) {
 	w, err := toJSONValue(want)
 	if err != nil {
@@ -56,6 +57,13 @@ func toJSONValue(v any) (any, error) {
 func diffValues(path *field.Path, want, got any, out *[]fieldDiff) {
 	wm, wIsMap := want.(map[string]any)
 	gm, gIsMap := got.(map[string]any)
+	// A map on one side only differs in each of its leaves.
+	if wIsMap && got == nil {
+		gm, gIsMap = map[string]any{}, true
+	}
+	if gIsMap && want == nil {
+		wm, wIsMap = map[string]any{}, true
+	}
 	if wIsMap && gIsMap {
 		keys := make([]string, 0, len(wm)+len(gm))
 		for k := range wm {
@@ -74,9 +82,29 @@ func diffValues(path *field.Path, want, got any, out *[]fieldDiff) {
 	}
 	wl, wIsList := want.([]any)
 	gl, gIsList := got.([]any)
-	if wIsList && gIsList && len(wl) == len(gl) {
-		for i := range wl {
-			diffValues(path.Index(i), wl[i], gl[i], out)
+	if wIsList && got == nil {
+		gIsList = true
+	}
+	if gIsList && want == nil {
+		wIsList = true
+	}
+	if wIsList && gIsList {
+		// Items past the shorter list differ as a whole, one by one.
+		for i := range max(len(wl), len(gl)) {
+			var w, g any
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i >= len(wl) || i >= len(gl) {
+				if !reflect.DeepEqual(w, g) {
+					*out = append(*out, fieldDiff{Path: path.Index(i), Want: w, Got: g})
+				}
+				continue
+			}
+			diffValues(path.Index(i), w, g, out)
 		}
 		return
 	}

@@ -138,8 +138,9 @@ func findGroups(ts []*template, names []string) []*group {
 const DefaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
 
 // keepApps: when every container of a template is also in other workloads (the same app
-// deployed twice, with its sidecars), the template's main container is its app, not a
-// sidecar: the one DefaultContainerAnnotation names, else the first, as kubectl takes it.
+// deployed twice, with its sidecars), one of them is its app, not a sidecar: the one
+// DefaultContainerAnnotation names, else the one in the fewest workloads (a sidecar runs next
+// to many apps), else the first, as kubectl takes it.
 func keepApps(ts []*template, groups []*group) {
 	for _, t := range ts {
 		cs := t.pod.Spec.Containers
@@ -156,6 +157,11 @@ func keepApps(ts []*template, groups []*group) {
 			continue
 		}
 		app := cs[0].Name
+		for _, c := range cs[1:] {
+			if len(in[c.Name].carriers) < len(in[app].carriers) {
+				app = c.Name
+			}
+		}
 		if name := t.pod.Annotations[DefaultContainerAnnotation]; in[name] != nil {
 			app = name
 		}
