@@ -105,11 +105,11 @@ func (p *planner) placementFinding(g *group, t *template, s side, policy appsv1a
 	for _, c := range t.list(g.list) {
 		names = append(names, c.Name)
 	}
-	msg := fmt.Sprintf("%s stands between the %s that stay (%s: %s); a SidecarSet puts its sidecars before or after them, so %s stays in this workload",
-		g.name, g.list, t.spec().Child(g.list), strings.Join(names, ", "), g.name)
+	msg := fmt.Sprintf("%s stands between %s that stay (%s are %s); a SidecarSet puts its sidecars before or after them, so %s stays in this workload",
+		g.name, g.list, g.list, strings.Join(names, ", "), g.name)
 	if s != sideMiddle {
-		msg = fmt.Sprintf("%s stands %s the %s that stay (%s: %s), and %s them in %d other workload(s): SidecarSet %s places it %s, so %s stays in this workload",
-			g.name, s, g.list, t.spec().Child(g.list), strings.Join(names, ", "), map[side]string{sideBefore: "after", sideAfter: "before"}[s], others, p.names[g], policy, g.name)
+		msg = fmt.Sprintf("%s stands %s the %s that stay (%s are %s), and %s them in %d other workload(s): SidecarSet %s places it %s, so %s stays in this workload",
+			g.name, s, g.list, g.list, strings.Join(names, ", "), map[side]string{sideBefore: "after", sideAfter: "before"}[s], others, p.names[g], policy, g.name)
 	}
 	return finding.Finding{Severity: finding.Warning, Code: finding.MigratePlacement, Object: t.name, SidecarSet: p.names[g], Field: g.path(t).String(), Message: msg}
 }
