@@ -1,9 +1,12 @@
 package pipeline
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
+	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -15,7 +18,9 @@ import (
 // Pod: AuditPod audits those) as AuditPod audits a pod, its controller's pod: the rows name the
 // workload ("Deployment.apps default/web") and fields in it. A template that matches a
 // SidecarSet but lacks its sidecars is an info row (audit_not_injected): Kruise injects them
-// into its pods at creation, so the manifest does not show what runs; one rendered with
+// into its pods at creation, so the manifest does not show what runs; a warning when the
+// template carries a container of a sidecar's name, written by hand, which Kruise replaces
+// with the SidecarSet's at pod creation. One rendered with
 // `sidecarctl inject` that lags behind (an older hash, a sidecar removed or edited since) is a
 // warning, as for a pod. Templates count in no SidecarSet's status. ok is false for an object
 // without a pod template.
@@ -46,10 +51,37 @@ func (s *State) AuditTemplate(obj *unstructured.Unstructured, namespace string) 
 		if r.Reason == finding.AuditNotInjected {
 			r.Severity = finding.Info
 			r.Detail += ": Kruise injects it into the pods at their creation"
+			if own := s.ownSidecars(r.SidecarSet, pod); len(own) > 0 {
+				// Kruise puts a sidecar whose name the pod uses in that container's place
+				// (sidecarset/BEHAVIOUR.md §2.3): the hand-written one is silently replaced.
+				r.Severity = finding.Warning
+				r.Detail = fmt.Sprintf("the pod template matches SidecarSet %s and carries its own %s, which Kruise replaces with the SidecarSet's at pod creation; `sidecarctl migrate` moves such sidecars to SidecarSets",
+					r.SidecarSet, strings.Join(own, ", "))
+			}
 		}
 		rows = append(rows, r)
 	}
 	return rows, true, nil
+}
+
+// ownSidecars are the containers of pod named like the SidecarSet's sidecars.
+func (s *State) ownSidecars(sidecarSet string, pod *corev1.Pod) []string {
+	var out []string
+	for _, c := range s.created {
+		if c.SidecarSet.Name != sidecarSet {
+			continue
+		}
+		for _, list := range [][]appsv1alpha1.SidecarContainer{c.SidecarSet.Spec.InitContainers, c.SidecarSet.Spec.Containers} {
+			for _, sc := range list {
+				for _, pc := range append(slices.Clone(pod.Spec.InitContainers), pod.Spec.Containers...) {
+					if pc.Name == sc.Name {
+						out = append(out, pc.Name)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // AddTemplateRows adds AuditTemplate's rows of n templates to the report, in its order.

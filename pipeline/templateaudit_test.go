@@ -42,6 +42,12 @@ func TestAuditTemplate(t *testing.T) {
 		}
 		return obj
 	}
+	handWritten := deployment("web", "web")
+	containers, _, _ := unstructured.NestedSlice(handWritten.Object, "spec", "template", "spec", "containers")
+	containers = append(containers, map[string]any{"name": "agent", "image": "agent:hand"})
+	if err := unstructured.SetNestedSlice(handWritten.Object, containers, "spec", "template", "spec", "containers"); err != nil {
+		t.Fatal(err)
+	}
 	pod := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal([]byte(sprintf(auditPod, "web-0", "web")), &pod.Object); err != nil {
 		t.Fatal(err)
@@ -58,6 +64,8 @@ func TestAuditTemplate(t *testing.T) {
 		{"rendered with an older revision", deployment("web", "web", v1), true,
 			[]string{"warning audit_outdated Deployment.apps default/web spec.template.metadata.annotations[kruise.io/sidecarset-hash]"}},
 		{"does not match", deployment("other", "other"), true, nil},
+		{"a sidecar written by hand", handWritten, true,
+			[]string{"warning audit_not_injected Deployment.apps default/web "}},
 		{"a Pod is AuditPod's", pod, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

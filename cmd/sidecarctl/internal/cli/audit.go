@@ -174,7 +174,11 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if n := rep.Problems(); n > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("audit: %d problem(s) in %d pod(s) and %d SidecarSet(s)", n, rep.Pods, len(rep.Counts))}
+		templates := ""
+		if rep.Templates > 0 {
+			templates = fmt.Sprintf(", %d workload template(s)", rep.Templates)
+		}
+		return &exitError{code: 1, err: fmt.Errorf("audit: %d problem(s) in %d pod(s)%s and %d SidecarSet(s)", n, rep.Pods, templates, len(rep.Counts))}
 	}
 	return nil
 }
