@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/pipeline"
 )
 
@@ -34,6 +35,10 @@ type AuditOptions struct {
 
 	flags *pflag.FlagSet
 	opts  pipeline.Options
+	// templates are the workloads of -f, whose pod templates are audited too; sources say
+	// which files hold each pod or workload, for the explain command.
+	templates []manifest.Document
+	sources   map[string][]string
 }
 
 func newCmdAudit(streams IOStreams) *cobra.Command {
@@ -141,6 +146,9 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := o.auditTemplates(st, rep); err != nil {
+		return err
+	}
 	rows := make([]auditedRow, len(rep.Rows))
 	for i, r := range rep.Rows {
 		rows[i] = auditedRow{AuditRow: r, Explain: explain(r.Pod)}
@@ -151,9 +159,10 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		enc.SetIndent("", "  ")
 		err = enc.Encode(struct {
 			Pods        int                    `json:"pods"`
+			Templates   int                    `json:"templates,omitempty"`
 			Rows        []auditedRow           `json:"rows"`
 			SidecarSets []pipeline.AuditCounts `json:"sidecarSets"`
-		}{rep.Pods, rows, rep.Counts})
+		}{rep.Pods, rep.Templates, rows, rep.Counts})
 		if err != nil {
 			return err
 		}
@@ -165,7 +174,11 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if n := rep.Problems(); n > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("audit: %d problem(s) in %d pod(s) and %d SidecarSet(s)", n, rep.Pods, len(rep.Counts))}
+		templates := ""
+		if rep.Templates > 0 {
+			templates = fmt.Sprintf(", %d workload template(s)", rep.Templates)
+		}
+		return &exitError{code: 1, err: fmt.Errorf("audit: %d problem(s) in %d pod(s)%s and %d SidecarSet(s)", n, rep.Pods, templates, len(rep.Counts))}
 	}
 	return nil
 }
@@ -238,10 +251,17 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 		}
 		state = " --from " + strings.Join(from, " --from ")
 	}
-	source := map[string][]string{}
+	o.sources = map[string][]string{}
+	source := o.sources
 	for i := range docs {
 		obj := docs[i].Object
-		if obj.GetAPIVersion() != "v1" || obj.GetKind() != "Pod" || !o.selects(obj) {
+		if !o.selects(obj) {
+			continue
+		}
+		if obj.GetAPIVersion() != "v1" || obj.GetKind() != "Pod" {
+			if !pipeline.IsStateKind(obj) {
+				o.templates = append(o.templates, docs[i])
+			}
 			continue
 		}
 		pod := &corev1.Pod{}
@@ -258,8 +278,8 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 			source[key] = append(source[key], docs[i].Source)
 		}
 	}
-	if len(pods) == 0 {
-		return nil, nil, nil, fmt.Errorf("%s: no pods to audit", o.inputFlags.describe())
+	if len(pods) == 0 && len(o.templates) == 0 {
+		return nil, nil, nil, fmt.Errorf("%s: no pods to audit, and no workload with a pod template", o.inputFlags.describe())
 	}
 	explain := func(pod string) string {
 		if pod == "" {
@@ -273,7 +293,11 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 // writeAudit writes the table of rows, then the counts per SidecarSet.
 func writeAudit(w io.Writer, rep *pipeline.AuditReport, rows []auditedRow) {
 	if len(rows) == 0 {
-		fmt.Fprintf(w, "%d pod(s), %d SidecarSet(s) audited: nothing to report\n", rep.Pods, len(rep.Counts))
+		templates := ""
+		if rep.Templates > 0 {
+			templates = fmt.Sprintf(", %d workload template(s)", rep.Templates)
+		}
+		fmt.Fprintf(w, "%d pod(s)%s, %d SidecarSet(s) audited: nothing to report\n", rep.Pods, templates, len(rep.Counts))
 	} else {
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SIDECARSET\tPOD\tREASON\tDETAIL\tEXPLAIN")
@@ -296,4 +320,32 @@ func writeAudit(w io.Writer, rep *pipeline.AuditReport, rows []auditedRow) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", c.SidecarSet, c.Matched, c.Updated, c.UpdatedReady, c.Missing, c.Edited)
 	}
 	_ = tw.Flush()
+}
+
+// auditTemplates audits the pod templates of the workloads of -f (pipeline.State.AuditTemplate)
+// and adds their rows to the report; objects without a template are skipped.
+func (o *AuditOptions) auditTemplates(st *pipeline.State, rep *pipeline.AuditReport) error {
+	var rows []pipeline.AuditRow
+	n := 0
+	for i := range o.templates {
+		d := &o.templates[i]
+		found, ok, err := st.AuditTemplate(d.Object, "default")
+		if err != nil {
+			return fmt.Errorf("%s: %w", d, err)
+		}
+		if !ok {
+			continue
+		}
+		n++
+		for _, r := range found {
+			if !slices.Contains(o.sources[r.Pod], d.Source) {
+				o.sources[r.Pod] = append(o.sources[r.Pod], d.Source)
+			}
+		}
+		rows = append(rows, found...)
+	}
+	if n > 0 {
+		rep.AddTemplateRows(n, rows)
+	}
+	return nil
 }
