@@ -50,8 +50,8 @@ func faultBindingDeleted(ctx context.Context, t *testing.T, fc *faultCluster) {
 
 	calls := fc.mustWebhookCalls(ctx, t)
 	start := time.Now()
-	l := startLoad(ctx, fc.c, faultLoad(ns, ns, 240))
-	l.waitFinished(ctx, t, 90)
+	l := startLoad(ctx, t, fc.c, faultLoad(ns, ns, 400))
+	l.waitMore(ctx, t, 60)
 	deleted := time.Now()
 	if err := fc.c.Delete(ctx, b); err != nil {
 		t.Fatalf("delete binding: %v", err)
@@ -63,6 +63,7 @@ func faultBindingDeleted(ctx context.Context, t *testing.T, fc *faultCluster) {
 		return !allowed
 	})
 	refusing := time.Now()
+	l.endAfter(60)
 	l.wait()
 
 	n, problems, err := l.tally(ctx, func(pod *corev1.Pod) error {

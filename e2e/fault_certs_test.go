@@ -14,9 +14,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -185,4 +187,76 @@ func caBundleIs(ctx context.Context, c client.Client, name string, bundle []byte
 		}
 	}
 	return len(got) > 0, nil
+}
+
+// faultCertificateRotated rotates the serving certificate to a new CA mid-run, as
+// cert-manager does: the bundle first carries both CAs, then every replica's certificate
+// files are replaced (the server reloads them from disk), then the bundle drops the old CA.
+// No admission fails.
+func faultCertificateRotated(ctx context.Context, t *testing.T, fc *faultCluster) {
+	const ns = "fault-rotation"
+	ensureNamespace(ctx, t, fc.c, ns, nil)
+	fc.createFaultSidecarSet(ctx, t, newFaultSidecarSet(ns, ns, agent("agent", "agent:1")))
+	next, err := newTestCA("sidecarctl-fault-ca-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := next.issue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := fc.mustWebhookCalls(ctx, t)
+	start := time.Now()
+	l := startLoad(ctx, t, fc.c, faultLoad(ns, ns, 400))
+	l.waitMore(ctx, t, 50)
+
+	both := append(append([]byte{}, fc.ca.pem...), next.pem...)
+	fc.setBundle(ctx, t, both)
+	l.waitMore(ctx, t, 50)
+	for _, r := range fc.replicas {
+		if err := writeLeaf(r.certDir, cert); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(ctx, t, "every replica to serve the new certificate", func() (bool, error) {
+		for _, r := range fc.replicas {
+			if serial, err := servedSerial(r.addr); err != nil || serial.Cmp(cert.serial) != 0 {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	fc.setBundle(ctx, t, next.pem)
+	fc.ca = next
+	rotated := time.Now()
+	l.endAfter(80)
+	l.wait()
+
+	n, problems, err := l.tally(ctx, func(pod *corev1.Pod) error {
+		_, err := injectedOnce(pod, ns, "agent")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.calls = fc.mustWebhookCalls(ctx, t) - calls
+	report(t, "certificate rotated", n, append(problems, refusedUnrelated(l)...))
+	if n.created != n.pods || n.refused != 0 || n.errors != 0 {
+		t.Errorf("want every pod created at the first call, no refusal, no error: %s", n)
+	}
+	if want := sent(l, start); int(n.calls) != want {
+		t.Errorf("the API server called the pod webhook %.0f times, want %d", n.calls, want)
+	}
+	if after := sent(l, rotated); after == 0 {
+		t.Error("no pod was admitted after the old CA left the bundle: the load ended too early")
+	}
+}
+
+// setBundle puts bundle into both configurations and waits until the API server stores it.
+func (fc *faultCluster) setBundle(ctx context.Context, t *testing.T, bundle []byte) {
+	t.Helper()
+	if _, err := setCABundle(ctx, fc.c, faultConfig, bundle); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the new CA bundle", func() (bool, error) { return caBundleIs(ctx, fc.c, faultConfig, bundle) })
 }

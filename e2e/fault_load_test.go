@@ -15,9 +15,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// loadSpec is one bounded stream of pod creations: total pods at perSecond, every
+// loadSpec is one bounded stream of pod creations: at most total pods at perSecond, every
 // unrelatedEvery-th of them labelled so that no SidecarSet matches it, the others labelled
-// to match. It stops by itself when every pod is done or after limit.
+// to match. It stops by itself when every pod is done or after limit; a scenario ends it
+// sooner with endAfter once its fault is over, so each phase gets its pods whatever the
+// machine's speed.
 type loadSpec struct {
 	namespace      string
 	total          int
@@ -54,22 +56,30 @@ type podRun struct {
 
 func (r *podRun) last() attempt { return r.attempts[len(r.attempts)-1] }
 
-// load runs a loadSpec with a few workers; finished counts the pods that are done.
+// load runs a loadSpec with a few workers. dispatched counts the pods handed to a worker,
+// finished those done; no pod past end is dispatched.
 type load struct {
-	spec     loadSpec
-	c        client.Client
-	runs     []*podRun
-	finished atomic.Int64
-	wg       sync.WaitGroup
-	cancel   context.CancelFunc
+	spec       loadSpec
+	c          client.Client
+	runs       []*podRun
+	dispatched atomic.Int64
+	finished   atomic.Int64
+	end        atomic.Int64
+	wg         sync.WaitGroup
+	cancel     context.CancelFunc
 }
 
 const loadWorkers = 8
 
-// startLoad begins creating pods; wait ends it.
-func startLoad(ctx context.Context, c client.Client, spec loadSpec) *load {
+// startLoad begins creating pods; wait ends it, and so does the end of the test.
+func startLoad(ctx context.Context, t *testing.T, c client.Client, spec loadSpec) *load {
 	ctx, cancel := context.WithTimeout(ctx, spec.limit)
 	l := &load{spec: spec, c: c, cancel: cancel}
+	t.Cleanup(func() {
+		cancel()
+		l.wg.Wait()
+	})
+	l.end.Store(int64(spec.total))
 	for i := range spec.total {
 		l.runs = append(l.runs, &podRun{name: fmt.Sprintf("pod-%04d", i), matching: spec.unrelatedEvery == 0 || (i+1)%spec.unrelatedEvery != 0})
 	}
@@ -90,16 +100,20 @@ func startLoad(ctx context.Context, c client.Client, spec loadSpec) *load {
 		defer close(work)
 		tick := time.NewTicker(time.Second / time.Duration(spec.perSecond))
 		defer tick.Stop()
-		for _, run := range l.runs {
+		for i, run := range l.runs {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
+			if int64(i) >= l.end.Load() {
+				return
+			}
 			select {
 			case <-ctx.Done():
 				return
 			case work <- run:
+				l.dispatched.Add(1)
 			}
 		}
 	}()
@@ -150,12 +164,23 @@ func classify(err error) outcome {
 	}
 }
 
-// waitFinished waits until n pods are done (or the load gave up).
-func (l *load) waitFinished(ctx context.Context, t *testing.T, n int) {
+// waitMore waits until n more pods are done than when it was called.
+func (l *load) waitMore(ctx context.Context, t *testing.T, n int) {
 	t.Helper()
-	waitFor(ctx, t, fmt.Sprintf("%d pods of the load", n), func() (bool, error) {
-		return l.finished.Load() >= int64(n), nil
+	want := l.finished.Load() + int64(n)
+	if want > l.end.Load() {
+		t.Fatalf("the load ends at %d pods, %d are done: cannot wait for %d more", l.end.Load(), l.finished.Load(), n)
+	}
+	waitFor(ctx, t, fmt.Sprintf("%d more pods of the load", n), func() (bool, error) {
+		return l.finished.Load() >= want, nil
 	})
+}
+
+// endAfter lets n more pods be dispatched, then ends the load.
+func (l *load) endAfter(n int) {
+	if end := l.dispatched.Load() + int64(n); end < l.end.Load() {
+		l.end.Store(end)
+	}
 }
 
 // wait waits for the load to end by itself (every pod done, or its limit).
@@ -187,9 +212,10 @@ func (l *load) tally(ctx context.Context, injected func(*corev1.Pod) error) (cou
 	for i := range list.Items {
 		stored[list.Items[i].Name] = &list.Items[i]
 	}
-	n := counts{pods: len(l.runs)}
+	var n counts
 	var problems []string
-	for _, run := range l.runs {
+	for _, run := range l.runs[:l.dispatched.Load()] {
+		n.pods++
 		for _, a := range run.attempts {
 			switch a.outcome {
 			case failedCall:
