@@ -86,6 +86,10 @@ func startFaultCluster(ctx context.Context, t *testing.T) *faultCluster {
 		if err := fc.stopAPIServer(context.Background()); err != nil {
 			t.Error(err)
 		}
+		// etcd has the same short stop timeout; killed is as good as stopped here.
+		if err := fc.env.ControlPlane.Etcd.Stop(); err != nil && !killed(err) {
+			t.Errorf("stop etcd: %v", err)
+		}
 		if err := fc.env.Stop(); err != nil {
 			t.Errorf("stop the fault suite's control plane: %v", err)
 		}
@@ -283,10 +287,15 @@ func sumSeries(r io.Reader, metric string, labels ...string) (float64, error) {
 // a busy machine; the fault suite stops it as a crash would.
 const apiServerStopTimeout = 2 * time.Second
 
+// killed reports whether envtest's stop error says the process was killed after the timeout.
+func killed(err error) bool {
+	return strings.Contains(err.Error(), "timeout waiting for process")
+}
+
 // stopAPIServer stops kube-apiserver (etcd keeps running) and waits until its port is free.
 func (fc *faultCluster) stopAPIServer(ctx context.Context) error {
 	api := fc.env.ControlPlane.GetAPIServer()
-	if err := api.Stop(); err != nil && !strings.Contains(err.Error(), "timeout waiting for process") {
+	if err := api.Stop(); err != nil && !killed(err) {
 		return fmt.Errorf("stop kube-apiserver: %w", err)
 	}
 	addr := net.JoinHostPort(api.SecureServing.Address, api.SecureServing.Port)
