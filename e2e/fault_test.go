@@ -194,7 +194,8 @@ func agent(name, image string, env ...corev1.EnvVar) corev1.Container {
 func faultReplicaKilled(ctx context.Context, t *testing.T, fc *faultCluster) {
 	const ns = "fault-kill"
 	ensureNamespace(ctx, t, fc.c, ns, nil)
-	fc.createFaultSidecarSet(ctx, t, newFaultSidecarSet(ns, ns, agent("agent", "agent:1")))
+	ss := newFaultSidecarSet(ns, ns, agent("agent", "agent:1"))
+	fc.createFaultSidecarSet(ctx, t, ss)
 	calls := fc.mustWebhookCalls(ctx, t)
 	start := time.Now()
 	l := startLoad(ctx, t, fc.c, faultLoad(ns, ns, 800))
@@ -207,7 +208,7 @@ func faultReplicaKilled(ctx context.Context, t *testing.T, fc *faultCluster) {
 	}
 	leaderKilled := busiest.leads(ctx)
 	t.Logf("killing replica %s: %d open connections from the API server, leader: %v", busiest.name, conns, leaderKilled)
-	fc.killAndRestart(ctx, t, l, busiest)
+	fc.killAndRestart(ctx, t, l, busiest, probePod(ss))
 	if !leaderKilled {
 		var leader *replica
 		for _, r := range fc.replicas {
@@ -220,7 +221,7 @@ func faultReplicaKilled(ctx context.Context, t *testing.T, fc *faultCluster) {
 		}
 		l.waitMore(ctx, t, 40)
 		t.Logf("killing the leader, replica %s", leader.name)
-		fc.killAndRestart(ctx, t, l, leader)
+		fc.killAndRestart(ctx, t, l, leader, probePod(ss))
 	}
 	l.endAfter(60)
 	l.wait()
@@ -262,8 +263,9 @@ func faultReplicaKilled(ctx context.Context, t *testing.T, fc *faultCluster) {
 
 // killAndRestart kills victim, lets 80 more pods of the load through, checks that the other
 // replica served admissions meanwhile (the balancer skipped the dead one), and starts victim
-// again.
-func (fc *faultCluster) killAndRestart(ctx context.Context, t *testing.T, l *load, victim *replica) {
+// again. The moment it reports ready, before its caches may have synced, it must inject
+// probe or refuse it, never admit it unchanged.
+func (fc *faultCluster) killAndRestart(ctx context.Context, t *testing.T, l *load, victim *replica, probe *corev1.Pod) {
 	t.Helper()
 	other := fc.replicas[0]
 	if other == victim {
@@ -278,6 +280,11 @@ func (fc *faultCluster) killAndRestart(ctx context.Context, t *testing.T, l *loa
 		t.Errorf("replica %s served no admission while %s was down", other.name, victim.name)
 	}
 	victim.start(ctx)
+	allowed, patched, err := victim.review(ctx, probe)
+	t.Logf("replica %s restarted; its first answer: allowed %v, patched %v, error %v", victim.name, allowed, patched, err)
+	if err == nil && allowed && !patched {
+		t.Errorf("replica %s, just restarted, admitted a matching pod without its sidecars", victim.name)
+	}
 }
 
 // faultAPIServerRestarted stops kube-apiserver mid-run (etcd stays) and starts it again on
