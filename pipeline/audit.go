@@ -48,6 +48,7 @@ func (s *State) Check() (finding.List, []*bindingv1alpha1.SidecarSetResourceBind
 			}
 		}
 	}
+	out = append(out, s.unknownSubjects()...)
 	out.SortByObject()
 	return out, fixes
 }

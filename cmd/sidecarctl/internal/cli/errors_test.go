@@ -254,6 +254,16 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"explain", "-f", empty, "--from", state}, 1},
 		{[]string{"check", "-f", empty}, 1},
 		{[]string{"check", "-f", state, "--kruise-version", "1.3"}, 0},
+		{[]string{"inject", "-f", pod, "--from", state, "-l", "app=web"}, 0},
+		{[]string{"inject", "-f", pod, "--from", state, "-l", "app in (web"}, 2},
+		{[]string{"inject", "-f", pod, "--from", state, "-l", "app=db"}, 1},
+		{[]string{"inject", "-k", dir}, 1},
+		{[]string{"inject", "-k", "https://example.com/overlay"}, 2},
+		{[]string{"check", "-k", filepath.Join(dir, "missing")}, 1},
+		{[]string{"inject", "-f", pod, "--in-place", "--output-dir", dir}, 2},
+		{[]string{"uninject", "-f", "-", "--in-place"}, 2},
+		{[]string{"inject", "-k", dir, "--in-place"}, 2},
+		{[]string{"inject", "-f", pod, "--output-dir", dir, "-o", "name"}, 2},
 	} {
 		var out, errOut bytes.Buffer
 		code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, tc.args)

@@ -42,7 +42,7 @@ func TestUninjectContract(t *testing.T) {
 		wantOut    string
 		wantReport []string
 	}{
-		{"no -f", []string{"uninject"}, 2, "", []string{"-f is required"}},
+		{"no -f", []string{"uninject"}, 2, "", []string{"-f or -k is required"}},
 		{"stray argument", []string{"uninject", "x", "-f", injectedPod}, 2, "", []string{"unknown command"}},
 		{"unknown flag", []string{"uninject", "-f", injectedPod, "--no-such-flag"}, 2, "", []string{"unknown flag"}},
 		{"bad output", []string{"uninject", "-f", injectedPod, "-o", "xml"}, 2, "", []string{"--output must be yaml, json or name"}},
