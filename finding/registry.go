@@ -35,6 +35,7 @@ type Description struct {
 var registered = [][]Description{
 	injectionCodes, refusalCodes, workloadCodes, stateCodes, versionCodes,
 	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes, uninjectCodes, quirkCodes, auditCodes, migrateCodes,
+	resourcesCodes,
 }
 
 // Registry returns every registered code, sorted by area then code.

@@ -12,6 +12,7 @@ import (
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/translate"
 )
@@ -40,6 +41,8 @@ type State struct {
 type Created struct {
 	SidecarSet *appsv1alpha1.SidecarSet
 	Source     string
+	// Fields are the SidecarSet's Kruise v1.9 sidecar fields as read (nil for none).
+	Fields *kruisev1beta1.Fields
 }
 
 // StateError is a SidecarSet Kruise's webhooks refuse while the state is admitted.
@@ -100,7 +103,10 @@ func Admit(in *Input, opts Options) (*State, error) {
 			}
 			continue
 		}
-		if err := s.admit(c.SidecarSet, c.Source); err != nil {
+		if c.APIVersion == kruisev1beta1.APIVersion && !opts.Engine.Version.StoresV1Beta1() {
+			return nil, fmt.Errorf("%s: apps.kruise.io/v1beta1 SidecarSets exist from Kruise v1.9: use --kruise-version 1.9, or the SidecarSet's v1alpha1 form", c.Source)
+		}
+		if err := s.admit(c.SidecarSet, c.Fields, c.Source); err != nil {
 			return nil, err
 		}
 	}
@@ -119,21 +125,21 @@ func Admit(in *Input, opts Options) (*State, error) {
 }
 
 // admit stores one SidecarSet the way the trust mode says.
-func (s *State) admit(ss *appsv1alpha1.SidecarSet, source string) error {
+func (s *State) admit(ss *appsv1alpha1.SidecarSet, fields *kruisev1beta1.Fields, source string) error {
 	if s.opts.Trust == Stored {
 		stored := ss.DeepCopy()
 		// Without Kruise nobody else defaults a SidecarSet that predates sidecarctl's own
 		// mutating webhook; default it here so injection sees what Kruise would.
 		if _, ok := stored.Annotations[sidecarset.AnnotationHash]; !ok && !s.opts.Engine.SkipDefaulting {
-			if err := sidecarset.Mutate(stored, s.opts.Engine.Version); err != nil {
+			if err := sidecarset.MutateWithFields(stored, fields, s.opts.Engine.Version); err != nil {
 				return &StateError{Source: source, Err: err}
 			}
 		}
-		s.sets.Store(stored)
-		s.created = append(s.created, Created{SidecarSet: stored, Source: source})
+		s.sets.StoreWithFields(stored, fields)
+		s.created = append(s.created, Created{SidecarSet: stored, Source: source, Fields: fields})
 		return nil
 	}
-	stored, err := s.sets.Create(ss)
+	stored, err := s.sets.CreateWithFields(ss, fields)
 	if err != nil {
 		if !s.opts.KeepGoing {
 			return &StateError{Source: source, Err: err}
@@ -141,7 +147,7 @@ func (s *State) admit(ss *appsv1alpha1.SidecarSet, source string) error {
 		s.findings = append(s.findings, refusalFindings(source, err)...)
 		return nil
 	}
-	s.created = append(s.created, Created{SidecarSet: stored, Source: source})
+	s.created = append(s.created, Created{SidecarSet: stored, Source: source, Fields: fields})
 	return nil
 }
 
@@ -186,7 +192,7 @@ func (s *State) compileProfiles(c Creation) error {
 		}
 	}
 	for _, ss := range res.SidecarSets() {
-		if err := s.admit(ss, c.Source); err != nil {
+		if err := s.admit(ss, nil, c.Source); err != nil {
 			return err
 		}
 	}
@@ -233,6 +239,10 @@ func (s *State) checkFeatureGates() {
 	slices.Sort(names) // the report is deterministic
 	for _, name := range names {
 		if slices.Contains(known, name) {
+			if !sidecarset.FeatureGateIn(s.opts.Engine.Version, name) {
+				s.findings.Add(s.opts.grade(finding.Finding{Severity: finding.Warning, Code: finding.UnknownFeatureGate, Field: "--feature-gates",
+					Message: fmt.Sprintf("%s is a feature gate of Kruise v1.9 and later, not of Kruise v%s (its kruise-manager refuses to start with it); it has no effect here", name, versionName(s.opts.Engine.Version))}))
+			}
 			continue
 		}
 		msg := fmt.Sprintf("%s is not a feature gate of Kruise (kruise-manager refuses to start with it); it has no effect here", name)
@@ -263,3 +273,11 @@ func (s *State) Unauthorized(sidecarSet string) []binding.Finding { return s.una
 
 // AppPatches returns the app-container parts applied by pod label.
 func (s *State) AppPatches() []translate.AppPatch { return s.appPatches }
+
+// versionName is the emulated Kruise release, "1.8" for the zero Version.
+func versionName(v sidecarset.Version) string {
+	if v == "" {
+		return string(sidecarset.KruiseV18)
+	}
+	return string(v)
+}

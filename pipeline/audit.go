@@ -31,7 +31,8 @@ func (s *State) Check() (finding.List, []*bindingv1alpha1.SidecarSetResourceBind
 			if platform.SelectorRequiresVirtualNode(c.SidecarSet.Spec.Selector) {
 				sev = finding.Error
 			}
-			for _, f := range sidecarset.V13Compatibility(c.SidecarSet) {
+			v13 := append(sidecarset.V13Compatibility(c.SidecarSet), sidecarset.FieldsDroppedBy(sidecarset.KruiseV13, c.SidecarSet, c.Fields)...)
+			for _, f := range v13 {
 				f.Severity, f.Object = sev, name
 				out.Add(f)
 			}

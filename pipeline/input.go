@@ -15,6 +15,7 @@ import (
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/config"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 	"github.com/sidecarctl/sidecarctl/translate"
 )
 
@@ -44,6 +45,13 @@ type Creation struct {
 	Source     string
 	SidecarSet *appsv1alpha1.SidecarSet
 	Profiles   *corev1.ConfigMap
+	// APIVersion is the SidecarSet's version as read (apps.kruise.io/v1alpha1 or v1beta1; a
+	// v1beta1 SidecarSet is held in its v1alpha1 conversion). Commands pass the documents they
+	// read through unchanged, so a SidecarSet is written back in this version.
+	APIVersion string
+	// Fields are the SidecarSet's Kruise v1.9 sidecar fields, which kruise-api's v1alpha1
+	// types lack (nil when it has none).
+	Fields *kruisev1beta1.Fields
 }
 
 // Sourced is an object with where it came from.
@@ -78,14 +86,11 @@ func Decode(items []Item) (*Input, error) {
 	for _, it := range items {
 		switch it.Object.GroupVersionKind().GroupKind() {
 		case gkSidecarSet:
-			if v := it.Object.GroupVersionKind().Version; v != "v1alpha1" {
-				return nil, fmt.Errorf("%s: apiVersion apps.kruise.io/%s: sidecarctl reads apps.kruise.io/v1alpha1 SidecarSets", it.Source, v)
-			}
-			ss := &appsv1alpha1.SidecarSet{}
-			if err := in.decode(it, ss); err != nil {
+			c, err := in.decodeSidecarSet(it)
+			if err != nil {
 				return nil, err
 			}
-			in.Creations = append(in.Creations, Creation{Source: it.Source, SidecarSet: ss})
+			in.Creations = append(in.Creations, c)
 		case gkNamespace:
 			ns := &corev1.Namespace{}
 			if err := in.decode(it, ns); err != nil {
@@ -121,16 +126,29 @@ func Decode(items []Item) (*Input, error) {
 // decode converts one object strictly; each unknown field becomes a finding with the
 // closest known field name when one is near.
 func (in *Input) decode(it Item, into any) error {
-	raw, err := json.Marshal(it.Object.Object)
+	return in.decodeAt(it, it.Object.Object, into, "")
+}
+
+// decodeAt decodes obj, a part of it.Object at the field path prefix ("" for the whole
+// object), strictly into into.
+func (in *Input) decodeAt(it Item, obj any, into any, prefix string) error {
+	raw, err := json.Marshal(obj)
 	if err != nil {
-		return fmt.Errorf("%s: %w", it.Source, err)
+		return fmt.Errorf("%s: %s: %w", it.Source, strings.TrimSuffix(prefix, "."), err)
 	}
 	strict, err := kjson.UnmarshalStrict(raw, into)
 	if err != nil {
+		if prefix != "" {
+			return fmt.Errorf("%s: %s: %w", it.Source, strings.TrimSuffix(prefix, "."), err)
+		}
 		return fmt.Errorf("%s: %w", it.Source, err)
 	}
 	for _, e := range strict {
-		in.Findings.Add(unknownField(it, into, e))
+		f := unknownField(it, into, e)
+		if f.Field != "" {
+			f.Field = prefix + f.Field
+		}
+		in.Findings.Add(f)
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func Default(ss *appsv1alpha1.SidecarSet, v Version) {
 		defaultSidecarPolicies(c, appsv1alpha1.BeforeAppContainerType)
 		defaultContainer(c)
 	}
-	DefaultVolumes(spec.Volumes)
+	defaultVolumes(spec.Volumes, behaviourOf(v).LegacyVolumeDefaults)
 	if spec.RevisionHistoryLimit == nil {
 		limit := int32(10)
 		spec.RevisionHistoryLimit = &limit
@@ -176,7 +176,11 @@ func roundUpResources(list corev1.ResourceList) {
 // DefaultVolumes applies Kubernetes' volume defaults (the subset Kruise's SidecarSet
 // defaulting calls): emptyDir for a volume without source, hostPath type "", 0644 modes for
 // secret/configMap/downwardAPI/projected, token expiry, and the legacy plugin defaults.
-func DefaultVolumes(vols []corev1.Volume) {
+func DefaultVolumes(vols []corev1.Volume) { defaultVolumes(vols, true) }
+
+// defaultVolumes is DefaultVolumes; legacy says whether the iSCSI, RBD, AzureDisk and ScaleIO
+// defaults are filled (up to Kruise v1.8; sidecarset/BEHAVIOUR.md §8.6).
+func defaultVolumes(vols []corev1.Volume, legacy bool) {
 	for i := range vols {
 		vs := &vols[i].VolumeSource
 		if isEmptySource(vs) {
@@ -212,6 +216,9 @@ func DefaultVolumes(vols []corev1.Volume) {
 					t.ExpirationSeconds = ptrTo(int64(3600))
 				}
 			}
+		}
+		if !legacy {
+			continue
 		}
 		if s := vs.ISCSI; s != nil && s.ISCSIInterface == "" {
 			s.ISCSIInterface = "default"

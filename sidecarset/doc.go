@@ -13,8 +13,10 @@
 // *AdmissionError carry a finding.Code and the field path of their cause.
 //
 // Behaviour follows Kruise v1.8 by default, any release from v1.3.0 (what Alibaba Cloud
-// virtual nodes run, KruiseV13) to v1.8 with Options.Version (releases.go lists them);
-// versions.go is the one table of what differs.
+// virtual nodes run, KruiseV13) to v1.9.0 (KruiseV19) with Options.Version (releases.go lists
+// them); versions.go is the one table of what differs. v1.9's new sidecar fields
+// (resourcesPolicy, shareVolumeDevicePolicy) travel beside a SidecarSet as a
+// kruisev1beta1.Fields record (State.CreateWithFields).
 // Where Kruise loses or moves a user's field (fields newer than its Kubernetes types,
 // newerfields.go), the engine keeps the field and reports what Kruise does, unless
 // Options.KruiseExact (sidecarset/BEHAVIOUR.md §7).

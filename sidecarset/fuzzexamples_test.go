@@ -41,6 +41,14 @@ var fuzzDefaults = map[string]fuzzDefault{
 	"v1.3/selector-exists-overlap": {code: finding.SidecarSetConflictAccepted, field: "spec.volumes"},
 	"v1.8/selector-exists-overlap": {code: finding.SidecarSetConflictAccepted, field: "spec.volumes"},
 	"v1.8/namespace-overlap-quirk": {code: finding.SidecarSetConflictAccepted, field: "spec.containers"},
+	"v1.9/patch-shift-field-lost": {keep: `[{"op": "add", "path": "/spec/containers/1/lifecycle/stopSignal", "value": "SIGTERM"}]`,
+		code: finding.PodFieldDropped, field: "spec.containers[1].lifecycle.stopSignal"},
+	"v1.9/patch-shift-field-transplanted": {keep: `[{"op": "remove", "path": "/spec/containers/1/lifecycle/stopSignal"},
+		{"op": "add", "path": "/spec/containers/2/lifecycle/stopSignal", "value": "SIGTERM"}]`,
+		code: finding.PodFieldMoved, field: "spec.containers[2].lifecycle.stopSignal"},
+	"v1.9/sidecar-newer-field-dropped": {keep: `[{"op": "add", "path": "/spec/containers/0/lifecycle/stopSignal", "value": "SIGTERM"}]`,
+		code: finding.SidecarFieldDropped, field: "spec.containers[0].lifecycle.stopSignal"},
+	"v1.9/selector-exists-overlap": {code: finding.SidecarSetConflictAccepted, field: "spec.volumes"},
 }
 
 // TestFuzzExamples runs the minimised generated cases on which sidecarctl once decided

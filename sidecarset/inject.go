@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 )
 
 // Request describes the admission request a pod arrives in.
@@ -117,7 +118,7 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 			return w.refused(in)
 		}
 	}
-	b, err := st.build(pod, matched)
+	b, err := st.build(pod, matched, w.pinnedFields)
 	if err != nil {
 		var r *RefusalError
 		if errors.As(err, &r) {
@@ -142,6 +143,7 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 		res.Changed = podChanged(in, pod)
 		return res, st.kruisePatch(in, res, nil)
 	}
+	res.Findings = append(res.Findings, b.findings...)
 	bh := st.opts.behaviour()
 	sort.SliceStable(b.initContainers, func(i, j int) bool {
 		return b.initContainers[i].container.Name < b.initContainers[j].container.Name
@@ -158,6 +160,12 @@ func Inject(st *State, in *corev1.Pod, req Request) (*Result, error) {
 			}
 			pod.Spec.InitContainers = append(pod.Spec.InitContainers, s.container)
 		}
+	}
+	if bh.SortContainersGate && st.opts.FeatureGates.Enabled(GateSortSidecarContainersByName) {
+		// Kruise v1.9 (#1983): every injected container, of all sets, by name.
+		sort.SliceStable(b.containers, func(i, j int) bool {
+			return b.containers[i].container.Name < b.containers[j].container.Name
+		})
 	}
 	pod.Spec.Containers = placeSidecars(pod.Spec.Containers, b.containers, !bh.EmptyInjectPolicyAfter, &res.Replaced)
 	pod.Spec.Volumes = mergeVolumes(pod.Spec.Volumes, b.volumes)
@@ -188,6 +196,8 @@ type walk struct {
 	matched    []*appsv1alpha1.SidecarSet
 	decisionOf map[string]int
 	refusal    *RefusalError
+	// pinnedFields holds the v1.9 sidecar fields of the pinned revisions in matched.
+	pinnedFields map[*appsv1alpha1.SidecarSet]*kruisev1beta1.Fields
 }
 
 // refuseOrFail records err as the pod's refusal when it is one, and returns any other error.
@@ -219,9 +229,15 @@ func (w *walk) visit(ss *appsv1alpha1.SidecarSet, m matchResult, err error) erro
 		w.res.Decisions = append(w.res.Decisions, Decision{SidecarSet: ss.Name, Reason: finding.PodRefused})
 		return nil
 	}
-	chosen, pinned, err := w.st.suitableRevision(ss, w.pod)
+	chosen, pinnedFields, pinned, err := w.st.suitableRevision(ss, w.pod)
 	if err != nil {
 		return w.refuseOrFail(err)
+	}
+	if pinned {
+		if w.pinnedFields == nil {
+			w.pinnedFields = map[*appsv1alpha1.SidecarSet]*kruisev1beta1.Fields{}
+		}
+		w.pinnedFields[chosen] = pinnedFields
 	}
 	d := Decision{SidecarSet: ss.Name, Injected: true, Reason: finding.Injected}
 	if pinned {

@@ -81,6 +81,10 @@ func (s *State) matchCompiled(ss *appsv1alpha1.SidecarSet, c *compiledSelectors,
 			r := matchResult{reason: finding.NamespaceNotFound}
 			if withMessage {
 				r.message = fmt.Sprintf("spec.namespaceSelector is set and Namespace %q is unknown", pod.Namespace)
+				if s.opts.behaviour().StoresV1Beta1 {
+					// sidecarset/BEHAVIOUR.md §8.3
+					r.message += " (Kruise v1.9 stores a spec.namespace as this selector, so it needs the Namespace too)"
+				}
 			}
 			return r, nil
 		}

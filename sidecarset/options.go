@@ -21,6 +21,9 @@ const (
 // effect on SidecarSet injection.
 const (
 	GatePatchPodMetadataDefaultsAllowed = "SidecarSetPatchPodMetadataDefaultsAllowed"
+	// GateSortSidecarContainersByName (Kruise v1.9, default off) stable-sorts the injected
+	// containers by name before placement (sidecarset/BEHAVIOUR.md §8.4).
+	GateSortSidecarContainersByName = "EnableSortSidecarContainerByName"
 )
 
 // FeatureGates holds Kruise feature-gate overrides by Kruise's gate names.

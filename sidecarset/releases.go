@@ -33,6 +33,9 @@ const (
 	// KruiseV18 is OpenKruise v1.8's webhook behaviour (the default): v1.8.0 to v1.8.4, and
 	// tag v1.7.5, which is cut from the 1.8 line.
 	KruiseV18 Version = "1.8"
+	// KruiseV19 is OpenKruise v1.9.0: v1beta1 storage, resourcesPolicy,
+	// shareVolumeDevicePolicy and device volumes (sidecarset/BEHAVIOUR.md §8).
+	KruiseV19 Version = "1.9"
 )
 
 // release is one row of the list of emulated releases: the Version, the first tag with its
@@ -59,6 +62,7 @@ var releases = []release{
 	// Tag v1.7.5 points at v1.8.3's commit, on the 1.8 line.
 	{version: KruiseV18, minor: 7, patch: 5, alias: true},
 	{version: KruiseV18, minor: 8, tags: "v1.8.0 to v1.8.4, and tag v1.7.5"},
+	{version: KruiseV19, minor: 9, tags: "v1.9.0"},
 }
 
 // Releases returns the emulated releases, oldest first: the values --kruise-version offers.

@@ -18,7 +18,10 @@ var releaseScenarios = []releaseScenario{
 		state: set("both", "  namespace: default\n  namespaceSelector: {matchLabels: {env: prod}}\n  containers: [{name: log, image: log:1}]"),
 		probe: containerNames,
 		want: []string{"1.3", "log,app",
-			"1.4", "refused: spec.namespace, namespaceSelector: Required value: namespace and namespaceSelector are mutually exclusive"}},
+			"1.4", "refused: spec.namespace, namespaceSelector: Required value: namespace and namespaceSelector are mutually exclusive",
+			// v1.9 validates the v1beta1 form, where the namespace has become the selector,
+			// which then needs the Namespace object (none here): §8.3.
+			"1.9", "app"}},
 	{name: "namespaceSelectors that do not overlap",
 		state: set("a", "  namespaceSelector: {matchLabels: {env: prod}}\n  containers: [{name: log, image: log:1}]") + "\n---\n" +
 			set("b", "  namespaceSelector: {matchLabels: {env: dev}}\n  containers: [{name: log, image: log:1}]"),
@@ -186,7 +189,8 @@ data: {spec: {containers: [{name: proxy, image: proxy:1}], $patch: replace}}
 		state: set("sleep", "  containers: [{name: proxy, image: proxy:1, lifecycle: {preStop: {sleep: {seconds: 5}}}}]"),
 		probe: containerNames,
 		want: []string{"1.3", "refused: spec.containers[0].lifecycle.preStop: Required value: must specify a handler type",
-			"1.8", "refused: spec.containers[0].lifecycle.preStop.sleep: Invalid value: 5: must be greater than 0 and less than terminationGracePeriodSeconds (0)"}},
+			"1.8", "refused: spec.containers[0].lifecycle.preStop.sleep: Invalid value: 5: must be greater than 0 and less than terminationGracePeriodSeconds (0)",
+			"1.9", "proxy,app"}},
 	{name: "clusterTrustBundle projection in a SidecarSet volume",
 		state: set("bundle", `  containers: [{name: proxy, image: proxy:1, volumeMounts: [{name: ca, mountPath: /ca}]}]
   volumes: [{name: ca, projected: {sources: [{clusterTrustBundle: {name: b, path: b.pem}}]}}]`),

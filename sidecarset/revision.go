@@ -20,16 +20,18 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 )
 
 // suitableRevision picks the SidecarSet version to inject (sidecarset/BEHAVIOUR.md §1.8.3):
 // the live object, or a copy restored from the ControllerRevision that
 // spec.injectionStrategy.revision pins. Any error rejects the pod in Kruise; it comes back as
-// a *RefusalError naming the field that caused it.
-func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (*appsv1alpha1.SidecarSet, bool, error) {
+// a *RefusalError naming the field that caused it. For a pinned revision it also returns the
+// v1.9 sidecar fields the revision stores.
+func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (*appsv1alpha1.SidecarSet, *kruisev1beta1.Fields, bool, error) {
 	rev := ss.Spec.InjectionStrategy.Revision
 	if rev == nil || (rev.RevisionName == nil && rev.CustomVersion == nil) {
-		return ss, false, nil
+		return ss, nil, false, nil
 	}
 	refuse := func(path *field.Path, err error) error {
 		return &RefusalError{Code: finding.RefusedRevision, SidecarSet: ss.Name, Field: path.String(), Message: err.Error(), Err: err}
@@ -41,15 +43,15 @@ func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (
 	}
 	cr, err := s.pinnedRevision(ss)
 	if err != nil {
-		return nil, false, refuse(pinPath, err)
+		return nil, nil, false, refuse(pinPath, err)
 	}
-	pinned, err := s.restore(ss, cr)
+	pinned, pinnedFields, err := s.restoreWithFields(ss, cr)
 	if err != nil {
-		return nil, false, refuse(pinPath, err)
+		return nil, nil, false, refuse(pinPath, err)
 	}
 	if !s.opts.behaviour().PartialRevisionPolicy || ss.Spec.UpdateStrategy.Paused ||
 		rev.Policy != appsv1alpha1.PartialSidecarSetInjectRevisionPolicy {
-		return pinned, true, nil
+		return pinned, pinnedFields, true, nil
 	}
 	// Partial [v1.8]: pods outside updateStrategy.selector keep the pinned version; the others
 	// get the latest, or the pinned one with the probability a percentage partition gives.
@@ -57,28 +59,28 @@ func (s *State) suitableRevision(ss *appsv1alpha1.SidecarSet, pod *corev1.Pod) (
 	if sel := ss.Spec.UpdateStrategy.Selector; sel != nil {
 		selector, err := metav1.LabelSelectorAsSelector(sel)
 		if err != nil {
-			return nil, false, refuse(strategy.Child("selector"), err)
+			return nil, nil, false, refuse(strategy.Child("selector"), err)
 		}
 		if !selector.Matches(labels.Set(pod.Labels)) {
-			return pinned, true, nil
+			return pinned, pinnedFields, true, nil
 		}
 	}
 	p := ss.Spec.UpdateStrategy.Partition
 	if p == nil || p.Type == intstr.Int {
-		return ss, false, nil
+		return ss, nil, false, nil
 	}
 	pct, err := strconv.Atoi(strings.TrimSuffix(p.StrVal, "%"))
 	if err != nil || !strings.HasSuffix(p.StrVal, "%") {
-		return nil, false, refuse(strategy.Child("partition"), fmt.Errorf("invalid value for IntOrString: invalid value %q", p.StrVal))
+		return nil, nil, false, refuse(strategy.Child("partition"), fmt.Errorf("invalid value for IntOrString: invalid value %q", p.StrVal))
 	}
 	draw := mathrand.Float64
 	if s.opts.Random != nil {
 		draw = s.opts.Random
 	}
 	if draw() <= float64(pct)/100 {
-		return pinned, true, nil
+		return pinned, pinnedFields, true, nil
 	}
-	return ss, false, nil
+	return ss, nil, false, nil
 }
 
 func (s *State) pinnedRevision(ss *appsv1alpha1.SidecarSet) (*appsv1.ControllerRevision, error) {
@@ -147,15 +149,29 @@ func mergeRevision(ss *appsv1alpha1.SidecarSet, data []byte) (*appsv1alpha1.Side
 // Data without it (recorded before v1.5.1) replaces the five fields up to v1.5.0; from v1.5.1
 // the SidecarSet's lists have merge keys, so its lists are merged by name into the live ones.
 func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevision) (*appsv1alpha1.SidecarSet, error) {
+	out, _, err := s.restoreWithFields(ss, cr)
+	return out, err
+}
+
+// restoreWithFields is restore; from v1.9 it also returns the new sidecar fields the
+// revision's containers carry (sidecarset/BEHAVIOUR.md §8.7).
+func (s *State) restoreWithFields(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevision) (*appsv1alpha1.SidecarSet, *kruisev1beta1.Fields, error) {
 	var data revisionSpec
 	if err := json.Unmarshal(cr.Data.Raw, &data); err != nil {
-		return nil, fmt.Errorf("decode controllerrevision %s: %w", cr.Name, err)
+		return nil, nil, fmt.Errorf("decode controllerrevision %s: %w", cr.Name, err)
+	}
+	var fields *kruisev1beta1.Fields
+	if s.opts.behaviour().ContainerFields {
+		var err error
+		if fields, err = revisionFields(cr); err != nil {
+			return nil, nil, err
+		}
 	}
 	out := ss.DeepCopy()
 	if data.Spec.Patch != "replace" && s.opts.behaviour().RevisionReplacesSpec {
 		merged, err := mergeRevision(out, cr.Data.Raw)
 		if err != nil {
-			return nil, fmt.Errorf("controllerrevision %s: %w", cr.Name, err)
+			return nil, nil, fmt.Errorf("controllerrevision %s: %w", cr.Name, err)
 		}
 		out = merged
 	} else {
@@ -175,14 +191,39 @@ func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevisi
 		if v, ok := cr.Annotations[key]; ok {
 			out.Annotations[key] = v
 		} else {
-			h, err := Hash(out, key == AnnotationHash, s.opts.version())
+			h, err := HashWithFields(out, fields, key == AnnotationHash, s.opts.version())
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out.Annotations[key] = h
 		}
 	}
 	out.Status.LatestRevision = cr.Name
+	return out, fields, nil
+}
+
+// revisionFields reads the v1.9 sidecar fields of a ControllerRevision's containers.
+func revisionFields(cr *appsv1.ControllerRevision) (*kruisev1beta1.Fields, error) {
+	var data map[string]any
+	if err := json.Unmarshal(cr.Data.Raw, &data); err != nil {
+		return nil, fmt.Errorf("decode controllerrevision %s: %w", cr.Name, err)
+	}
+	_, parts := kruisev1beta1.Split(data)
+	var out *kruisev1beta1.Fields
+	for _, p := range parts {
+		raw, err := json.Marshal(p.Raw)
+		if err != nil {
+			return nil, fmt.Errorf("controllerrevision %s: container %s: %w", cr.Name, p.Name, err)
+		}
+		var cf kruisev1beta1.ContainerFields
+		if err := json.Unmarshal(raw, &cf); err != nil {
+			return nil, fmt.Errorf("controllerrevision %s: container %s: %w", cr.Name, p.Name, err)
+		}
+		if out == nil {
+			out = &kruisev1beta1.Fields{}
+		}
+		out.Set(p.Init, p.Name, cf)
+	}
 	return out, nil
 }
 
@@ -190,7 +231,14 @@ func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevisi
 // sees it: the data is {"spec": {...five fields..., "$patch": "replace"}} (no "$patch" before
 // v1.5.1), and the name is <name>-<SafeEncodeString(fnv32(data, collisionCount))>.
 func NewControllerRevision(ss *appsv1alpha1.SidecarSet, existing []*appsv1.ControllerRevision, v Version) (*appsv1.ControllerRevision, error) {
-	data, err := revisionPatch(ss, v)
+	return NewControllerRevisionWithFields(ss, nil, existing, v)
+}
+
+// NewControllerRevisionWithFields is NewControllerRevision for a SidecarSet whose sidecars
+// carry Kruise v1.9's new fields: from v1.9 they are part of the stored containers, and so of
+// the revision's name (sidecarset/BEHAVIOUR.md §8.7).
+func NewControllerRevisionWithFields(ss *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields, existing []*appsv1.ControllerRevision, v Version) (*appsv1.ControllerRevision, error) {
+	data, err := revisionPatch(ss, f, v)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +281,7 @@ func NewControllerRevision(ss *appsv1alpha1.SidecarSet, existing []*appsv1.Contr
 	}, nil
 }
 
-func revisionPatch(ss *appsv1alpha1.SidecarSet, v Version) ([]byte, error) {
+func revisionPatch(ss *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields, v Version) ([]byte, error) {
 	raw, err := json.Marshal(ss.Spec)
 	if err != nil {
 		return nil, err
@@ -241,6 +289,23 @@ func revisionPatch(ss *appsv1alpha1.SidecarSet, v Version) ([]byte, error) {
 	var spec map[string]any
 	if err := json.Unmarshal(raw, &spec); err != nil {
 		return nil, err
+	}
+	if !f.Empty() && behaviourOf(v).ContainerFields {
+		// The same round trip for the sidecars in Kruise v1.9's type, with the new fields.
+		lists, err := json.Marshal(map[string]any{"containers": withFields(ss.Spec.Containers, f, false, v),
+			"initContainers": withFields(ss.Spec.InitContainers, f, true, v)})
+		if err != nil {
+			return nil, err
+		}
+		var decoded map[string]any
+		if err := json.Unmarshal(lists, &decoded); err != nil {
+			return nil, err
+		}
+		for _, k := range []string{"containers", "initContainers"} {
+			if decoded[k] != nil {
+				spec[k] = decoded[k]
+			}
+		}
 	}
 	out := map[string]any{}
 	for _, k := range []string{"volumes", "containers", "initContainers", "imagePullSecrets", "patchPodMetadata"} {

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -34,6 +35,8 @@ type cluster struct {
 	// like SidecarSets read back from a cluster or created with the webhooks bypassed.
 	create []*appsv1alpha1.SidecarSet
 	store  []*appsv1alpha1.SidecarSet
+	// fields are Kruise v1.9's sidecar fields of the SidecarSets, by SidecarSet name.
+	fields map[string]*kruisev1beta1.Fields
 }
 
 func (c cluster) state(t *testing.T) *sidecarset.State {
@@ -53,12 +56,12 @@ func (c cluster) state(t *testing.T) *sidecarset.State {
 		st.AddControllerRevision(cr)
 	}
 	for _, ss := range c.create {
-		if _, err := st.Create(ss); err != nil {
+		if _, err := st.CreateWithFields(ss, c.fields[ss.Name]); err != nil {
 			t.Fatalf("create sidecarset %s: %v", ss.Name, err)
 		}
 	}
 	for _, ss := range c.store {
-		st.Store(ss)
+		st.StoreWithFields(ss, c.fields[ss.Name])
 	}
 	return st
 }

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 )
 
 // Kruise's own namespace and the ConfigMap that holds its patchPodMetadata whitelist.
@@ -36,6 +37,9 @@ type State struct {
 	// kept holds, for a stored SidecarSet Kruise dropped fields of, the fields injection puts
 	// back (none with Options.KruiseExact).
 	kept map[*appsv1alpha1.SidecarSet]*keptFields
+	// fields holds, for a stored SidecarSet, the sidecar fields of Kruise v1.9 that
+	// kruise-api's v1alpha1 types lack (v19.go); none before v1.9.
+	fields map[*appsv1alpha1.SidecarSet]*kruisev1beta1.Fields
 	// index is the namespace index, rebuilt lazily after a change. Readers may run
 	// concurrently (the webhook shares one State between requests), hence the atomic pointer
 	// and the build lock.
@@ -67,6 +71,7 @@ func NewState(opts Options) *State {
 		configMaps: map[string]*corev1.ConfigMap{},
 		selectors:  map[*appsv1alpha1.SidecarSet]*compiledSelectors{},
 		kept:       map[*appsv1alpha1.SidecarSet]*keptFields{},
+		fields:     map[*appsv1alpha1.SidecarSet]*kruisev1beta1.Fields{},
 	}
 }
 
@@ -113,22 +118,34 @@ func (s *State) SidecarSet(name string) (*appsv1alpha1.SidecarSet, bool) {
 // created before it, then storage, then (with Options.RecordRevisions) the controller's first
 // ControllerRevision. It returns the stored object, or an *AdmissionError with Kruise's reason.
 func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, error) {
+	return s.CreateWithFields(in, nil)
+}
+
+// CreateWithFields is Create for a SidecarSet whose sidecars carry Kruise v1.9's new fields
+// (f, by container name; nil for none). Before v1.9 Kruise removes them, which is reported.
+func (s *State) CreateWithFields(in *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields) (*appsv1alpha1.SidecarSet, error) {
 	ss := in.DeepCopy()
 	v := s.opts.version()
 	// Kruise's CRD schema and its Kubernetes types decide what is left of the SidecarSet
 	// before its webhooks see it (sidecarset/BEHAVIOUR.md §5.1, §7.2).
 	s.findings = append(s.findings, pruneSchema(ss, v)...)
+	f, fieldFindings := s.admitFields(ss, f)
+	s.findings = append(s.findings, fieldFindings...)
 	dropped := dropNewerFields(ss, v)
 	s.findings = append(s.findings, droppedFindings(ss, dropped, v, s.opts.KruiseExact)...)
 	if !s.opts.SkipDefaulting {
-		if err := Mutate(ss, v); err != nil {
+		if err := MutateWithFields(ss, f, v); err != nil {
 			return nil, err
 		}
 	}
+	// Kruise v1.9 validates and stores the v1beta1 conversion (sidecarset/BEHAVIOUR.md §8.2).
+	storedForm(ss, s.opts.behaviour())
 	if !s.opts.SkipValidation {
 		old := s.byName[ss.Name]
 		env := s.ValidationEnv()
-		if errs := Validate(ss, old, env); len(errs) > 0 {
+		errs := Validate(ss, old, env)
+		errs = append(errs, validateFields(ss, f, s.opts.behaviour())...)
+		if len(errs) > 0 {
 			agg := errs.ToAggregate()
 			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: StageValidatingWebhook, Code: finding.RefusedByValidatingWebhook,
 				Message: agg.Error(), Errs: errs, Err: agg}
@@ -136,7 +153,7 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 		s.findings = append(s.findings, ConflictsKruiseAccepts(ss, env)...)
 	}
 	if s.opts.RecordRevisions {
-		cr, err := NewControllerRevision(ss, s.revisionsOf(ss.Name), v)
+		cr, err := NewControllerRevisionWithFields(ss, f, s.revisionsOf(ss.Name), v)
 		if err != nil {
 			return nil, &AdmissionError{SidecarSet: ss.Name, Stage: StageController, Code: finding.RefusedByController,
 				Message: err.Error(), Err: err}
@@ -148,7 +165,7 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 	if err != nil {
 		return nil, err
 	}
-	s.store(ss, kept)
+	s.store(ss, kept, f)
 	return ss, nil
 }
 
@@ -170,9 +187,13 @@ func (s *State) keep(in *appsv1alpha1.SidecarSet, dropped []droppedField) (*kept
 // on decoding; Mutate leaves them to the caller, State.Create drops them). A failure is an *AdmissionError of that webhook. State.Create, the pipeline's
 // admission of stored SidecarSets that never met a mutating webhook, and serve's SidecarSet
 // defaulting webhook all call it.
-func Mutate(ss *appsv1alpha1.SidecarSet, v Version) error {
+func Mutate(ss *appsv1alpha1.SidecarSet, v Version) error { return MutateWithFields(ss, nil, v) }
+
+// MutateWithFields is Mutate for a SidecarSet whose sidecars carry Kruise v1.9's new fields,
+// which count in the hashes (nothing inside them is defaulted).
+func MutateWithFields(ss *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields, v Version) error {
 	Default(ss, v)
-	if err := SetHashAnnotations(ss, v); err != nil {
+	if err := SetHashAnnotationsWithFields(ss, f, v); err != nil {
 		return &AdmissionError{SidecarSet: ss.Name, Stage: StageMutatingWebhook, Code: finding.RefusedByMutatingWebhook,
 			Message: err.Error(), Err: err}
 	}
@@ -185,9 +206,15 @@ func Mutate(ss *appsv1alpha1.SidecarSet, v Version) error {
 // gone for it (the schema's quietly: this is reading, not admitting; a field the types lack is
 // reported and, unless Options.KruiseExact, still injected, sidecarset/BEHAVIOUR.md §7.2). ss
 // itself is stored, and modified when something is dropped.
-func (s *State) Store(ss *appsv1alpha1.SidecarSet) {
+func (s *State) Store(ss *appsv1alpha1.SidecarSet) { s.StoreWithFields(ss, nil) }
+
+// StoreWithFields is Store for a SidecarSet whose sidecars carry Kruise v1.9's new fields.
+func (s *State) StoreWithFields(ss *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields) {
 	v := s.opts.version()
 	pruneSchema(ss, v)
+	f, fieldFindings := s.admitFields(ss, f)
+	s.findings = append(s.findings, fieldFindings...)
+	storedForm(ss, s.opts.behaviour())
 	var full *appsv1alpha1.SidecarSet
 	if !s.opts.KruiseExact {
 		full = ss.DeepCopy()
@@ -199,13 +226,14 @@ func (s *State) Store(ss *appsv1alpha1.SidecarSet) {
 		// The values were taken from a JSON round trip of a typed object: they encode.
 		kept, _ = keepDropped(full, dropped)
 	}
-	s.store(ss, kept)
+	s.store(ss, kept, f)
 }
 
-func (s *State) store(ss *appsv1alpha1.SidecarSet, kept *keptFields) {
+func (s *State) store(ss *appsv1alpha1.SidecarSet, kept *keptFields, f *kruisev1beta1.Fields) {
 	if old, ok := s.byName[ss.Name]; ok {
 		delete(s.selectors, old)
 		delete(s.kept, old)
+		delete(s.fields, old)
 		for i := range s.sidecarSets {
 			if s.sidecarSets[i] == old {
 				s.sidecarSets[i] = ss
@@ -218,6 +246,9 @@ func (s *State) store(ss *appsv1alpha1.SidecarSet, kept *keptFields) {
 	s.selectors[ss] = compileSelectors(ss)
 	if kept != nil {
 		s.kept[ss] = kept
+	}
+	if !f.Empty() {
+		s.fields[ss] = f
 	}
 	s.index.Store(nil)
 }

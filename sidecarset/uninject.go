@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 )
 
 // UninjectResult is the outcome of Uninject.
@@ -164,6 +165,9 @@ type setPlan struct {
 	name string
 	// ss is the SidecarSet version the sidecars are checked against; nil when unchecked.
 	ss *appsv1alpha1.SidecarSet
+	// restored holds, when ss was restored from a ControllerRevision, the v1.9 sidecar fields
+	// that revision stores (the state holds the live object's).
+	restored map[*appsv1alpha1.SidecarSet]*kruisev1beta1.Fields
 	// claims are the (init) containers it injected; index -1 for the absent ones.
 	claims []claim
 	// volumes are the SidecarSet volumes its sidecars' mounts queued (BEHAVIOUR.md §2.5);
@@ -215,8 +219,11 @@ func (s *State) planUninject(name string, pod *corev1.Pod, bk *bookkeeping) *set
 		}
 		return p
 	}
-	ss, same := s.injectedVersion(live, entry, recorded)
+	ss, fields, same := s.injectedVersion(live, entry, recorded)
 	p.ss = ss
+	if ss != live {
+		p.restored = map[*appsv1alpha1.SidecarSet]*kruisev1beta1.Fields{ss: fields}
+	}
 	p.check(s, pod, entry, same)
 	return p
 }
@@ -319,20 +326,20 @@ func attributeOrphans(pod *corev1.Pod, plans []*setPlan, claimed map[string]bool
 // injectedVersion is the version of live the pod was injected with: live itself when the
 // pod records its hash (or no hash), else the ControllerRevision the pod records, else one
 // holding the recorded hash. same reports whether the version found carries the recorded
-// hash.
-func (s *State) injectedVersion(live *appsv1alpha1.SidecarSet, entry hashEntry, recorded bool) (*appsv1alpha1.SidecarSet, bool) {
+// hash. A restored version comes with the v1.9 sidecar fields its revision stores.
+func (s *State) injectedVersion(live *appsv1alpha1.SidecarSet, entry hashEntry, recorded bool) (*appsv1alpha1.SidecarSet, *kruisev1beta1.Fields, bool) {
 	if !recorded || entry.Hash == live.Annotations[AnnotationHash] {
-		return live, true
+		return live, nil, true
 	}
 	for _, cr := range s.revisionsOf(live.Name) {
 		if !inKruiseNamespace(cr) || (cr.Name != entry.ControllerRevision && cr.Annotations[AnnotationHash] != entry.Hash) {
 			continue
 		}
-		if restored, err := s.restore(live, cr); err == nil && restored.Annotations[AnnotationHash] == entry.Hash {
-			return restored, true
+		if restored, fields, err := s.restoreWithFields(live, cr); err == nil && restored.Annotations[AnnotationHash] == entry.Hash {
+			return restored, fields, true
 		}
 	}
-	return live, false
+	return live, nil, false
 }
 
 // marked reports whether c carries IS_INJECTED=true in any entry: the mark injection leaves,

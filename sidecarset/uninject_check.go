@@ -19,7 +19,7 @@ import (
 // pairs), claims the pod's containers of those names and keeps the injection in place when
 // one differs (§3.4). same says whether p.ss carries the hash the pod records.
 func (p *setPlan) check(s *State, pod *corev1.Pod, entry hashEntry, same bool) {
-	b, err := s.build(appPod(pod), []*appsv1alpha1.SidecarSet{p.ss})
+	b, err := s.build(appPod(pod), []*appsv1alpha1.SidecarSet{p.ss}, p.restored)
 	if err != nil {
 		p.claimRecorded(pod, entry, &bookkeeping{})
 		p.keep(finding.UninjectSidecarSetChanged, "", fmt.Sprintf(

@@ -193,7 +193,11 @@ func validateContainer(c *corev1.Container, volumes map[string]corev1.VolumeSour
 	if sc := c.SecurityContext; sc != nil && sc.Privileged != nil && *sc.Privileged && !env.AllowPrivileged {
 		errs = append(errs, field.Forbidden(p.Child("securityContext", "privileged"), "disallowed by cluster policy"))
 	}
-	return append(errs, validatePodRules(c, p, isInit)...)
+	var grace int64 // the fake pod's terminationGracePeriodSeconds
+	if env.behaviour().SleepHookGrace {
+		grace = 30
+	}
+	return append(errs, validatePodRules(c, p, isInit, grace)...)
 }
 
 func validateTransferFieldRef(ref *corev1.ObjectFieldSelector, p *field.Path) field.ErrorList {

@@ -16,7 +16,7 @@ import (
 // sources, port names, resource names and requests against limits, probe and lifecycle
 // handlers, restartPolicy, mount propagation and subPaths, and the privileged/escalation
 // pair. Messages are Kubernetes' own.
-func validatePodRules(c *corev1.Container, p *field.Path, isInit bool) field.ErrorList {
+func validatePodRules(c *corev1.Container, p *field.Path, isInit bool, grace int64) field.ErrorList {
 	var errs field.ErrorList
 	if c.Image != "" && strings.TrimSpace(c.Image) != c.Image {
 		errs = append(errs, field.Invalid(p.Child("image"), c.Image, "must not have leading or trailing whitespace"))
@@ -65,7 +65,7 @@ func validatePodRules(c *corev1.Container, p *field.Path, isInit bool) field.Err
 		if pr.probe != nil && (!isInit || native) {
 			h := &pr.probe.ProbeHandler
 			errs = append(errs, validateHandler(p.Child(pr.name), []handlerKind{
-				{"exec", h.Exec != nil}, {"httpGet", h.HTTPGet != nil}, {"tcpSocket", h.TCPSocket != nil}, {"grpc", h.GRPC != nil}}, nil)...)
+				{"exec", h.Exec != nil}, {"httpGet", h.HTTPGet != nil}, {"tcpSocket", h.TCPSocket != nil}, {"grpc", h.GRPC != nil}}, nil, grace)...)
 		}
 	}
 	if lc := c.Lifecycle; lc != nil && (!isInit || native) {
@@ -75,7 +75,7 @@ func validatePodRules(c *corev1.Container, p *field.Path, isInit bool) field.Err
 		}{{"postStart", lc.PostStart}, {"preStop", lc.PreStop}} {
 			if a := h.handler; a != nil {
 				errs = append(errs, validateHandler(p.Child("lifecycle", h.name), []handlerKind{
-					{"exec", a.Exec != nil}, {"httpGet", a.HTTPGet != nil}, {"tcpSocket", a.TCPSocket != nil}, {"sleep", a.Sleep != nil}}, a.Sleep)...)
+					{"exec", a.Exec != nil}, {"httpGet", a.HTTPGet != nil}, {"tcpSocket", a.TCPSocket != nil}, {"sleep", a.Sleep != nil}}, a.Sleep, grace)...)
 			}
 		}
 	}
@@ -134,9 +134,10 @@ type handlerKind struct {
 
 // validateHandler is Kubernetes' (v1.30) handler rule: the first action set is checked, every
 // further one is forbidden, and none at all is an error. Kruise validates its sidecars in a
-// fake pod whose terminationGracePeriodSeconds is 0, so any sleep action is refused: it must
-// be greater than 0 and at most that grace period (sidecarset/BEHAVIOUR.md §4.5).
-func validateHandler(p *field.Path, kinds []handlerKind, sleep *corev1.SleepAction) field.ErrorList {
+// fake pod whose terminationGracePeriodSeconds is grace: 0 up to v1.8, so any sleep action is
+// refused, 30 from v1.9 (Kubernetes 1.32 rules), so 1-30 s pass (sidecarset/BEHAVIOUR.md §4.5,
+// §8.6). A sleep must be greater than 0 and at most the grace period.
+func validateHandler(p *field.Path, kinds []handlerKind, sleep *corev1.SleepAction, grace int64) field.ErrorList {
 	var errs field.ErrorList
 	n := 0
 	for _, k := range kinds {
@@ -148,8 +149,12 @@ func validateHandler(p *field.Path, kinds []handlerKind, sleep *corev1.SleepActi
 			continue
 		}
 		n++
-		if k.name == "sleep" && sleep != nil {
-			errs = append(errs, field.Invalid(p.Child("sleep"), sleep.Seconds, "must be greater than 0 and less than terminationGracePeriodSeconds (0)"))
+		if k.name == "sleep" && sleep != nil && (sleep.Seconds <= 0 || sleep.Seconds > grace) {
+			msg := fmt.Sprintf("must be greater than 0 and less than terminationGracePeriodSeconds (%d)", grace)
+			if grace > 0 {
+				msg += ". Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep."
+			}
+			errs = append(errs, field.Invalid(p.Child("sleep"), sleep.Seconds, msg))
 		}
 	}
 	if n == 0 {

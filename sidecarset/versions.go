@@ -92,6 +92,30 @@ type behaviour struct {
 	// the text ends "without restartPolicy=Always".
 	InitHandlersForbidden bool
 
+	// Kruise v1.9 (sidecarset/BEHAVIOUR.md §8).
+
+	// StoresV1Beta1: SidecarSets are stored and validated as apps.kruise.io/v1beta1. A
+	// v1alpha1 spec.namespace becomes a namespaceSelector on kubernetes.io/metadata.name (it
+	// then matches through the Namespace object and may stand next to a namespaceSelector),
+	// and the custom-version label becomes spec.customVersion.
+	StoresV1Beta1 bool
+	// ContainerFields: sidecars have shareVolumeDevicePolicy and resourcesPolicy. Before, the
+	// SidecarSet mutating webhook removes them (kruisev1beta1.ContainerFields).
+	ContainerFields bool
+	// DeviceVolumes: volumeDevices queue their volumes; a missing volume is skipped. A shared
+	// app mount on one of the sidecar's own device paths is left out; before, devices queued
+	// nothing and a missing volume panicked.
+	DeviceVolumes bool
+	// SortContainersGate: feature gate EnableSortSidecarContainerByName exists. With it on,
+	// the injected containers are sorted by name.
+	SortContainersGate bool
+	// SleepHookGrace: lifecycle sleep hooks of 1-30 s are accepted. The fake pod that
+	// validates sidecars has a 30 s grace period; before, 0, so every sleep fails.
+	SleepHookGrace bool
+	// LegacyVolumeDefaults: iSCSI, RBD, AzureDisk and ScaleIO volumes are defaulted. v1.9 no
+	// longer calls those defaulters.
+	LegacyVolumeDefaults bool
+
 	// Kubernetes types.
 
 	// KubernetesTypes: the Kubernetes API types Kruise is built with (22 means 1.22). Every
@@ -137,16 +161,25 @@ func behaviourOf(v Version) behaviour {
 		ValidationStopsBeforeConflicts: since(KruiseV170), // v1.7.0
 		InitHandlersForbidden:          since(KruiseV16),  // v1.6.0 (#1511, Kubernetes 1.26 validation)
 
-		KubernetesTypes:    kubernetesTypesOf(v), // each release's go.mod (#1354, #1511, #1598, #1896)
+		StoresV1Beta1:        since(KruiseV19),  // v1.9.0 (#2222)
+		ContainerFields:      since(KruiseV19),  // v1.9.0 (#2011, #2200)
+		DeviceVolumes:        since(KruiseV19),  // v1.9.0 (#2011, #2079)
+		SortContainersGate:   since(KruiseV19),  // v1.9.0 (#1983)
+		SleepHookGrace:       since(KruiseV19),  // v1.9.0 (#2067)
+		LegacyVolumeDefaults: !since(KruiseV19), // until v1.9.0
+
+		KubernetesTypes:    kubernetesTypesOf(v), // each release's go.mod (#1354, #1511, #1598, #1896, #2067)
 		PositionalPodPatch: since(KruiseV150),    // v1.5.0 (#1334)
 	}
 }
 
 // kubernetesTypesOf is the Kubernetes minor release of the k8s.io/api each Kruise release is
 // built with (its go.mod): 1.22 up to v1.4, 1.24 in v1.5 (#1354), 1.26 in v1.6 (#1511), 1.28 in
-// v1.7 (#1598), 1.30 in v1.8 (#1896, #1924).
+// v1.7 (#1598), 1.30 in v1.8 (#1896, #1924), 1.32 in v1.9 (#2067).
 func kubernetesTypesOf(v Version) int {
 	switch {
+	case v.since(KruiseV19):
+		return 32
 	case v.since(KruiseV18):
 		return 30
 	case v.since(KruiseV170):
@@ -162,3 +195,7 @@ func kubernetesTypesOf(v Version) int {
 func (o Options) behaviour() behaviour { return behaviourOf(o.version()) }
 
 func (e ValidationEnv) behaviour() behaviour { return behaviourOf(e.Version) }
+
+// StoresV1Beta1 reports whether the release serves and stores apps.kruise.io/v1beta1
+// SidecarSets (Kruise v1.9 and later).
+func (v Version) StoresV1Beta1() bool { return behaviourOf(v).StoresV1Beta1 }

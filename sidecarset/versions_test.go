@@ -12,35 +12,41 @@ import (
 
 // wantBehaviour is the release table of sidecarset/BEHAVIOUR.md §5.14, written out by hand:
 // for each bool row of behaviourOf, one character per emulated release, oldest first (1.3,
-// 1.4, 1.5.0, 1.5.1, 1.6, 1.7.0, 1.7.1, 1.8): '+' true, '-' false. A new release adds a
+// 1.4, 1.5.0, 1.5.1, 1.6, 1.7.0, 1.7.1, 1.8, 1.9): '+' true, '-' false. A new release adds a
 // column to every row.
 var wantBehaviour = map[string]string{
-	"NamespaceIndex":                      "-----+++",
-	"NamespaceSelector":                   "-+++++++",
-	"PartialRevisionPolicy":               "-------+",
-	"RevisionReplacesSpec":                "---+++++",
-	"InitContainersShareVolumes":          "--++++++",
-	"NativeSidecars":                      "-----+++",
-	"SidecarListHasInitContainers":        "-----+++",
-	"SidecarListOnlyNativeInitContainers": "------++",
-	"HashEntryForEveryMatchedSet":         "+-------",
-	"HashEntryForInitOnlySet":             "+--+++++",
-	"MergesInjectedList":                  "-+++++++",
-	"IsInjectedAnyEntry":                  "-+++++++",
-	"RecordsEveryHotUpgradeSidecar":       "-+++++++",
-	"PlacesInitContainers":                "-----+++",
-	"EmptyInjectPolicyAfter":              "-----+++",
-	"DefaultsInitContainerPolicies":       "-----+++",
-	"ProjectedServiceAccountTokens":       "--++++++",
-	"RefusesPartitionWithSelector":        "-------+",
-	"PriorityStrategy":                    "--++++++",
-	"ValidationStopsBeforeConflicts":      "-----+++",
-	"InitHandlersForbidden":               "----++++",
-	"PositionalPodPatch":                  "--++++++",
+	"NamespaceIndex":                      "-----++++",
+	"NamespaceSelector":                   "-++++++++",
+	"PartialRevisionPolicy":               "-------++",
+	"RevisionReplacesSpec":                "---++++++",
+	"InitContainersShareVolumes":          "--+++++++",
+	"NativeSidecars":                      "-----++++",
+	"SidecarListHasInitContainers":        "-----++++",
+	"SidecarListOnlyNativeInitContainers": "------+++",
+	"HashEntryForEveryMatchedSet":         "+--------",
+	"HashEntryForInitOnlySet":             "+--++++++",
+	"MergesInjectedList":                  "-++++++++",
+	"IsInjectedAnyEntry":                  "-++++++++",
+	"RecordsEveryHotUpgradeSidecar":       "-++++++++",
+	"PlacesInitContainers":                "-----++++",
+	"EmptyInjectPolicyAfter":              "-----++++",
+	"DefaultsInitContainerPolicies":       "-----++++",
+	"ProjectedServiceAccountTokens":       "--+++++++",
+	"RefusesPartitionWithSelector":        "-------++",
+	"PriorityStrategy":                    "--+++++++",
+	"ValidationStopsBeforeConflicts":      "-----++++",
+	"InitHandlersForbidden":               "----+++++",
+	"PositionalPodPatch":                  "--+++++++",
+	"StoresV1Beta1":                       "--------+",
+	"ContainerFields":                     "--------+",
+	"DeviceVolumes":                       "--------+",
+	"SortContainersGate":                  "--------+",
+	"SleepHookGrace":                      "--------+",
+	"LegacyVolumeDefaults":                "++++++++-",
 }
 
 // wantKubernetes is the Kubernetes types row (kubernetesTypesOf), in the same columns.
-var wantKubernetes = []int{22, 22, 24, 24, 26, 28, 28, 30}
+var wantKubernetes = []int{22, 22, 24, 24, 26, 28, 28, 30, 32}
 
 // TestBehaviourTable: every row of behaviourOf has the values the release notes give, at
 // every release boundary; every row changes somewhere, and every boundary changes some row

@@ -52,7 +52,11 @@ func Input(c *sidecarsettest.Case) *pipeline.Input {
 		in.ControllerRevisions = append(in.ControllerRevisions, &c.ControllerRevisions[i])
 	}
 	for i := range c.SidecarSets {
-		in.Creations = append(in.Creations, pipeline.Creation{SidecarSet: &c.SidecarSets[i], Source: fmt.Sprintf("%s sidecarSets[%d]", c.Name, i)})
+		cr := pipeline.Creation{SidecarSet: &c.SidecarSets[i], Source: fmt.Sprintf("%s sidecarSets[%d]", c.Name, i)}
+		if i < len(c.SidecarSetFields) {
+			cr.Fields = c.SidecarSetFields[i]
+		}
+		in.Creations = append(in.Creations, cr)
 	}
 	return in
 }

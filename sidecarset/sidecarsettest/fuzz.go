@@ -2,7 +2,6 @@ package sidecarsettest
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -57,7 +56,7 @@ func LoadFuzz(fsys fs.FS, dir string) ([]*Case, error) {
 			if c.Raw, err = fs.ReadFile(fsys, f); err != nil {
 				return nil, err
 			}
-			if err := json.Unmarshal(c.Raw, c); err != nil {
+			if err := c.parse(c.Raw); err != nil {
 				return nil, fmt.Errorf("%s: %w", f, err)
 			}
 			if c.Expected, err = fs.ReadFile(fsys, path.Join(dir, rel.Name(), name+".kruise.json")); err != nil {

@@ -7,6 +7,7 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
@@ -70,13 +71,22 @@ func Read(ctx context.Context, r client.Reader, o Options) (*pipeline.Input, err
 			in.Creations = append(in.Creations, pipeline.Creation{Profiles: cm, Source: src})
 		}
 	}
-	var sets appsv1alpha1.SidecarSetList
-	if err := r.List(ctx, &sets); err != nil {
+	// Unstructured, so that Kruise v1.9's sidecar fields, which kruise-api v1.8's types
+	// lack, reach the engine (pipeline.Decode takes them off into Creation.Fields).
+	sets := &unstructured.UnstructuredList{}
+	sets.SetGroupVersionKind(appsv1alpha1.SchemeGroupVersion.WithKind("SidecarSetList"))
+	if err := r.List(ctx, sets); err != nil {
 		return nil, fmt.Errorf("list sidecarsets: %w", err)
 	}
+	items := make([]pipeline.Item, len(sets.Items))
 	for i := range sets.Items {
-		in.Creations = append(in.Creations, pipeline.Creation{SidecarSet: &sets.Items[i], Source: "SidecarSet " + sets.Items[i].Name})
+		items[i] = pipeline.Item{Object: &sets.Items[i], Source: "SidecarSet " + sets.Items[i].GetName()}
 	}
+	decoded, err := pipeline.Decode(items)
+	if err != nil {
+		return nil, err
+	}
+	in.Creations = append(in.Creations, decoded.Creations...)
 	var bindings bindingv1alpha1.SidecarSetResourceBindingList
 	if err := r.List(ctx, &bindings); err != nil {
 		return nil, fmt.Errorf("list sidecarsetresourcebindings: %w", err)
