@@ -10,6 +10,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -68,7 +69,11 @@ func TestSidecarSetConversion(t *testing.T) {
 		if err := c.Get(ctx, client.ObjectKey{Name: "sidecarsets.apps.kruise.io"}, &got); err != nil {
 			return false, err
 		}
-		cc := got.Spec.Conversion.Webhook.ClientConfig
+		conv := got.Spec.Conversion
+		if conv == nil || conv.Webhook == nil {
+			return false, fmt.Errorf("the CRD has no conversion webhook: %+v", conv)
+		}
+		cc := conv.Webhook.ClientConfig
 		return cc != nil && cc.URL != nil && *cc.URL == srv.webhookURL+manifests.ConversionPath && len(cc.CABundle) > 0, nil
 	})
 
@@ -82,7 +87,7 @@ spec:
   containers:
   - name: agent
     image: busybox:1.36
-    x-future-field: 12345678901234567890
+    x-future-field: 9007199254740993
     resourcesPolicy:
       targetContainersMode: sum
       resourcesExpr: {limits: {cpu: "max(cpu*50%, 50m)"}}
@@ -99,8 +104,8 @@ spec:
 	expectAbsent(t, beta, "v1beta1 spec.namespace", "spec", "namespace")
 	expectAbsent(t, beta, "v1beta1 custom-version label", "metadata", "labels", "apps.kruise.io/sidecarset-custom-version")
 	agent := firstContainer(t, beta)
-	if fmt.Sprint(agent["x-future-field"]) != "12345678901234567890" {
-		t.Errorf("v1beta1 containers[0].x-future-field = %v, want 12345678901234567890 kept", agent["x-future-field"])
+	if fmt.Sprint(agent["x-future-field"]) != "9007199254740993" {
+		t.Errorf("v1beta1 containers[0].x-future-field = %v, want 9007199254740993 kept (2^53+1: a float would lose it)", agent["x-future-field"])
 	}
 	policy, _ := agent["resourcesPolicy"].(map[string]any)
 	if policy["targetContainersNameRegex"] != ".*" {
@@ -162,9 +167,12 @@ func conversionControlPlane(t *testing.T) *envtest.Environment {
 	if err := yaml.UnmarshalStrict(crd.YAML(), &bindings); err != nil {
 		t.Fatal(err)
 	}
+	// envtest's CRD installer rewrites a conversion webhook it did not configure to None, so
+	// the SidecarSet CRD is created as `kubectl apply` would, and waited for.
 	env := &envtest.Environment{BinaryAssetsDirectory: testEnv.BinaryAssetsDirectory,
-		CRDInstallOptions: envtest.CRDInstallOptions{CRDs: []*apiextensionsv1.CustomResourceDefinition{&sidecarSets, &bindings}}}
-	if _, err := env.Start(); err != nil {
+		CRDInstallOptions: envtest.CRDInstallOptions{CRDs: []*apiextensionsv1.CustomResourceDefinition{&bindings}}}
+	cfg, err := env.Start()
+	if err != nil {
 		t.Fatalf("start the conversion control plane: %v", err)
 	}
 	t.Cleanup(func() {
@@ -172,13 +180,43 @@ func conversionControlPlane(t *testing.T) *envtest.Environment {
 			t.Errorf("stop the conversion control plane: %v", err)
 		}
 	})
+	scheme := runtime.NewScheme()
+	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := c.Create(ctx, &sidecarSets); err != nil {
+		t.Fatalf("create the SidecarSet CRD: %v", err)
+	}
+	waitFor(ctx, t, "the SidecarSet CRD established", func() (bool, error) {
+		var got apiextensionsv1.CustomResourceDefinition
+		if err := c.Get(ctx, client.ObjectKey{Name: sidecarSets.Name}, &got); err != nil {
+			return false, err
+		}
+		for _, cond := range got.Status.Conditions {
+			if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
 	return env
 }
 
 func sidecarSetObject(t *testing.T, apiVersion, name, body string) *unstructured.Unstructured {
 	t.Helper()
+	// Through JSON into Unstructured, whose decoder keeps integers as int64: a plain YAML
+	// unmarshal into a map would make them floats.
+	data, err := yaml.YAMLToJSON([]byte("apiVersion: " + apiVersion + "\nkind: SidecarSet\n" + body))
+	if err != nil {
+		t.Fatal(err)
+	}
 	obj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal([]byte(body), &obj.Object); err != nil {
+	if err := obj.UnmarshalJSON(data); err != nil {
 		t.Fatal(err)
 	}
 	obj.SetAPIVersion(apiVersion)
