@@ -9,6 +9,7 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -88,7 +89,8 @@ type Options struct {
 // NewScheme returns the scheme of every kind the server reads.
 func NewScheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, appsv1alpha1.AddToScheme, bindingv1alpha1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, appsv1alpha1.AddToScheme, bindingv1alpha1.AddToScheme,
+		apiextensionsv1.AddToScheme} {
 		if err := add(s); err != nil {
 			return nil, err
 		}
@@ -137,6 +139,11 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 			return err
 		}
 	}
+	if o.Mode != KruiseMode {
+		if err := o.syncConversion(ctx, direct); err != nil {
+			return err
+		}
+	}
 	m, err := NewMetrics(metrics.Registry)
 	if err != nil {
 		return err
@@ -161,6 +168,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	ws.Register(PathValidateSidecarSet, &webhook.Admission{Handler: &SidecarSetValidator{Snapshot: snap, Metrics: m}})
 	ws.Register(PathValidateBinding, &webhook.Admission{Handler: &BindingValidator{Metrics: m}})
 	if o.Mode != KruiseMode {
+		ws.Register(PathConvertSidecarSet, &SidecarSetConverter{Metrics: m})
 		ws.Register(PathMutateSidecarSet, &webhook.Admission{Handler: &SidecarSetDefaulter{Version: o.Engine.Version, Metrics: m}})
 	}
 	if o.WebhookConfigName != "" {
@@ -176,7 +184,12 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		// Every replica copies a renewed certificate from the Secret into its cert dir.
 		certs := o.certSource(direct)
 		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
-			wait.UntilWithContext(ctx, func(ctx context.Context) { _, _ = certs.Sync(ctx) }, time.Hour)
+			wait.UntilWithContext(ctx, func(ctx context.Context) {
+				_, _ = certs.Sync(ctx)
+				if o.Mode != KruiseMode {
+					_ = o.syncConversion(ctx, direct)
+				}
+			}, time.Hour)
 			return nil
 		})); err != nil {
 			return err
@@ -218,6 +231,20 @@ func (o Options) syncCertsOnce(ctx context.Context, c client.Client) error {
 	}
 	_, err := o.certSource(c).Sync(ctx)
 	return err
+}
+
+// syncConversion keeps the SidecarSet CRD's conversion webhook pointed at this server, with
+// the managed certificate's CA when the server manages it.
+func (o Options) syncConversion(ctx context.Context, c client.Client) error {
+	opts := o.webhookConfigOptions()
+	if o.ManageCerts {
+		ca, err := o.certSource(c).Sync(ctx)
+		if err != nil {
+			return err
+		}
+		opts.CABundle = ca
+	}
+	return SyncSidecarSetConversion(ctx, c, opts)
 }
 
 func (o Options) webhookConfigOptions() WebhookConfigOptions {
