@@ -128,7 +128,7 @@ func TestValidateSidecarSet(t *testing.T) {
 	}
 	ss := in.Creations[0].SidecarSet
 	sidecarset.Default(ss, sidecarset.KruiseV18) // the mutating webhook runs first
-	errs, warnings := st.ValidateSidecarSet(ss, nil)
+	errs, warnings := st.ValidateSidecarSet(ss, nil, nil)
 	if len(errs) != 1 || errs[0].Field != "spec.volumes[0].configMap.name" ||
 		!strings.Contains(errs[0].Detail, "a SidecarSetResourceBinding kube-system/sidecarctl-filebeat naming SidecarSet filebeat and ConfigMap filebeat-config would allow it") {
 		t.Errorf("errors: %v", errs)
@@ -164,7 +164,7 @@ spec:
 	}
 	ss := in.Creations[0].SidecarSet
 	sidecarset.Default(ss, sidecarset.KruiseV18)
-	errs, warnings := st.ValidateSidecarSet(ss, nil)
+	errs, warnings := st.ValidateSidecarSet(ss, nil, nil)
 	if len(errs) != 0 || len(warnings) != 1 || warnings[0].Code != finding.SidecarSetConflictAccepted || warnings[0].Field != "spec.containers" {
 		t.Errorf("errors %v, warnings %+v: want allowed with one sidecarset_conflict_accepted warning", errs, warnings)
 	}

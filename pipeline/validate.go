@@ -8,6 +8,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -16,10 +17,10 @@ import (
 // unauthorized or malformed reference is a Forbidden error (the webhook denies); the other
 // binding findings (a cross-namespace reference that regular-node pods cannot mount) and the
 // clashes Kruise's overlap tests miss (sidecarset.ConflictsKruiseAccepts) are returned as
-// warnings.
-func (s *State) ValidateSidecarSet(ss, old *appsv1alpha1.SidecarSet) (field.ErrorList, finding.List) {
+// warnings. f holds the SidecarSet's Kruise v1.9 sidecar fields (Creation.Fields; nil for none).
+func (s *State) ValidateSidecarSet(ss, old *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields) (field.ErrorList, finding.List) {
 	env := s.sets.ValidationEnv()
-	errs := sidecarset.Validate(ss, old, env)
+	errs := sidecarset.ValidateWithFields(ss, old, f, env)
 	var warnings finding.List
 	if len(errs) == 0 {
 		warnings = append(warnings, sidecarset.ConflictsKruiseAccepts(ss, env)...)

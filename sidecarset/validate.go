@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
 )
 
 // ValidationEnv is what Kruise's SidecarSet validating webhook reads besides the object.
@@ -70,6 +72,13 @@ func Validate(ss, old *appsv1alpha1.SidecarSet, env ValidationEnv) field.ErrorLi
 		return allErrs
 	}
 	return append(allErrs, validateConflicts(ss, env)...)
+}
+
+// ValidateWithFields is Validate for a SidecarSet whose sidecars carry Kruise v1.9's new
+// fields (kruisev1beta1.Fields): their rules (resourcesPolicy, BEHAVIOUR.md §8) come after
+// Kruise's, as in State.CreateWithFields.
+func ValidateWithFields(ss, old *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields, env ValidationEnv) field.ErrorList {
+	return append(Validate(ss, old, env), validateFields(ss, f, env.behaviour())...)
 }
 
 func validateMeta(ss *appsv1alpha1.SidecarSet) field.ErrorList {

@@ -2,14 +2,17 @@ package server
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/sidecarctl/sidecarctl/kruisev1beta1"
+	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -24,12 +27,12 @@ type SidecarSetDefaulter struct {
 func (h *SidecarSetDefaulter) Handle(_ context.Context, req admission.Request) admission.Response {
 	start := time.Now()
 	defer h.observe(start)
-	before := &appsv1alpha1.SidecarSet{}
-	if err := json.Unmarshal(req.Object.Raw, before); err != nil {
+	before, fields, err := decodeSidecarSet(req.Object.Raw)
+	if err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
 	ss := before.DeepCopy()
-	if err := sidecarset.Mutate(ss, h.Version); err != nil {
+	if err := sidecarset.MutateWithFields(ss, fields, h.Version); err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
 	// Fields the types do not know (a newer Kruise's, a newer Kubernetes container field)
@@ -66,14 +69,13 @@ func (h *SidecarSetValidator) Handle(ctx context.Context, req admission.Request)
 }
 
 func (h *SidecarSetValidator) handle(ctx context.Context, req admission.Request) admission.Response {
-	ss := &appsv1alpha1.SidecarSet{}
-	if err := json.Unmarshal(req.Object.Raw, ss); err != nil {
+	ss, fields, err := decodeSidecarSet(req.Object.Raw)
+	if err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
 	var old *appsv1alpha1.SidecarSet
 	if len(req.OldObject.Raw) > 0 {
-		old = &appsv1alpha1.SidecarSet{}
-		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
+		if old, _, err = decodeSidecarSet(req.OldObject.Raw); err != nil {
 			return admission.Errored(http.StatusBadRequest, err)
 		}
 	}
@@ -81,7 +83,7 @@ func (h *SidecarSetValidator) handle(ctx context.Context, req admission.Request)
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
-	errs, findings := view.State.ValidateSidecarSet(ss, old)
+	errs, findings := view.State.ValidateSidecarSet(ss, old, fields)
 	var warnings []string
 	for _, f := range findings {
 		warnings = append(warnings, f.Message)
@@ -91,4 +93,23 @@ func (h *SidecarSetValidator) handle(ctx context.Context, req admission.Request)
 			apierrors.NewInvalid(appsv1alpha1.SchemeGroupVersion.WithKind("SidecarSet").GroupKind(), ss.Name, errs)).WithWarnings(warnings...)
 	}
 	return admission.Allowed("").WithWarnings(warnings...)
+}
+
+// decodeSidecarSet reads a SidecarSet of an admission request as every other path reads one
+// (pipeline.Decode): either served version, with Kruise v1.9's sidecar fields, which
+// kruise-api's types lack, taken off into fields so that defaulting hashes them and
+// validation applies their rules.
+func decodeSidecarSet(raw []byte) (*appsv1alpha1.SidecarSet, *kruisev1beta1.Fields, error) {
+	obj := &unstructured.Unstructured{}
+	if err := obj.UnmarshalJSON(raw); err != nil {
+		return nil, nil, fmt.Errorf("decode SidecarSet: %w", err)
+	}
+	in, err := pipeline.Decode([]pipeline.Item{{Object: obj, Source: "SidecarSet " + obj.GetName()}})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(in.Creations) != 1 || in.Creations[0].SidecarSet == nil {
+		return nil, nil, fmt.Errorf("decode SidecarSet: the request holds a %s", obj.GroupVersionKind())
+	}
+	return in.Creations[0].SidecarSet, in.Creations[0].Fields, nil
 }
