@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -136,7 +139,8 @@ spec:
 	// namespace is injected by the SidecarSet written as v1alpha1.
 	waitPodWebhook(ctx, t, c, &metav1.LabelSelector{MatchLabels: map[string]string{"app": "conv"}})
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "conv-apps", Name: "app", Labels: map[string]string{"app": "conv"}},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "busybox:1.36"}}}}
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "busybox:1.36",
+			Resources: corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}}}}}}
 	if err := c.Create(ctx, pod); err != nil {
 		t.Fatalf("create pod: %v\n%s", err, srv.logs())
 	}
@@ -145,7 +149,43 @@ spec:
 		names = append(names, ctr.Name)
 	}
 	if fmt.Sprint(names) != "[agent main]" {
-		t.Errorf("pod containers = %v, want [agent main] (agent from the SidecarSet stored as v1beta1)\n%s", names, srv.logs())
+		t.Fatalf("pod containers = %v, want [agent main] (agent from the SidecarSet stored as v1beta1)\n%s", names, srv.logs())
+	}
+	// resourcesPolicy reached the server's engine through its cache: max(cpu*50%, 50m) of a
+	// main container limited to 1 CPU is 500m.
+	if got := pod.Spec.Containers[0].Resources.Limits.Cpu().String(); got != "500m" {
+		t.Errorf("agent's cpu limit = %s, want 500m from resourcesPolicy", got)
+	}
+
+	// What kubectl shows of a v1.9 cluster (v1beta1, its preferred version) is --from input
+	// that gives the same pod offline.
+	state, err := kubectl(t, kubeconfig, nil, "get", "sidecarsets", "-o", "yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(state), "apiVersion: apps.kruise.io/v1beta1") {
+		t.Fatalf("kubectl get sidecarsets did not show v1beta1:\n%s", state)
+	}
+	dir := t.TempDir()
+	stateFile, podFile := filepath.Join(dir, "state.yaml"), filepath.Join(dir, "pod.yaml")
+	podYAML := "apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: conv-apps, labels: {app: conv}}\n" +
+		"spec: {containers: [{name: main, image: busybox:1.36, resources: {limits: {cpu: \"1\"}}}]}\n"
+	nsYAML := "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: conv-apps, labels: {kubernetes.io/metadata.name: conv-apps}}\n"
+	if err := os.WriteFile(stateFile, append(state, nsYAML...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(podFile, []byte(podYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var offline corev1.Pod
+	if err := yaml.Unmarshal(sidecarctl(t, "inject", "-q", "--kruise-version", "1.9", "--from", stateFile, "-f", podFile), &offline); err != nil {
+		t.Fatal(err)
+	}
+	// The API server defaults the stored pod after admission (requests from limits), so the
+	// sidecar is compared on what injection decides.
+	decided := func(c corev1.Container) any { return []any{c.Name, c.Image, c.Env, c.Resources.Limits, c.VolumeMounts} }
+	if len(offline.Spec.Containers) != 2 || !equality.Semantic.DeepEqual(decided(offline.Spec.Containers[0]), decided(pod.Spec.Containers[0])) {
+		t.Errorf("offline from kubectl's v1beta1 output:\n%+v\nthe server:\n%+v", offline.Spec.Containers, pod.Spec.Containers)
 	}
 }
 
