@@ -42,6 +42,11 @@ type State struct {
 	index    atomic.Pointer[stateIndex]
 	buildMu  sync.Mutex
 	findings finding.List
+	// storedFindings holds what Store reported for each SidecarSet it stored, so that Derive
+	// can drop a SidecarSet's findings with it; created is set once Create admitted one (its
+	// findings depend on the SidecarSets validated before, and Derive refuses the state).
+	storedFindings map[*appsv1alpha1.SidecarSet]finding.List
+	created        bool
 }
 
 // stateIndex is one build of the namespace index.
@@ -67,6 +72,8 @@ func NewState(opts Options) *State {
 		configMaps: map[string]*corev1.ConfigMap{},
 		selectors:  map[*appsv1alpha1.SidecarSet]*compiledSelectors{},
 		kept:       map[*appsv1alpha1.SidecarSet]*keptFields{},
+
+		storedFindings: map[*appsv1alpha1.SidecarSet]finding.List{},
 	}
 }
 
@@ -113,6 +120,7 @@ func (s *State) SidecarSet(name string) (*appsv1alpha1.SidecarSet, bool) {
 // created before it, then storage, then (with Options.RecordRevisions) the controller's first
 // ControllerRevision. It returns the stored object, or an *AdmissionError with Kruise's reason.
 func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, error) {
+	s.created = true
 	ss := in.DeepCopy()
 	v := s.opts.version()
 	// Kruise's CRD schema and its Kubernetes types decide what is left of the SidecarSet
@@ -193,19 +201,24 @@ func (s *State) Store(ss *appsv1alpha1.SidecarSet) {
 		full = ss.DeepCopy()
 	}
 	dropped := dropNewerFields(ss, v)
-	s.findings = append(s.findings, droppedFindings(ss, dropped, v, s.opts.KruiseExact)...)
+	found := droppedFindings(ss, dropped, v, s.opts.KruiseExact)
+	s.findings = append(s.findings, found...)
 	var kept *keptFields
 	if full != nil {
 		// The values were taken from a JSON round trip of a typed object: they encode.
 		kept, _ = keepDropped(full, dropped)
 	}
 	s.store(ss, kept)
+	if len(found) > 0 {
+		s.storedFindings[ss] = found
+	}
 }
 
 func (s *State) store(ss *appsv1alpha1.SidecarSet, kept *keptFields) {
 	if old, ok := s.byName[ss.Name]; ok {
 		delete(s.selectors, old)
 		delete(s.kept, old)
+		delete(s.storedFindings, old)
 		for i := range s.sidecarSets {
 			if s.sidecarSets[i] == old {
 				s.sidecarSets[i] = ss
