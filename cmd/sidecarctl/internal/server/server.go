@@ -108,7 +108,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		&corev1.ConfigMap{}:          {Namespaces: map[string]cache.Config{sidecarset.KruiseNamespace: {}, o.AppPatchNamespace: {}}},
 		&appsv1.ControllerRevision{}: {Namespaces: map[string]cache.Config{sidecarset.KruiseNamespace: {}}},
 	}}
-	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	direct, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return err
 	}
@@ -139,6 +139,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	if err := snap.Watch(ctx, mgr.GetCache()); err != nil {
 		return err
 	}
+	if err := mgr.Add(snap); err != nil {
+		return err
+	}
 	ws := mgr.GetWebhookServer()
 	ws.Register(PathMutatePod, &webhook.Admission{Handler: &PodHandler{Snapshot: snap, Metrics: m,
 		Recorder: mgr.GetEventRecorder("sidecarctl")}})
@@ -147,7 +150,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		for _, ns := range o.ExcludeNamespaces {
 			excluded[ns] = true
 		}
-		if err := mgr.Add(&Mirrorer{Client: direct, Snapshot: snap, Excluded: excluded}); err != nil {
+		if err := mgr.Add(&Mirrorer{Client: direct, Watcher: direct, Snapshot: snap, Excluded: excluded}); err != nil {
 			return err
 		}
 	}
@@ -179,6 +182,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		return err
 	}
 	if err := mgr.AddReadyzCheck("readyz", ws.StartedChecker()); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("state", snap.Ready); err != nil {
 		return err
 	}
 	return mgr.Start(ctx)
