@@ -44,6 +44,7 @@ func (s *State) Derive(sets []*appsv1alpha1.SidecarSet) (*State, error) {
 		c, reused := s.selectors[ss]
 		if !reused || s.byName[ss.Name] != ss {
 			out.Store(ss)
+			out.fresh = append(out.fresh, ss)
 			continue
 		}
 		out.sidecarSets = append(out.sidecarSets, ss)
@@ -61,6 +62,12 @@ func (s *State) Derive(sets []*appsv1alpha1.SidecarSet) (*State, error) {
 	out.findings = nil
 	for _, ss := range out.sidecarSets {
 		out.findings = append(out.findings, out.storedFindings[ss]...)
+	}
+	// The indexes are built from s's where the SidecarSets are the same.
+	if idx := s.index.Load(); idx != nil {
+		out.derivedFrom = idx
+	} else {
+		out.fresh = nil
 	}
 	return out, nil
 }

@@ -2,7 +2,8 @@ package sidecarset
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -47,6 +48,10 @@ type State struct {
 	// findings depend on the SidecarSets validated before, and Derive refuses the state).
 	storedFindings map[*appsv1alpha1.SidecarSet]finding.List
 	created        bool
+	// derivedFrom is the index of the state Derive made this one from, until the index is
+	// built.
+	derivedFrom *stateIndex
+	fresh       []*appsv1alpha1.SidecarSet
 }
 
 // stateIndex is one build of the namespace index.
@@ -57,8 +62,12 @@ type stateIndex struct {
 	all []*appsv1alpha1.SidecarSet
 	// labels is the candidate index on selector labels, built on first use only: State.Create
 	// rebuilds the namespace index once per SidecarSet, and only admissions need this one.
-	labelsOnce sync.Once
-	labels     *labelIndex
+	labelsOnce  sync.Once
+	labels      *labelIndex
+	labelsBuilt atomic.Pointer[labelIndex]
+	// prev is the index of the state this one was derived from (Derive), whose label groups
+	// are reused where their SidecarSets did not change; dropped once the labels are built.
+	prev *stateIndex
 }
 
 const clusterScope = "\x00cluster-scope"
@@ -270,9 +279,9 @@ func (s *State) buildIndex() *stateIndex {
 	if idx := s.index.Load(); idx != nil {
 		return idx
 	}
-	idx := &stateIndex{byNS: map[string][]*appsv1alpha1.SidecarSet{}}
-	idx.all = append([]*appsv1alpha1.SidecarSet(nil), s.sidecarSets...)
-	sort.SliceStable(idx.all, func(i, j int) bool { return idx.all[i].Name < idx.all[j].Name })
+	idx := &stateIndex{byNS: map[string][]*appsv1alpha1.SidecarSet{}, prev: s.derivedFrom}
+	s.derivedFrom = nil
+	idx.all = s.sortedByName(idx.prev)
 	for _, ss := range idx.all {
 		for _, key := range indexKeys(ss) {
 			idx.byNS[key] = append(idx.byNS[key], ss)
@@ -280,6 +289,33 @@ func (s *State) buildIndex() *stateIndex {
 	}
 	s.index.Store(idx)
 	return idx
+}
+
+// sortedByName returns the stored SidecarSets sorted by name: from prev's sorted list when
+// the state was derived from one (the SidecarSets still stored, merged with the fresh ones),
+// else by sorting them.
+func (s *State) sortedByName(prev *stateIndex) []*appsv1alpha1.SidecarSet {
+	byName := func(a, b *appsv1alpha1.SidecarSet) int { return strings.Compare(a.Name, b.Name) }
+	if prev == nil {
+		out := slices.Clone(s.sidecarSets)
+		slices.SortStableFunc(out, byName)
+		return out
+	}
+	fresh := slices.Clone(s.fresh)
+	slices.SortFunc(fresh, byName)
+	s.fresh = nil
+	out := make([]*appsv1alpha1.SidecarSet, 0, len(s.sidecarSets))
+	for _, ss := range prev.all {
+		if s.byName[ss.Name] != ss {
+			continue // deleted or replaced
+		}
+		for len(fresh) > 0 && fresh[0].Name < ss.Name {
+			out = append(out, fresh[0])
+			fresh = fresh[1:]
+		}
+		out = append(out, ss)
+	}
+	return append(out, fresh...)
 }
 
 // indexKeys mirrors Kruise's SidecarSet namespace field index: spec.namespace, else the
