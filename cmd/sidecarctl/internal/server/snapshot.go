@@ -52,8 +52,9 @@ type Snapshot struct {
 	// swapped is closed, and replaced, whenever a state is swapped in.
 	swapped chan struct{}
 	subs    []chan struct{}
-	// builds counts full rebuilds and updates incremental ones (tests, metrics of a run).
-	builds, updates uint64
+	// builds counts full rebuilds and updates incremental ones (tests, metrics of a run);
+	// generation the states swapped in.
+	builds, updates, generation uint64
 }
 
 // published is one swapped-in state, or the error of the build that should have made it.
@@ -274,9 +275,8 @@ func (s *Snapshot) publish(p *published, v *View, seq uint64) {
 	defer s.mu.Unlock()
 	if p != nil {
 		if v != nil {
-			if prev := s.current.Load(); prev != nil && prev.view != nil {
-				v.Generation = prev.view.Generation + 1
-			}
+			s.generation++
+			v.Generation = s.generation
 		}
 		s.current.Store(p)
 	}
