@@ -74,8 +74,8 @@ func (w *sourceWatches) stop() {
 	w.wg.Wait()
 }
 
-// watch follows one source until ctx is done. The API server ends a watch after a while; the
-// next one starts with the source as it is (an ADDED event), which costs one reconcile.
+// watch follows one source until ctx is done. The API server ends a watch after a while; each
+// new one costs one reconcile.
 func (w *sourceWatches) watch(ctx context.Context, k sourceKey) {
 	list := &metav1.PartialObjectMetadataList{}
 	kind := "ConfigMapList"
@@ -96,6 +96,9 @@ func (w *sourceWatches) watch(ctx context.Context, k sourceKey) {
 			continue
 		}
 		backoff = 0
+		// The source may have changed between the copy's last read and this watch: reconcile
+		// once (an API server also starts the watch with an ADDED event of the source).
+		w.changed()
 		w.follow(ctx, wi)
 	}
 }
