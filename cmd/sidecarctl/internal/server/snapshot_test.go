@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
 func fakeCluster(t *testing.T, objs ...client.Object) client.WithWatch {
@@ -200,4 +202,73 @@ func TestViewNeverWaitsForARebuild(t *testing.T) {
 	if got := <-fresh; got == nil || got.Generation != before.Generation+1 {
 		t.Fatalf("Fresh: got %+v, want the rebuilt state", got)
 	}
+}
+
+// TestAdmissionsDuringUpdates admits pods from the current state while SidecarSets change
+// and the state is updated, derived from the one being read (run with -race): admissions
+// never fail and always see a whole state.
+func TestAdmissionsDuringUpdates(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	ch, err := pipelinetest.NewChurn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objs []client.Object
+	for _, ns := range ch.Namespaces {
+		objs = append(objs, ns)
+	}
+	for _, ss := range ch.SidecarSets {
+		ss := ss.DeepCopy()
+		ss.ResourceVersion = ""
+		objs = append(objs, ss)
+	}
+	c := fakeCluster(t, objs...)
+	snap := newTestSnapshot(c)
+	stepped(ctx, t, snap)
+	stop := make(chan struct{})
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				v, err := snap.View(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for _, pod := range ch.Pods {
+					if _, err := v.State.InjectPod(pod, sidecarset.Request{Namespace: pod.Namespace, Operation: sidecarset.Create, MatchedOnly: true}); err != nil && !isRefusal(err) {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		ss := &appsv1alpha1.SidecarSet{}
+		name := ch.SidecarSets[i%len(ch.SidecarSets)].Name
+		must(t, c.Get(ctx, client.ObjectKey{Name: name}, ss))
+		ss.Spec.InjectionStrategy.Paused = !ss.Spec.InjectionStrategy.Paused
+		must(t, c.Update(ctx, ss))
+		snap.SidecarSetChanged(name)
+		stepped(ctx, t, snap)
+	}
+	close(stop)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func isRefusal(err error) bool {
+	var r *sidecarset.RefusalError
+	return errors.As(err, &r)
 }
