@@ -19,6 +19,7 @@ const (
 	AreaUninject  Area = "uninject"
 	AreaQuirk     Area = "kruise-quirk"
 	AreaAudit     Area = "audit"
+	AreaMigrate   Area = "migrate"
 )
 
 // Description says what a Code means, once.
@@ -33,7 +34,7 @@ type Description struct {
 // way: a package-level slice literal per file, joined by Registry.
 var registered = [][]Description{
 	injectionCodes, refusalCodes, workloadCodes, stateCodes, versionCodes,
-	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes, uninjectCodes, quirkCodes, auditCodes,
+	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes, uninjectCodes, quirkCodes, auditCodes, migrateCodes,
 }
 
 // Registry returns every registered code, sorted by area then code.

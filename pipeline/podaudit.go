@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -231,9 +230,11 @@ func injectedSources(pod *corev1.Pod, ss, ns, podName string, ssVolumes []corev1
 // AuditReport is what Audit found: the rows, sorted by SidecarSet, pod, reason and field,
 // and the counts of every SidecarSet of the state, in creation order.
 type AuditReport struct {
-	Pods   int           `json:"pods"`
-	Rows   []AuditRow    `json:"rows"`
-	Counts []AuditCounts `json:"sidecarSets"`
+	Pods int `json:"pods"`
+	// Templates counts the workload pod templates AuditTemplate added rows for or found clean.
+	Templates int           `json:"templates,omitempty"`
+	Rows      []AuditRow    `json:"rows"`
+	Counts    []AuditCounts `json:"sidecarSets"`
 }
 
 // Problems counts the rows of severity warning or error.
@@ -291,18 +292,6 @@ func (s *State) Audit(pods []*corev1.Pod, exists func(VolumeSource) (bool, error
 			}
 		}
 	}
-	sort.SliceStable(out.Rows, func(i, j int) bool {
-		a, b := out.Rows[i], out.Rows[j]
-		if a.SidecarSet != b.SidecarSet {
-			return a.SidecarSet < b.SidecarSet
-		}
-		if a.Pod != b.Pod {
-			return a.Pod < b.Pod
-		}
-		if a.Reason != b.Reason {
-			return a.Reason < b.Reason
-		}
-		return a.Field < b.Field
-	})
+	sortAuditRows(out.Rows)
 	return out, nil
 }

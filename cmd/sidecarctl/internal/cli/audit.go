@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/pipeline"
 )
 
@@ -27,20 +28,23 @@ type AuditOptions struct {
 	IOStreams
 	engineFlags
 	clusterFlags
-	Filenames     []string
-	Recursive     bool
+	inputFlags
 	Output        string
 	Namespace     string
 	AllNamespaces bool
 
 	flags *pflag.FlagSet
 	opts  pipeline.Options
+	// templates are the workloads of -f, whose pod templates are audited too; sources say
+	// which files hold each pod or workload, for the explain command.
+	templates []manifest.Document
+	sources   map[string][]string
 }
 
 func newCmdAudit(streams IOStreams) *cobra.Command {
 	o := &AuditOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "audit -f FILE|DIR|- [--from FILE|DIR ...] | --from-cluster [-n NAMESPACE | -A]",
+		Use:   "audit -f FILE|DIR|- | -k DIR [-l SELECTOR] [--from FILE|DIR ...] | --from-cluster [-n NAMESPACE | -A] [-l SELECTOR]",
 		Short: "Report running pods that lack, outdate or edited their SidecarSets' sidecars",
 		Long: `audit checks every pod (of -f, or with --from-cluster the cluster's, read-only) against every
 SidecarSet of the state: pods that match a SidecarSet but lack its sidecars (created before it,
@@ -63,6 +67,7 @@ still printed), 2 for a usage error.`,
 	fs.StringVarP(&o.Output, "output", "o", "", "output format: '' (table) or json")
 	fs.StringVarP(&o.Namespace, "namespace", "n", "", "with --from-cluster: the namespace whose pods to audit (default the context's)")
 	fs.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "with --from-cluster: audit the pods of every namespace")
+	o.inputFlags.addFlags(fs, "audit only the pods it selects (with --from-cluster, the cluster's pods it selects)")
 	o.engineFlags.addFlags(fs)
 	o.clusterFlags.addFlags(fs)
 	for _, name := range injectOnlyFlags() {
@@ -81,16 +86,16 @@ func (o *AuditOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *AuditOptions) Validate() error {
-	if err := localPaths("-f", o.Filenames...); err != nil {
+	if err := o.inputFlags.validate(); err != nil {
 		return err
 	}
 	if err := localPaths("--from", o.From...); err != nil {
 		return err
 	}
-	if len(o.Filenames) == 0 && !o.FromCluster {
-		return errors.New("-f or --from-cluster is required: the pods to audit")
+	if !o.inputFlags.given() && !o.FromCluster {
+		return errors.New("-f, -k or --from-cluster is required: the pods to audit")
 	}
-	if (o.Namespace != "" || o.AllNamespaces) && (!o.FromCluster || len(o.Filenames) > 0) {
+	if (o.Namespace != "" || o.AllNamespaces) && (!o.FromCluster || o.inputFlags.given()) {
 		return errors.New("-n and --all-namespaces select the cluster's pods: give them with --from-cluster and without -f")
 	}
 	if o.Namespace != "" && o.AllNamespaces {
@@ -141,6 +146,9 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := o.auditTemplates(st, rep); err != nil {
+		return err
+	}
 	rows := make([]auditedRow, len(rep.Rows))
 	for i, r := range rep.Rows {
 		rows[i] = auditedRow{AuditRow: r, Explain: explain(r.Pod)}
@@ -151,9 +159,10 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		enc.SetIndent("", "  ")
 		err = enc.Encode(struct {
 			Pods        int                    `json:"pods"`
+			Templates   int                    `json:"templates,omitempty"`
 			Rows        []auditedRow           `json:"rows"`
 			SidecarSets []pipeline.AuditCounts `json:"sidecarSets"`
-		}{rep.Pods, rows, rep.Counts})
+		}{rep.Pods, rep.Templates, rows, rep.Counts})
 		if err != nil {
 			return err
 		}
@@ -165,7 +174,11 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if n := rep.Problems(); n > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("audit: %d problem(s) in %d pod(s) and %d SidecarSet(s)", n, rep.Pods, len(rep.Counts))}
+		templates := ""
+		if rep.Templates > 0 {
+			templates = fmt.Sprintf(", %d workload template(s)", rep.Templates)
+		}
+		return &exitError{code: 1, err: fmt.Errorf("audit: %d problem(s) in %d pod(s)%s and %d SidecarSet(s)", n, rep.Pods, templates, len(rep.Counts))}
 	}
 	return nil
 }
@@ -181,7 +194,7 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 	if o.Kubeconfig != "" {
 		cluster += " --kubeconfig " + o.Kubeconfig
 	}
-	if len(o.Filenames) == 0 {
+	if !o.inputFlags.given() {
 		cl, ns, err := o.clusterFlags.client()
 		if err != nil {
 			return nil, nil, nil, err
@@ -193,6 +206,9 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 		var opts []client.ListOption
 		if !o.AllNamespaces {
 			opts = append(opts, client.InNamespace(ns))
+		}
+		if o.selector != nil && !o.selector.Empty() {
+			opts = append(opts, client.MatchingLabelsSelector{Selector: o.selector})
 		}
 		if err := cl.List(ctx, &list, opts...); err != nil {
 			return nil, nil, nil, fmt.Errorf("--from-cluster: list pods: %w", err)
@@ -223,7 +239,7 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 		}
 		return pods, explain, st, nil
 	}
-	st, docs, err := o.engineFlags.admitFor(ctx, o.opts, pipeline.Options.ForInjectedWorkloads, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitFor(ctx, o.opts, pipeline.Options.ForInjectedWorkloads, &o.clusterFlags, &o.inputFlags, o.In)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -235,10 +251,17 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 		}
 		state = " --from " + strings.Join(from, " --from ")
 	}
-	source := map[string][]string{}
+	o.sources = map[string][]string{}
+	source := o.sources
 	for i := range docs {
 		obj := docs[i].Object
+		if !o.selects(obj) {
+			continue
+		}
 		if obj.GetAPIVersion() != "v1" || obj.GetKind() != "Pod" {
+			if !pipeline.IsStateKind(obj) {
+				o.templates = append(o.templates, docs[i])
+			}
 			continue
 		}
 		pod := &corev1.Pod{}
@@ -255,8 +278,8 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 			source[key] = append(source[key], docs[i].Source)
 		}
 	}
-	if len(pods) == 0 {
-		return nil, nil, nil, fmt.Errorf("-f %s: no pods to audit", strings.Join(o.Filenames, ", "))
+	if len(pods) == 0 && len(o.templates) == 0 {
+		return nil, nil, nil, fmt.Errorf("%s: no pods to audit, and no workload with a pod template", o.inputFlags.describe())
 	}
 	explain := func(pod string) string {
 		if pod == "" {
@@ -270,7 +293,11 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 // writeAudit writes the table of rows, then the counts per SidecarSet.
 func writeAudit(w io.Writer, rep *pipeline.AuditReport, rows []auditedRow) {
 	if len(rows) == 0 {
-		fmt.Fprintf(w, "%d pod(s), %d SidecarSet(s) audited: nothing to report\n", rep.Pods, len(rep.Counts))
+		templates := ""
+		if rep.Templates > 0 {
+			templates = fmt.Sprintf(", %d workload template(s)", rep.Templates)
+		}
+		fmt.Fprintf(w, "%d pod(s)%s, %d SidecarSet(s) audited: nothing to report\n", rep.Pods, templates, len(rep.Counts))
 	} else {
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SIDECARSET\tPOD\tREASON\tDETAIL\tEXPLAIN")
@@ -293,4 +320,32 @@ func writeAudit(w io.Writer, rep *pipeline.AuditReport, rows []auditedRow) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", c.SidecarSet, c.Matched, c.Updated, c.UpdatedReady, c.Missing, c.Edited)
 	}
 	_ = tw.Flush()
+}
+
+// auditTemplates audits the pod templates of the workloads of -f (pipeline.State.AuditTemplate)
+// and adds their rows to the report; objects without a template are skipped.
+func (o *AuditOptions) auditTemplates(st *pipeline.State, rep *pipeline.AuditReport) error {
+	var rows []pipeline.AuditRow
+	n := 0
+	for i := range o.templates {
+		d := &o.templates[i]
+		found, ok, err := st.AuditTemplate(d.Object, "default")
+		if err != nil {
+			return fmt.Errorf("%s: %w", d, err)
+		}
+		if !ok {
+			continue
+		}
+		n++
+		for _, r := range found {
+			if !slices.Contains(o.sources[r.Pod], d.Source) {
+				o.sources[r.Pod] = append(o.sources[r.Pod], d.Source)
+			}
+		}
+		rows = append(rows, found...)
+	}
+	if n > 0 {
+		rep.AddTemplateRows(n, rows)
+	}
+	return nil
 }

@@ -47,6 +47,7 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 		newCmdInject(streams),
 		newCmdUninject(streams),
 		newCmdAudit(streams),
+		newCmdMigrate(streams),
 		newCmdExplain(streams),
 		newCmdCheck(streams),
 		newCmdBindings(streams),
@@ -56,7 +57,7 @@ sandbox-injection-config profiles into SidecarSets, and checks SidecarSetResourc
 		newCmdVersion(streams),
 	)
 	outputs := map[string][]string{"inject": {"yaml", "json", "name"}, "uninject": {"yaml", "json", "name"}, "translate": {"yaml", "json"},
-		"bindings": {"yaml", "json"}, "explain": {"json"}, "check": {"json"}, "audit": {"json"}, "version": {"json"}}
+		"bindings": {"yaml", "json"}, "explain": {"json"}, "check": {"json"}, "audit": {"json"}, "migrate": {"yaml", "json"}, "version": {"json"}}
 	for _, cmd := range root.Commands() {
 		completeFlagValues(cmd)
 		if formats, ok := outputs[cmd.Name()]; ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,6 +28,9 @@ type ServeOptions struct {
 	ProbeAddr         string
 	LeaderElect       bool
 	LeaderElectionNS  string
+	LeaseDuration     time.Duration
+	RenewDeadline     time.Duration
+	RetryPeriod       time.Duration
 	AppPatchNamespace string
 	Namespace         string
 	ServiceName       string
@@ -64,6 +68,9 @@ and offline.`,
 	f.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "/healthz and /readyz address")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "elect a leader for the controllers (webhooks serve on every replica)")
 	f.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "namespace of the leader-election lease")
+	f.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", 15*time.Second, "how long a lease lasts unrenewed: the controllers of a killed leader move to another replica after it")
+	f.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", 10*time.Second, "how long the leader tries to renew its lease before it exits: an API server unreachable for longer restarts it")
+	f.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", 2*time.Second, "how often a replica tries to acquire or renew the lease")
 	f.StringVar(&o.AppPatchNamespace, "app-patch-namespace", "", "namespace of the sidecarctl-app-patches ConfigMap (default sidecarctl-system)")
 	f.StringVar(&o.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "namespace sidecarctl runs in (default $POD_NAMESPACE)")
 	f.StringVar(&o.ServiceName, "service-name", "sidecarctl-webhook", "Service in front of the webhook server")
@@ -104,7 +111,8 @@ func (o *ServeOptions) Complete() error {
 	}
 	o.opts = server.Options{Mode: mode, Engine: engine, Host: o.Host, Port: o.Port, CertDir: o.CertDir,
 		MetricsAddr: o.MetricsAddr, ProbeAddr: o.ProbeAddr, LeaderElection: o.LeaderElect,
-		LeaderElectionNS: o.LeaderElectionNS, AppPatchNamespace: o.AppPatchNamespace,
+		LeaderElectionNS: o.LeaderElectionNS, LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline,
+		RetryPeriod: o.RetryPeriod, AppPatchNamespace: o.AppPatchNamespace,
 		Namespace: o.Namespace, ServiceName: o.ServiceName, WebhookURL: o.WebhookURL,
 		WebhookConfigName: o.WebhookConfigName, ManageCerts: o.ManageCerts, ExcludeNamespaces: exclude,
 		MirrorCrossNamespace: o.Mirror, MainContainer: o.MainContainer}

@@ -77,6 +77,10 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 			Type: metav1.CauseType(res.Refusal.Code), Message: res.Refusal.Message, Field: res.Refusal.Field}}}
 		return denied, "refused"
 	}
+	if denied, ok := unauthorizedDenial(res); ok {
+		h.event(pod, req.Namespace, "InjectionRefused", denied.Result.Message)
+		return denied, "refused"
+	}
 	for _, d := range res.Decisions {
 		if eventWorthy(d.Reason) {
 			h.event(pod, req.Namespace, "SidecarSetSkipped", fmt.Sprintf("SidecarSet %s not injected (%s): %s", d.SidecarSet, d.Reason, d.Message))

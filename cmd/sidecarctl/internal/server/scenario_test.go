@@ -10,13 +10,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 )
 
 // TestPodHandlerScenarios runs the pipeline's scenarios (app patches, profiles, mirror
 // rewrites, bindings, refusals) through the pod webhook: the pod the API server stores after
 // applying the patch, the denial and the warnings are the golden outcome the pipeline's own
-// test holds.
+// test holds; an unauthorized reference the pipeline reports is a denial.
 func TestPodHandlerScenarios(t *testing.T) {
 	scenarios, err := pipelinetest.Scenarios()
 	if err != nil {
@@ -38,6 +39,14 @@ func TestPodHandlerScenarios(t *testing.T) {
 			}
 			h := &PodHandler{Snapshot: NewStaticSnapshot(&View{State: st})}
 			resp := h.Handle(context.Background(), podRequest(raw, sc.Pod.Namespace))
+			if denial, ok := unauthorizedDenial(&pipeline.PodResult{Findings: want.Findings}); ok {
+				// The webhook refuses a pod the pipeline gives an unauthorized reference
+				// (unauthorized.go), as inject --strict does.
+				if resp.Allowed || resp.Result == nil || resp.Result.Message != denial.Result.Message {
+					t.Fatalf("want denial %q, got allowed=%v %v", denial.Result.Message, resp.Allowed, resp.Result)
+				}
+				return
+			}
 			if want.Refusal != "" {
 				if resp.Allowed || resp.Result == nil || resp.Result.Message != want.Refusal {
 					t.Fatalf("want denial %q, got allowed=%v %v", want.Refusal, resp.Allowed, resp.Result)

@@ -79,6 +79,10 @@ type Options struct {
 	// MainContainer names the app container the app-container parts go to; empty means the
 	// first container that is not a sidecar (as inject --main-container).
 	MainContainer string
+
+	// LeaseDuration, RenewDeadline and RetryPeriod time the leader election; zero means
+	// controller-runtime's default (15s, 10s, 2s).
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 }
 
 // NewScheme returns the scheme of every kind the server reads.
@@ -120,6 +124,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        "sidecarctl-leader",
 		LeaderElectionNamespace: o.LeaderElectionNS,
+		LeaseDuration:           nonZero(o.LeaseDuration),
+		RenewDeadline:           nonZero(o.RenewDeadline),
+		RetryPeriod:             nonZero(o.RetryPeriod),
 		WebhookServer:           webhook.NewServer(webhook.Options{Host: o.Host, Port: o.Port, CertDir: o.CertDir}),
 	})
 	if err != nil {
@@ -188,6 +195,14 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		return err
 	}
 	return mgr.Start(ctx)
+}
+
+// nonZero is d, or nil (the default) when d is zero.
+func nonZero(d time.Duration) *time.Duration {
+	if d == 0 {
+		return nil
+	}
+	return &d
 }
 
 func (o Options) certSource(c client.Client) *CertSource {
