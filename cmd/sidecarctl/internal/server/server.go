@@ -143,6 +143,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	}
 	snap := NewSnapshot(mgr.GetCache(), pipeline.Options{Engine: o.Engine, SkipSidecarSets: o.Mode == KruiseMode,
 		MirrorReferences: o.MirrorCrossNamespace, Translate: translate.Options{MainContainer: o.MainContainer}}, o.AppPatchNamespace)
+	snap.Metrics = m
 	if err := snap.Watch(ctx, mgr.GetCache()); err != nil {
 		return err
 	}

@@ -32,6 +32,9 @@ import (
 // changes, rebuilds it from the cache. The state is admitted by the pipeline, as stored
 // (Kruise's webhooks, or sidecarctl's own, already ran on every object).
 type Snapshot struct {
+	// Metrics, if set, times the worker's updates.
+	Metrics *Metrics
+
 	reader client.Reader
 	// opts are the pipeline options; Trust is always Stored.
 	opts              pipeline.Options
@@ -241,13 +244,17 @@ func (s *Snapshot) Step(ctx context.Context) error {
 		s.publish(nil, nil, seq)
 		return nil
 	}
+	start := time.Now()
 	var v *View
 	var err error
+	kind := "rebuild"
 	if cur == nil || cur.err != nil || full || len(names) > incrementalLimit(len(cur.view.State.Created())) {
 		v, err = s.build(ctx)
 	} else {
+		kind = "incremental"
 		v, err = s.update(ctx, cur.view, names)
 		if errors.Is(err, pipeline.ErrNotIncremental) {
+			kind = "rebuild"
 			v, err = s.build(ctx)
 		}
 	}
@@ -258,6 +265,7 @@ func (s *Snapshot) Step(ctx context.Context) error {
 		// A state that cannot be built fails the admissions that need it, as before the
 		// change: serving the previous one would hide the change it misses.
 		s.publish(&published{err: err}, nil, seq)
+		s.observe("failed", start)
 		return err
 	}
 	if cur != nil && v == cur.view {
@@ -266,7 +274,14 @@ func (s *Snapshot) Step(ctx context.Context) error {
 	}
 	v.State.Warm()
 	s.publish(&published{view: v}, v, seq)
+	s.observe(kind, start)
 	return nil
+}
+
+func (s *Snapshot) observe(kind string, start time.Time) {
+	if s.Metrics != nil {
+		s.Metrics.StateUpdates.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	}
 }
 
 // publish swaps p in (nil: nothing changed) and wakes whoever waits.

@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"errors"
+	"maps"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
+	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -67,6 +69,12 @@ func TestSnapshotIncrementalEqualsRebuild(t *testing.T) {
 	}
 	c := fakeCluster(t, objs...)
 	snap := newTestSnapshot(c)
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Metrics = m
 	stepped(ctx, t, snap)
 	get := func(name string) *appsv1alpha1.SidecarSet {
 		ss := &appsv1alpha1.SidecarSet{}
@@ -140,6 +148,24 @@ func TestSnapshotIncrementalEqualsRebuild(t *testing.T) {
 		if NamespacesDigest(got.Namespaces) != NamespacesDigest(want.Namespaces) {
 			t.Errorf("%s: namespaces differ from a rebuild's", step.name)
 		}
+	}
+	// The metric counts what swapped a state in: the first build and the namespace change
+	// rebuilt, four SidecarSet changes were incremental (the unchanged one swapped nothing).
+	counts := map[string]uint64{}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "sidecarctl_state_update_duration_seconds" {
+			continue
+		}
+		for _, metric := range f.GetMetric() {
+			counts[metric.GetLabel()[0].GetValue()] = metric.GetHistogram().GetSampleCount()
+		}
+	}
+	if want := map[string]uint64{"rebuild": 2, "incremental": 4}; !maps.Equal(counts, want) {
+		t.Errorf("state updates by kind: got %v, want %v", counts, want)
 	}
 }
 
