@@ -102,10 +102,13 @@ func ensureNamespace(ctx context.Context, t *testing.T, c client.Client, name st
 }
 
 // waitPodWebhook waits until the server's pod webhook covers the selector, so that a pod
-// created next is sent to it: the configuration's observed-SidecarSets digest (name and UID of
-// every SidecarSet, sorted, as the server writes it) equals the SidecarSets the API server
-// lists, and the pod webhook's match condition names one of the keys the selector requires,
-// or sends every pod (README "In a cluster").
+// created next is sent to it and meets the state it needs: the configuration's
+// observed-SidecarSets digest (name and UID of every SidecarSet, sorted, as the server writes
+// it) equals the SidecarSets the API server lists, its observed-Namespaces digest the
+// Namespaces (their labels decide namespaceSelector), and the pod webhook's match condition
+// names one of the keys the selector requires, or sends every pod (README "In a cluster").
+// The server writes both digests from the state it swapped in, which every later admission
+// reads.
 func waitPodWebhook(ctx context.Context, t *testing.T, c client.Client, sel *metav1.LabelSelector) {
 	t.Helper()
 	waitFor(ctx, t, "a pod webhook for "+metav1.FormatLabelSelector(sel), func() (bool, error) {
@@ -124,6 +127,9 @@ func waitPodWebhook(ctx context.Context, t *testing.T, c client.Client, sel *met
 		sort.Strings(lines)
 		sum := sha256.Sum256([]byte(strings.Join(lines, "")))
 		if m.Annotations["sidecarctl.dev/observed-sidecarsets"] != hex.EncodeToString(sum[:])[:16] {
+			return false, nil
+		}
+		if ok, err := observedNamespaces(ctx, c, &m); !ok || err != nil {
 			return false, nil
 		}
 		for _, wh := range m.Webhooks {
@@ -147,6 +153,28 @@ func waitPodWebhook(ctx context.Context, t *testing.T, c client.Client, sel *met
 		}
 		return false, nil
 	})
+}
+
+// observedNamespaces reports whether the configuration's observed-Namespaces digest (name
+// and sorted labels of every Namespace, sorted, as the server writes it) equals the
+// Namespaces the API server lists.
+func observedNamespaces(ctx context.Context, c client.Client, m *admissionregistrationv1.MutatingWebhookConfiguration) (bool, error) {
+	var list corev1.NamespaceList
+	if err := c.List(ctx, &list); err != nil {
+		return false, err
+	}
+	lines := make([]string, len(list.Items))
+	for i, ns := range list.Items {
+		labels := make([]string, 0, len(ns.Labels))
+		for k, v := range ns.Labels {
+			labels = append(labels, k+"="+v)
+		}
+		sort.Strings(labels)
+		lines[i] = ns.Name + " " + strings.Join(labels, ",") + "\n"
+	}
+	sort.Strings(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "")))
+	return m.Annotations["sidecarctl.dev/observed-namespaces"] == hex.EncodeToString(sum[:])[:16], nil
 }
 
 func deletePod(ctx context.Context, t *testing.T, c client.Client, ns, name string) {

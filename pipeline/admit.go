@@ -35,6 +35,9 @@ type State struct {
 	// unauthorized holds, per SidecarSet name, its references no binding authorizes.
 	unauthorized map[string][]binding.Finding
 	findings     finding.List
+	// ownFindings counts the findings that are not the engine state's (decoding, feature
+	// gates, profiles): With keeps them and takes the engine's again.
+	ownFindings int
 }
 
 // Created is one stored SidecarSet with where it came from.
@@ -113,6 +116,7 @@ func Admit(in *Input, opts Options) (*State, error) {
 	if err := s.checkGivenProfiles(); err != nil {
 		return nil, err
 	}
+	s.ownFindings = len(s.findings)
 	for _, f := range s.sets.Findings() {
 		s.findings.Add(opts.grade(f))
 	}
@@ -127,13 +131,9 @@ func Admit(in *Input, opts Options) (*State, error) {
 // admit stores one SidecarSet the way the trust mode says.
 func (s *State) admit(ss *appsv1alpha1.SidecarSet, fields *kruisev1beta1.Fields, source string) error {
 	if s.opts.Trust == Stored {
-		stored := ss.DeepCopy()
-		// Without Kruise nobody else defaults a SidecarSet that predates sidecarctl's own
-		// mutating webhook; default it here so injection sees what Kruise would.
-		if _, ok := stored.Annotations[sidecarset.AnnotationHash]; !ok && !s.opts.Engine.SkipDefaulting {
-			if err := sidecarset.MutateWithFields(stored, fields, s.opts.Engine.Version); err != nil {
-				return &StateError{Source: source, Err: err}
-			}
+		stored, err := s.opts.storedCopy(ss, fields, source)
+		if err != nil {
+			return err
 		}
 		s.sets.StoreWithFields(stored, fields)
 		s.created = append(s.created, Created{SidecarSet: stored, Source: source, Fields: fields})
@@ -149,6 +149,19 @@ func (s *State) admit(ss *appsv1alpha1.SidecarSet, fields *kruisev1beta1.Fields,
 	}
 	s.created = append(s.created, Created{SidecarSet: stored, Source: source, Fields: fields})
 	return nil
+}
+
+// storedCopy is the copy of a stored SidecarSet that a Stored state holds.
+func (o Options) storedCopy(ss *appsv1alpha1.SidecarSet, fields *kruisev1beta1.Fields, source string) (*appsv1alpha1.SidecarSet, error) {
+	stored := ss.DeepCopy()
+	// Without Kruise nobody else defaults a SidecarSet that predates sidecarctl's own
+	// mutating webhook; default it here so injection sees what Kruise would.
+	if _, ok := stored.Annotations[sidecarset.AnnotationHash]; !ok && !o.Engine.SkipDefaulting {
+		if err := sidecarset.MutateWithFields(stored, fields, o.Engine.Version); err != nil {
+			return nil, &StateError{Source: source, Err: err}
+		}
+	}
+	return stored, nil
 }
 
 // refusalFindings report a refused SidecarSet (check keeps going past it): one finding per

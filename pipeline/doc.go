@@ -11,7 +11,9 @@
 //     and validated in creation order, as Kruise's webhooks would; objects read from a cluster
 //     (Stored) are taken as stored, as Kruise's cache holds them. Injection profiles
 //     (sandbox-injection-config) are rendered and compiled here, once, for the Kruise version
-//     and platform the options say, and their SidecarSets join the others.
+//     and platform the options say, and their SidecarSets join the others. State.With
+//     takes a Stored state to the one Admit would build after some SidecarSets changed,
+//     admitting only those (serve's webhook, whose cluster changes one SidecarSet at a time).
 //   - State.InjectObject / State.InjectPod take one workload or pod and run, in order: giving
 //     profiles to the objects that declare them (spec.runtimes, or Options.Profiles), the
 //     profiles' app-container part, Kruise's SidecarSet injection (package sidecarset), the

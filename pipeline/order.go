@@ -14,29 +14,33 @@ import (
 // in the order given. Kruise validates each SidecarSet against the ones created before it, so
 // `kubectl get sidecarsets -o yaml` (listed by name) admits like the cluster did.
 func orderByCreation(cs []Creation) {
-	slices.SortStableFunc(cs, func(a, b Creation) int {
-		ta, ra := a.created()
-		tb, rb := b.created()
-		switch {
-		case ta.IsZero() && tb.IsZero():
-			return 0
-		case ta.IsZero():
-			return 1
-		case tb.IsZero():
-			return -1
-		case !ta.Equal(tb):
-			return ta.Compare(tb)
-		}
-		switch {
-		case ra < 0 || rb < 0:
-			return 0
-		case ra < rb:
-			return -1
-		case ra > rb:
-			return 1
-		}
+	slices.SortStableFunc(cs, compareCreation)
+}
+
+// compareCreation is orderByCreation's order: -1 when a was created before b, 0 when the
+// order cannot tell them apart.
+func compareCreation(a, b Creation) int {
+	ta, ra := a.created()
+	tb, rb := b.created()
+	switch {
+	case ta.IsZero() && tb.IsZero():
 		return 0
-	})
+	case ta.IsZero():
+		return 1
+	case tb.IsZero():
+		return -1
+	case !ta.Equal(tb):
+		return ta.Compare(tb)
+	}
+	switch {
+	case ra < 0 || rb < 0:
+		return 0
+	case ra < rb:
+		return -1
+	case ra > rb:
+		return 1
+	}
+	return 0
 }
 
 // created returns the creation time and resourceVersion (-1 when it is not a number).

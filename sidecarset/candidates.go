@@ -1,6 +1,7 @@
 package sidecarset
 
 import (
+	"slices"
 	"sort"
 
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
@@ -22,7 +23,7 @@ import (
 type indexEntry struct {
 	ss   *appsv1alpha1.SidecarSet
 	sel  *compiledSelectors
-	rank int // position in the name-sorted list: Kruise's candidate order inside a group
+	rank int // position in the group's name-sorted list: Kruise's candidate order inside a group
 }
 
 type labelKV struct{ key, value string }
@@ -30,9 +31,11 @@ type labelKV struct{ key, value string }
 // labelGroup indexes the SidecarSets of one candidate group (a namespace, the cluster scope,
 // or every set for v1.3).
 type labelGroup struct {
-	size   int
-	byPair map[labelKV][]*indexEntry
-	byKey  map[string][]*indexEntry
+	size int
+	// members are the group's SidecarSets in name order (rank is the position here).
+	members []*appsv1alpha1.SidecarSet
+	byPair  map[labelKV][]*indexEntry
+	byKey   map[string][]*indexEntry
 	// always holds the sets the index cannot rule out: paused or selector-less sets, bad
 	// selectors, namespaceSelector (its verdict comes before the label selector's), and
 	// selectors with only negative requirements. They are tested on every pod.
@@ -46,19 +49,54 @@ type labelIndex struct {
 
 // labelIndexFor returns the label index of the current state, building it on first use.
 func (s *State) labelIndexFor(idx *stateIndex) *labelIndex {
-	idx.labelsOnce.Do(func() { idx.labels = s.buildLabelIndex(idx) })
+	idx.labelsOnce.Do(func() {
+		idx.labels = s.buildLabelIndex(idx)
+		idx.prev = nil
+		idx.labelsBuilt.Store(idx.labels)
+	})
 	return idx.labels
 }
 
 func (s *State) buildLabelIndex(idx *stateIndex) *labelIndex {
 	bh := s.opts.behaviour()
-	entries := make(map[*appsv1alpha1.SidecarSet]*indexEntry, len(idx.all))
-	// How many sets require each key=value: a set is filed under its rarest requirement so
-	// that a common label (say app.kubernetes.io/part-of) does not pull in every set.
+	li := &labelIndex{groups: map[string]*labelGroup{}, total: len(idx.all)}
+	var prev map[string]*labelGroup
+	if p := idx.prev; p != nil {
+		// Only an index already built: another state's admissions may be building it.
+		if l := p.labelsBuilt.Load(); l != nil {
+			prev = l.groups
+		}
+	}
+	file := func(groupKey string, list []*appsv1alpha1.SidecarSet) {
+		// A group whose SidecarSets are those of the state this one was derived from (the
+		// same pointers, so the same compiled selectors) files them the same way.
+		if g := prev[groupKey]; g != nil && slices.Equal(g.members, list) {
+			li.groups[groupKey] = g
+			return
+		}
+		li.groups[groupKey] = s.fileGroup(list, bh)
+	}
+	if !bh.NamespaceIndex {
+		file(clusterScope, idx.all)
+		return li
+	}
+	for key, list := range idx.byNS {
+		file(key, list)
+	}
+	return li
+}
+
+// fileGroup indexes one candidate group, list sorted by name.
+func (s *State) fileGroup(list []*appsv1alpha1.SidecarSet, bh behaviour) *labelGroup {
+	g := &labelGroup{size: len(list), members: list, byPair: map[labelKV][]*indexEntry{}, byKey: map[string][]*indexEntry{}}
+	entries := make([]*indexEntry, len(list))
+	// How many sets of the group require each key=value: a set is filed under its rarest
+	// requirement so that a common label (say app.kubernetes.io/part-of) does not pull in
+	// every set.
 	freq := map[labelKV]int{}
-	for i, ss := range idx.all {
+	for i, ss := range list {
 		e := &indexEntry{ss: ss, sel: s.selectorsOf(ss), rank: i}
-		entries[ss] = e
+		entries[i] = e
 		if e.sel.selector == nil {
 			continue
 		}
@@ -69,33 +107,20 @@ func (s *State) buildLabelIndex(idx *stateIndex) *labelIndex {
 			}
 		}
 	}
-	li := &labelIndex{groups: map[string]*labelGroup{}, total: len(idx.all)}
-	file := func(groupKey string, list []*appsv1alpha1.SidecarSet) {
-		g := &labelGroup{size: len(list), byPair: map[labelKV][]*indexEntry{}, byKey: map[string][]*indexEntry{}}
-		for _, ss := range list {
-			e := entries[ss]
-			key, values, ok := indexRequirement(e, freq, bh)
-			switch {
-			case !ok:
-				g.always = append(g.always, e)
-			case values == nil:
-				g.byKey[key] = append(g.byKey[key], e)
-			default:
-				for _, v := range values {
-					g.byPair[labelKV{key, v}] = append(g.byPair[labelKV{key, v}], e)
-				}
+	for _, e := range entries {
+		key, values, ok := indexRequirement(e, freq, bh)
+		switch {
+		case !ok:
+			g.always = append(g.always, e)
+		case values == nil:
+			g.byKey[key] = append(g.byKey[key], e)
+		default:
+			for _, v := range values {
+				g.byPair[labelKV{key, v}] = append(g.byPair[labelKV{key, v}], e)
 			}
 		}
-		li.groups[groupKey] = g
 	}
-	if !bh.NamespaceIndex {
-		file(clusterScope, idx.all)
-		return li
-	}
-	for key, list := range idx.byNS {
-		file(key, list)
-	}
-	return li
+	return g
 }
 
 // indexRequirement picks the requirement a set is filed under: values nil means Exists.

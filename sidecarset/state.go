@@ -2,7 +2,8 @@ package sidecarset
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -46,6 +47,15 @@ type State struct {
 	index    atomic.Pointer[stateIndex]
 	buildMu  sync.Mutex
 	findings finding.List
+	// storedFindings holds what Store reported for each SidecarSet it stored, so that Derive
+	// can drop a SidecarSet's findings with it; created is set once Create admitted one (its
+	// findings depend on the SidecarSets validated before, and Derive refuses the state).
+	storedFindings map[*appsv1alpha1.SidecarSet]finding.List
+	created        bool
+	// derivedFrom is the index of the state Derive made this one from, until the index is
+	// built.
+	derivedFrom *stateIndex
+	fresh       []*appsv1alpha1.SidecarSet
 }
 
 // stateIndex is one build of the namespace index.
@@ -56,8 +66,12 @@ type stateIndex struct {
 	all []*appsv1alpha1.SidecarSet
 	// labels is the candidate index on selector labels, built on first use only: State.Create
 	// rebuilds the namespace index once per SidecarSet, and only admissions need this one.
-	labelsOnce sync.Once
-	labels     *labelIndex
+	labelsOnce  sync.Once
+	labels      *labelIndex
+	labelsBuilt atomic.Pointer[labelIndex]
+	// prev is the index of the state this one was derived from (Derive), whose label groups
+	// are reused where their SidecarSets did not change; dropped once the labels are built.
+	prev *stateIndex
 }
 
 const clusterScope = "\x00cluster-scope"
@@ -72,6 +86,8 @@ func NewState(opts Options) *State {
 		selectors:  map[*appsv1alpha1.SidecarSet]*compiledSelectors{},
 		kept:       map[*appsv1alpha1.SidecarSet]*keptFields{},
 		fields:     map[*appsv1alpha1.SidecarSet]*kruisev1beta1.Fields{},
+
+		storedFindings: map[*appsv1alpha1.SidecarSet]finding.List{},
 	}
 }
 
@@ -124,6 +140,7 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 // CreateWithFields is Create for a SidecarSet whose sidecars carry Kruise v1.9's new fields
 // (f, by container name; nil for none). Before v1.9 Kruise removes them, which is reported.
 func (s *State) CreateWithFields(in *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fields) (*appsv1alpha1.SidecarSet, error) {
+	s.created = true
 	ss := in.DeepCopy()
 	v := s.opts.version()
 	// Kruise's CRD schema and its Kubernetes types decide what is left of the SidecarSet
@@ -213,20 +230,25 @@ func (s *State) StoreWithFields(ss *appsv1alpha1.SidecarSet, f *kruisev1beta1.Fi
 	v := s.opts.version()
 	pruneSchema(ss, v)
 	f, fieldFindings := s.admitFields(ss, f)
-	s.findings = append(s.findings, fieldFindings...)
 	storedForm(ss, s.opts.behaviour())
 	var full *appsv1alpha1.SidecarSet
 	if !s.opts.KruiseExact {
 		full = ss.DeepCopy()
 	}
 	dropped := dropNewerFields(ss, v)
-	s.findings = append(s.findings, droppedFindings(ss, dropped, v, s.opts.KruiseExact)...)
+	// The findings are the SidecarSet's own as well as the state's: Derive rebuilds the state's
+	// from each SidecarSet's.
+	found := append(fieldFindings, droppedFindings(ss, dropped, v, s.opts.KruiseExact)...)
+	s.findings = append(s.findings, found...)
 	var kept *keptFields
 	if full != nil {
 		// The values were taken from a JSON round trip of a typed object: they encode.
 		kept, _ = keepDropped(full, dropped)
 	}
 	s.store(ss, kept, f)
+	if len(found) > 0 {
+		s.storedFindings[ss] = found
+	}
 }
 
 func (s *State) store(ss *appsv1alpha1.SidecarSet, kept *keptFields, f *kruisev1beta1.Fields) {
@@ -234,6 +256,7 @@ func (s *State) store(ss *appsv1alpha1.SidecarSet, kept *keptFields, f *kruisev1
 		delete(s.selectors, old)
 		delete(s.kept, old)
 		delete(s.fields, old)
+		delete(s.storedFindings, old)
 		for i := range s.sidecarSets {
 			if s.sidecarSets[i] == old {
 				s.sidecarSets[i] = ss
@@ -288,9 +311,9 @@ func (s *State) buildIndex() *stateIndex {
 	if idx := s.index.Load(); idx != nil {
 		return idx
 	}
-	idx := &stateIndex{byNS: map[string][]*appsv1alpha1.SidecarSet{}}
-	idx.all = append([]*appsv1alpha1.SidecarSet(nil), s.sidecarSets...)
-	sort.SliceStable(idx.all, func(i, j int) bool { return idx.all[i].Name < idx.all[j].Name })
+	idx := &stateIndex{byNS: map[string][]*appsv1alpha1.SidecarSet{}, prev: s.derivedFrom}
+	s.derivedFrom = nil
+	idx.all = s.sortedByName(idx.prev)
 	for _, ss := range idx.all {
 		for _, key := range indexKeys(ss) {
 			idx.byNS[key] = append(idx.byNS[key], ss)
@@ -298,6 +321,33 @@ func (s *State) buildIndex() *stateIndex {
 	}
 	s.index.Store(idx)
 	return idx
+}
+
+// sortedByName returns the stored SidecarSets sorted by name: from prev's sorted list when
+// the state was derived from one (the SidecarSets still stored, merged with the fresh ones),
+// else by sorting them.
+func (s *State) sortedByName(prev *stateIndex) []*appsv1alpha1.SidecarSet {
+	byName := func(a, b *appsv1alpha1.SidecarSet) int { return strings.Compare(a.Name, b.Name) }
+	if prev == nil {
+		out := slices.Clone(s.sidecarSets)
+		slices.SortStableFunc(out, byName)
+		return out
+	}
+	fresh := slices.Clone(s.fresh)
+	slices.SortFunc(fresh, byName)
+	s.fresh = nil
+	out := make([]*appsv1alpha1.SidecarSet, 0, len(s.sidecarSets))
+	for _, ss := range prev.all {
+		if s.byName[ss.Name] != ss {
+			continue // deleted or replaced
+		}
+		for len(fresh) > 0 && fresh[0].Name < ss.Name {
+			out = append(out, fresh[0])
+			fresh = fresh[1:]
+		}
+		out = append(out, ss)
+	}
+	return append(out, fresh...)
 }
 
 // indexKeys mirrors Kruise's SidecarSet namespace field index: spec.namespace, else the

@@ -71,8 +71,6 @@ func Read(ctx context.Context, r client.Reader, o Options) (*pipeline.Input, err
 			in.Creations = append(in.Creations, pipeline.Creation{Profiles: cm, Source: src})
 		}
 	}
-	// Unstructured, so that Kruise v1.9's sidecar fields, which kruise-api v1.8's types
-	// lack, reach the engine (pipeline.Decode takes them off into Creation.Fields).
 	sets := &unstructured.UnstructuredList{}
 	sets.SetGroupVersionKind(appsv1alpha1.SchemeGroupVersion.WithKind("SidecarSetList"))
 	if err := r.List(ctx, sets); err != nil {
@@ -97,4 +95,30 @@ func Read(ctx context.Context, r client.Reader, o Options) (*pipeline.Input, err
 			Source: "SidecarSetResourceBinding " + b.Namespace + "/" + b.Name})
 	}
 	return in, nil
+}
+
+// SidecarSetObject is how SidecarSets are read from a cluster, by Read and by a webhook's
+// informer: unstructured, so that Kruise v1.9's sidecar fields, which kruise-api v1.8's types
+// lack, reach the engine (pipeline.Decode takes them off into Creation.Fields). A server's
+// cache watches this same object, so its events and its reads come from one informer.
+func SidecarSetObject() *unstructured.Unstructured {
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(appsv1alpha1.SchemeGroupVersion.WithKind("SidecarSet"))
+	return obj
+}
+
+// ReadSidecarSet reads one SidecarSet as Read does; a NotFound error passes through.
+func ReadSidecarSet(ctx context.Context, r client.Reader, name string) (pipeline.Creation, error) {
+	obj := SidecarSetObject()
+	if err := r.Get(ctx, client.ObjectKey{Name: name}, obj); err != nil {
+		return pipeline.Creation{}, err
+	}
+	in, err := pipeline.Decode([]pipeline.Item{{Object: obj, Source: "SidecarSet " + name}})
+	if err != nil {
+		return pipeline.Creation{}, err
+	}
+	if len(in.Creations) != 1 {
+		return pipeline.Creation{}, fmt.Errorf("SidecarSet %s: read %d objects", name, len(in.Creations))
+	}
+	return in.Creations[0], nil
 }

@@ -87,6 +87,13 @@ const (
 	BenchYAML       = "BenchmarkOfflineYAMLRoundTrip"
 	BenchLoad       = "BenchmarkServeLoopback1000rps"
 	BenchConfig     = "BenchmarkWebhookConfig10000"
+	// The state kept off the request path: admissions at 10,000 SidecarSets with a static
+	// state and during a burst of changes, and one change applied incrementally or by a
+	// full rebuild.
+	BenchChurn       = "BenchmarkServeLoopbackChurn10000/churn"
+	BenchChurnStatic = "BenchmarkServeLoopbackChurn10000/static"
+	BenchStepInc     = "BenchmarkSnapshotStep10000/incremental"
+	BenchStepFull    = "BenchmarkSnapshotStep10000/rebuild"
 )
 
 // Summarize computes every goal's figure from one run's results and returns the summary
@@ -107,9 +114,14 @@ func Summarize(r Results) (string, error) {
 	p99 := pick(r.get(BenchLoad, "p99_ms"))
 	errCount := pick(r.get(BenchLoad, "errors"))
 	configKB := pick(r.get(BenchConfig, "config_kb"))
+	p99Churn := pick(r.get(BenchChurn, "p99_ms"))
+	p99Static := pick(r.get(BenchChurnStatic, "p99_ms"))
+	churnErrs := pick(r.get(BenchChurn, "errors"))
+	fullVsInc := pick(r.ratio(BenchStepFull, "ns/op", BenchStepInc, "ns/op"))
 	if len(errs) > 0 {
 		return "", fmt.Errorf("bench summary: %s", strings.Join(errs, "; "))
 	}
-	return fmt.Sprintf("bench: handler_vs_floor_n10=%.2f scale_n10000_vs_n10=%.2f patch_vs_content=%.2f offline_vs_yaml=%.2f p99_ms_1000rps=%.2f errors=%d webhook_config_kb_n10000=%.1f",
-		handlerVsFloor, scale, patch, offline, p99, int(errCount), configKB), nil
+	return fmt.Sprintf("bench: handler_vs_floor_n10=%.2f scale_n10000_vs_n10=%.2f patch_vs_content=%.2f offline_vs_yaml=%.2f p99_ms_1000rps=%.2f errors=%d webhook_config_kb_n10000=%.1f"+
+		" p99_ms_static_n10000=%.2f p99_ms_churn=%.2f churn_errors=%d rebuild_vs_incremental_n10000=%.1f",
+		handlerVsFloor, scale, patch, offline, p99, int(errCount), configKB, p99Static, p99Churn, int(churnErrs), fullVsInc), nil
 }

@@ -5,5 +5,7 @@
 // injection owns; the SidecarSet validating webhook runs pipeline.State.ValidateSidecarSet;
 // the SidecarSet mutating webhook runs sidecarset.Default; the binding webhook runs
 // binding.ValidateBinding. The state is a Snapshot: the manager's cache, admitted by the
-// pipeline as stored, rebuilt when a watched object changes.
+// pipeline as stored, updated in the background when a watched object changes (incrementally
+// for SidecarSets) and swapped in atomically, so admissions never build it; the webhook
+// configuration sync and the mirror controller run when a new state is swapped in.
 package server

@@ -9,9 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
@@ -66,36 +64,49 @@ func desiredMirrors(st *pipeline.State, namespaces []*corev1.Namespace, excluded
 // Mirrorer keeps the copies in step with their sources and deletes copies nothing needs. It
 // runs on the leader; it reads Secrets with a direct client so no Secret is ever cached.
 type Mirrorer struct {
-	Client   client.Client
+	Client client.Client
+	// Watcher, when set, watches the metadata of each source a copy is made of (one watch
+	// per source, by name: nothing is cached), so that a changed source is copied at once;
+	// without it a source's change reaches its copies at the next Resync.
+	Watcher  client.WithWatch
 	Snapshot *Snapshot
 	Excluded map[string]bool
-	Interval time.Duration
+	// Resync is how often the copies are reconciled without any event (a copy deleted or
+	// edited by hand); ten minutes when zero.
+	Resync time.Duration
+
+	sources *sourceWatches
 }
 
 // NeedLeaderElection: one replica writes the copies.
 func (m *Mirrorer) NeedLeaderElection() bool { return true }
 
-// Start reconciles on every snapshot change and at least every Interval (source changes).
+// Start reconciles once, then whenever the snapshot swaps in a new state or a source changes,
+// and every Resync.
 func (m *Mirrorer) Start(ctx context.Context) error {
-	log := logf.FromContext(ctx).WithName("mirror")
-	interval := m.Interval
-	if interval == 0 {
-		interval = 10 * time.Second
+	changed := make(chan struct{}, 1)
+	notify := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
 	}
-	var seen uint64
-	last := time.Time{}
-	wait.UntilWithContext(ctx, func(ctx context.Context) {
-		gen := m.Snapshot.Generation()
-		if gen == seen && time.Since(last) < interval {
-			return
+	if m.Watcher != nil {
+		m.sources = newSourceWatches(m.Watcher, notify)
+		defer m.sources.stop()
+	}
+	swapped := m.Snapshot.Subscribe()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-swapped:
+				notify()
+			}
 		}
-		if err := m.Reconcile(ctx); err != nil {
-			log.Error(err, "mirror cross-namespace references")
-			return
-		}
-		seen, last = gen, time.Now()
-	}, time.Second)
-	return nil
+	}()
+	return runOnChange(ctx, changed, m.Resync, "mirror", "mirror cross-namespace references", m.Reconcile)
 }
 
 // Reconcile creates, updates and garbage-collects the copies once.
@@ -110,6 +121,9 @@ func (m *Mirrorer) Reconcile(ctx context.Context) error {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+	if m.sources != nil {
+		m.sources.set(ctx, keys)
+	}
 	for _, k := range keys {
 		if err := m.sync(ctx, k); err != nil {
 			return err

@@ -114,7 +114,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		&corev1.ConfigMap{}:          {Namespaces: map[string]cache.Config{sidecarset.KruiseNamespace: {}, o.AppPatchNamespace: {}}},
 		&appsv1.ControllerRevision{}: {Namespaces: map[string]cache.Config{sidecarset.KruiseNamespace: {}}},
 	}}
-	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	direct, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,11 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	}
 	snap := NewSnapshot(mgr.GetCache(), pipeline.Options{Engine: o.Engine, SkipSidecarSets: o.Mode == KruiseMode,
 		MirrorReferences: o.MirrorCrossNamespace, Translate: translate.Options{MainContainer: o.MainContainer}}, o.AppPatchNamespace)
+	snap.Metrics = m
 	if err := snap.Watch(ctx, mgr.GetCache()); err != nil {
+		return err
+	}
+	if err := mgr.Add(snap); err != nil {
 		return err
 	}
 	ws := mgr.GetWebhookServer()
@@ -161,7 +165,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		for _, ns := range o.ExcludeNamespaces {
 			excluded[ns] = true
 		}
-		if err := mgr.Add(&Mirrorer{Client: direct, Snapshot: snap, Excluded: excluded}); err != nil {
+		if err := mgr.Add(&Mirrorer{Client: direct, Watcher: direct, Snapshot: snap, Excluded: excluded}); err != nil {
 			return err
 		}
 	}
@@ -199,6 +203,9 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		return err
 	}
 	if err := mgr.AddReadyzCheck("readyz", ws.StartedChecker()); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("state", snap.Ready); err != nil {
 		return err
 	}
 	return mgr.Start(ctx)

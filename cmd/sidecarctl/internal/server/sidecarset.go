@@ -79,7 +79,9 @@ func (h *SidecarSetValidator) handle(ctx context.Context, req admission.Request)
 			return admission.Errored(http.StatusBadRequest, err)
 		}
 	}
-	view, err := h.Snapshot.View(ctx)
+	// Fresh: the SidecarSets and bindings the cache delivered before this request, such as
+	// the binding applied just before the SidecarSet it authorizes.
+	view, err := h.Snapshot.Fresh(ctx)
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
 	}

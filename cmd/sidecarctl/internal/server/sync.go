@@ -6,8 +6,8 @@ import (
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 )
@@ -21,35 +21,51 @@ type WebhookSync struct {
 	// Certs, when set, manages the serving certificate; otherwise the CA bundle is left to
 	// whoever manages it (cert-manager's CA injector).
 	Certs *CertSource
-	// Poll is how often the snapshot generation is checked.
-	Poll time.Duration
+	// Resync is how often the configurations are written without a change of state (to renew
+	// the certificate, and to repair an edit by hand); ten minutes when zero.
+	Resync time.Duration
 }
 
 // NeedLeaderElection: one replica writes the configurations.
 func (w *WebhookSync) NeedLeaderElection() bool { return true }
 
-// Start syncs once, then whenever the snapshot changes, and at least every ten minutes (to
-// renew the certificate).
+// Start syncs once, then whenever the snapshot swaps in a new state, and every Resync; a
+// failed sync is retried with backoff.
 func (w *WebhookSync) Start(ctx context.Context) error {
-	log := logf.FromContext(ctx).WithName("webhook-sync")
-	poll := w.Poll
-	if poll == 0 {
-		poll = time.Second
+	return runOnChange(ctx, w.Snapshot.Subscribe(), w.Resync, "webhook-sync", "sync webhook configurations", w.Sync)
+}
+
+// runOnChange runs do once, then after every notification on changed and every resync
+// (ten minutes when zero), retrying a failure with backoff (100 ms doubling to 30 s) until it
+// succeeds or something newer arrives.
+func runOnChange(ctx context.Context, changed <-chan struct{}, resync time.Duration, name, what string, do func(context.Context) error) error {
+	log := logf.FromContext(ctx).WithName(name)
+	if resync == 0 {
+		resync = 10 * time.Minute
 	}
-	var seen uint64
-	last := time.Time{}
-	wait.UntilWithContext(ctx, func(ctx context.Context) {
-		gen := w.Snapshot.Generation()
-		if gen == seen && time.Since(last) < 10*time.Minute {
-			return
+	tick := time.NewTicker(resync)
+	defer tick.Stop()
+	var backoff time.Duration
+	for {
+		var retry <-chan time.Time
+		if err := do(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			log.Error(err, what)
+			backoff = min(max(2*backoff, 100*time.Millisecond), 30*time.Second)
+			retry = time.After(backoff)
+		} else {
+			backoff = 0
 		}
-		if err := w.Sync(ctx); err != nil {
-			log.Error(err, "sync webhook configurations")
-			return
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changed:
+		case <-tick.C:
+		case <-retry:
 		}
-		seen, last = gen, time.Now()
-	}, poll)
-	return nil
+	}
 }
 
 // Sync writes both configurations once.
@@ -66,7 +82,10 @@ func (w *WebhookSync) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Both digests come from the state the pod webhook serves, so a client that finds them
+	// equal to its own lists knows that state covers what it listed.
 	mutating := MutatingWebhookConfiguration(view.State.SidecarSets().SidecarSets(), view.State.AppPatches(), opts)
+	mutating.Annotations[ObservedNamespacesAnnotation] = NamespacesDigest(view.Namespaces)
 	validating := ValidatingWebhookConfiguration(opts)
 	keepBundle := w.Certs == nil && opts.CABundle == nil
 	if err := w.apply(ctx, mutating, func(existing client.Object) {
@@ -81,6 +100,7 @@ func (w *WebhookSync) Sync(ctx context.Context) error {
 			cur.Annotations = map[string]string{}
 		}
 		cur.Annotations[ObservedSidecarSetsAnnotation] = mutating.Annotations[ObservedSidecarSetsAnnotation]
+		cur.Annotations[ObservedNamespacesAnnotation] = mutating.Annotations[ObservedNamespacesAnnotation]
 	}, &admissionregistrationv1.MutatingWebhookConfiguration{}); err != nil {
 		return err
 	}
@@ -106,7 +126,11 @@ func (w *WebhookSync) apply(ctx context.Context, desired client.Object, merge fu
 	if err != nil {
 		return err
 	}
+	before := existing.DeepCopyObject()
 	merge(existing)
+	if equality.Semantic.DeepEqual(before, existing) {
+		return nil // nothing changed: no write, no watch event for the API server's clients
+	}
 	if err := w.Client.Update(ctx, existing); err != nil {
 		return fmt.Errorf("update %T %s: %w", existing, existing.GetName(), err)
 	}

@@ -37,6 +37,12 @@ type WebhookConfigOptions struct {
 // the SidecarSets and finds the same digest knows the server has seen them (the e2e suite).
 const ObservedSidecarSetsAnnotation = "sidecarctl.dev/observed-sidecarsets"
 
+// ObservedNamespacesAnnotation, on the MutatingWebhookConfiguration, digests the Namespaces
+// (name and labels) of the state the pod webhook serves: namespaceSelector reads the labels,
+// so a client that changed a Namespace's labels and finds the digest of its own list knows
+// the pod webhook sees them (the e2e suite).
+const ObservedNamespacesAnnotation = "sidecarctl.dev/observed-namespaces"
+
 // PodWebhookName names the single pod webhook entry.
 const PodWebhookName = "pods.sidecarctl.dev"
 
@@ -89,6 +95,23 @@ func SidecarSetsDigest(sets []*appsv1alpha1.SidecarSet) string {
 	lines := make([]string, len(sets))
 	for i, ss := range sets {
 		lines[i] = ss.Name + "/" + string(ss.UID) + "\n"
+	}
+	sort.Strings(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "")))
+	return hex.EncodeToString(sum[:])[:16]
+}
+
+// NamespacesDigest digests the names and labels of namespaces, in any order: the first 16 hex
+// digits of the SHA-256 of the sorted lines "name key=value,key=value" (labels sorted by key).
+func NamespacesDigest(namespaces []*corev1.Namespace) string {
+	lines := make([]string, len(namespaces))
+	for i, ns := range namespaces {
+		labels := make([]string, 0, len(ns.Labels))
+		for k, v := range ns.Labels {
+			labels = append(labels, k+"="+v)
+		}
+		sort.Strings(labels)
+		lines[i] = ns.Name + " " + strings.Join(labels, ",") + "\n"
 	}
 	sort.Strings(lines)
 	sum := sha256.Sum256([]byte(strings.Join(lines, "")))
