@@ -1,0 +1,118 @@
+package server
+
+import (
+	"encoding/json"
+	"testing"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/sidecarctl/sidecarctl/sidecarset"
+)
+
+var podResource = metav1.GroupVersionResource{Version: "v1", Resource: "pods"}
+
+// FuzzPodAdmission sends raw AdmissionReview bytes to the pod mutating webhook against one of
+// the corpus's states (state, by index). Whatever the bytes, the webhook must not panic and
+// must answer with a well-formed denial or an allowance whose JSON patch applies to the
+// request; the patched pod must be the pipeline's pod for the request's pod, every field the
+// engine does not own must survive, no remove may touch one, and admitting the patched pod
+// again (reinvocationPolicy IfNeeded) must patch nothing.
+func FuzzPodAdmission(f *testing.F) {
+	states := fuzzStates(f)
+	for i, st := range states {
+		for _, s := range st.seeds {
+			if s.kind != "pod" {
+				continue
+			}
+			for _, v := range podSeedVariants(f, s) {
+				f.Add(uint8(i), v)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, state uint8, body []byte) {
+		st := states[int(state)%len(states)]
+		checkPodAdmission(t, st, body)
+	})
+}
+
+// podSeedVariants are the reviews of a seed pod: as the API server sends it (v1 and
+// v1beta1), with fields unknown to the Go types at every level, as an UPDATE, a DELETE and a
+// subresource, without a namespace.
+func podSeedVariants(tb testing.TB, s fuzzSeed) [][]byte {
+	req := func(op admissionv1.Operation, ns, sub string, obj []byte) admissionv1.AdmissionRequest {
+		return admissionv1.AdmissionRequest{UID: "fuzz", Operation: op, Resource: podResource, SubResource: sub,
+			Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"}, Namespace: ns, Object: runtime.RawExtension{Raw: obj}}
+	}
+	unknown := withUnknownFields(tb, s.object)
+	return [][]byte{
+		reviewFor(tb, "admission.k8s.io/v1", req(s.operation, s.namespace, "", s.object)),
+		reviewFor(tb, "admission.k8s.io/v1beta1", req(s.operation, s.namespace, "", s.object)),
+		reviewFor(tb, "admission.k8s.io/v1", req(s.operation, s.namespace, "", unknown)),
+		reviewFor(tb, "admission.k8s.io/v1", req(admissionv1.Update, s.namespace, "", s.object)),
+		reviewFor(tb, "admission.k8s.io/v1", req(admissionv1.Delete, s.namespace, "", nil)),
+		reviewFor(tb, "admission.k8s.io/v1", req(admissionv1.Create, s.namespace, "binding", s.object)),
+		reviewFor(tb, "admission.k8s.io/v1", req(s.operation, "", "", s.object)),
+	}
+}
+
+// checkPodAdmission is the fuzz target's body: body admitted against st, then checked.
+func checkPodAdmission(t *testing.T, st *fuzzState, body []byte) {
+	h := &PodHandler{Snapshot: NewStaticSnapshot(st.view)}
+	req, resp := serveReview(t, h, body)
+	if req == nil {
+		if resp.Allowed {
+			t.Fatal("a review that does not decode was allowed")
+		}
+		return
+	}
+	op := sidecarset.Operation(req.Operation)
+	if req.Resource.Resource != "pods" || req.SubResource != "" || (op != sidecarset.Create && op != sidecarset.Update) {
+		if !resp.Allowed || len(resp.Patch) > 0 {
+			t.Fatalf("not a pod create or update, answered allowed=%v patch=%s", resp.Allowed, resp.Patch)
+		}
+		return
+	}
+	raw := req.Object.Raw
+	pod := &corev1.Pod{}
+	if err := json.Unmarshal(raw, pod); err != nil {
+		if resp.Allowed {
+			t.Fatalf("a pod that does not decode (%v) was allowed", err)
+		}
+		return
+	}
+	res, err := st.view.State.InjectPod(pod.DeepCopy(), sidecarset.Request{Namespace: req.Namespace, Operation: op, MatchedOnly: true})
+	if res == nil || res.Refusal != nil {
+		if resp.Allowed {
+			t.Fatalf("allowed a pod the pipeline refuses: %v", err)
+		}
+		return
+	}
+	if !resp.Allowed {
+		t.Fatalf("denied a pod the pipeline admits: %+v", resp.Result)
+	}
+	if !res.Changed && len(resp.Patch) > 0 {
+		t.Fatalf("patched a pod the pipeline leaves unchanged: %s", resp.Patch)
+	}
+	known := mustTree(t, pod)
+	engine := mustTree(t, res.Pod)
+	patched := raw
+	if len(resp.Patch) > 0 {
+		patched = applyOwned(t, raw, resp.Patch, known, engine)
+	}
+	got := &corev1.Pod{}
+	if err := json.Unmarshal(patched, got); err != nil {
+		t.Fatalf("the patched pod does not decode: %v", err)
+	}
+	assertSameJSON(t, "pod", got, res.Pod)
+	assertUnknownKept(t, rawTree(t, raw), known, engine, rawTree(t, patched))
+
+	again := req.AdmissionRequest
+	again.Object = runtime.RawExtension{Raw: patched}
+	_, resp2 := serveReview(t, h, reviewFor(t, "admission.k8s.io/v1", again))
+	if !resp2.Allowed || len(resp2.Patch) > 0 {
+		t.Errorf("the second admission is no no-op: allowed=%v patch=%s result=%+v", resp2.Allowed, resp2.Patch, resp2.Result)
+	}
+}
