@@ -133,7 +133,9 @@ func TestNoWebhookRemovesUnownedFields(t *testing.T) {
 	pod := func(st *fuzzState) admission.Handler { return &PodHandler{Snapshot: NewStaticSnapshot(st.view)} }
 	defaulter := func(st *fuzzState) admission.Handler { return &SidecarSetDefaulter{Version: st.version} }
 	defaulterV13 := func(*fuzzState) admission.Handler { return &SidecarSetDefaulter{Version: sidecarset.KruiseV13} }
-	validator := func(st *fuzzState) admission.Handler { return &SidecarSetValidator{Snapshot: NewStaticSnapshot(st.view)} }
+	validator := func(st *fuzzState) admission.Handler {
+		return &SidecarSetValidator{Snapshot: NewStaticSnapshot(st.view)}
+	}
 	bindings := func(*fuzzState) admission.Handler { return &BindingValidator{} }
 	var rows []row
 	for _, st := range []string{"001-selector-match", "032-native-sidecar-init-container", "040-volumes-injected",
