@@ -1,7 +1,7 @@
 package server
 
 import (
-	"encoding/json"
+	kjson "sigs.k8s.io/json"
 	"testing"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -77,7 +77,7 @@ func checkPodAdmission(t *testing.T, st *fuzzState, body []byte) {
 	}
 	raw := req.Object.Raw
 	pod := &corev1.Pod{}
-	if err := json.Unmarshal(raw, pod); err != nil {
+	if err := decodeObject(raw, pod); err != nil {
 		if resp.Allowed {
 			t.Fatalf("a pod that does not decode (%v) was allowed", err)
 		}
@@ -103,7 +103,7 @@ func checkPodAdmission(t *testing.T, st *fuzzState, body []byte) {
 		patched = applyOwned(t, raw, resp.Patch, known, engine)
 	}
 	got := &corev1.Pod{}
-	if err := json.Unmarshal(patched, got); err != nil {
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(patched, got); err != nil {
 		t.Fatalf("the patched pod does not decode: %v", err)
 	}
 	assertSameJSON(t, "pod", got, res.Pod)

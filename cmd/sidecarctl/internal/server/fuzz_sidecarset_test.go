@@ -8,6 +8,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/sidecarctl/sidecarctl/binding"
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
@@ -98,7 +99,7 @@ func checkSidecarSetAdmission(t *testing.T, st *fuzzState, body []byte) {
 	}
 	raw := req.Object.Raw
 	before := &appsv1alpha1.SidecarSet{}
-	if err := json.Unmarshal(raw, before); err != nil {
+	if err := decodeObject(raw, before); err != nil {
 		if resp.Allowed {
 			t.Fatalf("a SidecarSet that does not decode (%v) was allowed", err)
 		}
@@ -120,7 +121,7 @@ func checkSidecarSetAdmission(t *testing.T, st *fuzzState, body []byte) {
 		patched = applyOwned(t, raw, resp.Patch, known, engine)
 	}
 	got := &appsv1alpha1.SidecarSet{}
-	if err := json.Unmarshal(patched, got); err != nil {
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(patched, got); err != nil {
 		t.Fatalf("the patched SidecarSet does not decode: %v", err)
 	}
 	assertSameJSON(t, "sidecarset", got, after)
@@ -142,7 +143,7 @@ func checkSidecarSetAdmission(t *testing.T, st *fuzzState, body []byte) {
 	var old *appsv1alpha1.SidecarSet
 	if len(req.OldObject.Raw) > 0 {
 		old = &appsv1alpha1.SidecarSet{}
-		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
+		if err := decodeObject(req.OldObject.Raw, old); err != nil {
 			if vresp.Allowed {
 				t.Fatalf("an old SidecarSet that does not decode (%v) was allowed", err)
 			}
@@ -167,7 +168,7 @@ func checkBindingAdmission(t *testing.T, body []byte) {
 		return
 	}
 	b := &bindingv1alpha1.SidecarSetResourceBinding{}
-	if err := json.Unmarshal(req.Object.Raw, b); err != nil {
+	if err := decodeObject(req.Object.Raw, b); err != nil {
 		if resp.Allowed {
 			t.Fatalf("a binding that does not decode (%v) was allowed", err)
 		}

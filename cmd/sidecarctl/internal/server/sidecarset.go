@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -25,7 +24,7 @@ func (h *SidecarSetDefaulter) Handle(_ context.Context, req admission.Request) a
 	start := time.Now()
 	defer h.observe(start)
 	before := &appsv1alpha1.SidecarSet{}
-	if err := json.Unmarshal(req.Object.Raw, before); err != nil {
+	if err := decodeObject(req.Object.Raw, before); err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
 	ss := before.DeepCopy()
@@ -67,13 +66,13 @@ func (h *SidecarSetValidator) Handle(ctx context.Context, req admission.Request)
 
 func (h *SidecarSetValidator) handle(ctx context.Context, req admission.Request) admission.Response {
 	ss := &appsv1alpha1.SidecarSet{}
-	if err := json.Unmarshal(req.Object.Raw, ss); err != nil {
+	if err := decodeObject(req.Object.Raw, ss); err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
 	var old *appsv1alpha1.SidecarSet
 	if len(req.OldObject.Raw) > 0 {
 		old = &appsv1alpha1.SidecarSet{}
-		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
+		if err := decodeObject(req.OldObject.Raw, old); err != nil {
 			return admission.Errored(http.StatusBadRequest, err)
 		}
 	}
