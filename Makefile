@@ -68,7 +68,7 @@ bench:
 FUZZTIME ?= 30s
 FUZZ_PARALLEL ?= 1
 FUZZ_PKG ?= ./cmd/sidecarctl/internal/server/
-FUZZ_TARGETS ?= FuzzPodAdmission FuzzSidecarSetAdmission FuzzBindingAdmission
+FUZZ_TARGETS ?= FuzzPodAdmission FuzzPodObject FuzzSidecarSetAdmission FuzzSidecarSetObject FuzzBindingAdmission
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "$$t for $(FUZZTIME)"; \

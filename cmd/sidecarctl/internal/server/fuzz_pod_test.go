@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	kjson "sigs.k8s.io/json"
 	"testing"
 
@@ -35,6 +36,33 @@ func FuzzPodAdmission(f *testing.F) {
 	f.Fuzz(func(t *testing.T, state uint8, body []byte) {
 		st := states[int(state)%len(states)]
 		checkPodAdmission(t, st, body)
+	})
+}
+
+// FuzzPodObject is FuzzPodAdmission with the fuzzer's mutations aimed at the pod: it
+// mutates the pod's JSON, the namespace and the operation, and the target wraps them in the
+// AdmissionReview the API server would send; the checks are FuzzPodAdmission's.
+func FuzzPodObject(f *testing.F) {
+	states := fuzzStates(f)
+	for i, st := range states {
+		for _, s := range st.seeds {
+			if s.kind == "pod" {
+				f.Add(uint8(i), s.operation == admissionv1.Update, s.namespace, s.object)
+				f.Add(uint8(i), s.operation == admissionv1.Update, s.namespace, withUnknownFields(f, s.object))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, state uint8, update bool, namespace string, pod []byte) {
+		if !json.Valid(pod) {
+			return // no AdmissionReview carries it: FuzzPodAdmission covers bytes that do not parse
+		}
+		op := admissionv1.Create
+		if update {
+			op = admissionv1.Update
+		}
+		body := reviewFor(t, "admission.k8s.io/v1", admissionv1.AdmissionRequest{UID: "fuzz", Operation: op,
+			Resource: podResource, Namespace: namespace, Object: runtime.RawExtension{Raw: pod}})
+		checkPodAdmission(t, states[int(state)%len(states)], body)
 	})
 }
 
