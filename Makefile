@@ -64,15 +64,17 @@ bench:
 # fuzz runs each native fuzz target of the admission webhooks in turn for FUZZTIME (raw
 # AdmissionReview bytes against the corpus's states; README "Fuzzing"). A failing input is
 # written to cmd/sidecarctl/internal/server/testdata/fuzz/<Target>/, which go test replays from
-# then on. FUZZ_PARALLEL is go test's -parallel: the fuzzing workers.
+# then on. FUZZ_PARALLEL is go test's -parallel: the fuzzing workers. FUZZMINIMIZETIME bounds
+# the minimisation of each new input (go's default, 60s, can eat a short run whole).
 FUZZTIME ?= 30s
 FUZZ_PARALLEL ?= 1
+FUZZMINIMIZETIME ?= 5s
 FUZZ_PKG ?= ./cmd/sidecarctl/internal/server/
 FUZZ_TARGETS ?= FuzzPodAdmission FuzzPodObject FuzzSidecarSetAdmission FuzzSidecarSetObject FuzzBindingAdmission
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "$$t for $(FUZZTIME)"; \
-	  $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -parallel $(FUZZ_PARALLEL) $(FUZZ_PKG) || exit 1; \
+	  $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) -parallel $(FUZZ_PARALLEL) $(FUZZ_PKG) || exit 1; \
 	done
 
 clean:
