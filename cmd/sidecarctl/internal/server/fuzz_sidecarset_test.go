@@ -65,6 +65,8 @@ func FuzzSidecarSetObject(f *testing.F) {
 		op := admissionv1.Create
 		if len(old) > 0 {
 			op = admissionv1.Update
+		} else {
+			old = nil // no old object: the review carries none (an empty non-nil one is no JSON)
 		}
 		body := reviewFor(t, "admission.k8s.io/v1", admissionv1.AdmissionRequest{UID: "fuzz", Operation: op,
 			Resource: sidecarSetResource, Object: runtime.RawExtension{Raw: obj}, OldObject: runtime.RawExtension{Raw: old}})
