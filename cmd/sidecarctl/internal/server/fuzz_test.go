@@ -27,8 +27,8 @@ import (
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
 )
 
-// fuzzState is one cluster state a fuzz input is admitted against: a conformance case's or a
-// pipeline scenario's, admitted as its tests admit it.
+// fuzzState is one cluster state a fuzz input is admitted against: a conformance case's, a
+// fuzz example's or a pipeline scenario's, admitted as its tests admit it.
 type fuzzState struct {
 	name    string
 	view    *View
@@ -45,19 +45,32 @@ type fuzzSeed struct {
 	object    []byte
 }
 
-// fuzzStates builds every state of the conformance corpus and the pipeline scenarios, in a
-// stable order (cases, then scenarios, each sorted by name): a fuzz input names its state by
-// index, so a kept crasher replays against the same state. States the pipeline refuses to
-// admit (cases whose SidecarSet Kruise refuses) are left out.
+// fuzzStates builds every state of the conformance corpus, its fuzz examples and the pipeline
+// scenarios, in a stable order (cases, examples, scenarios, each sorted by name): a fuzz input
+// names its state by index, so a kept crasher replays against the same state as long as no
+// state is added before it. States the pipeline refuses to admit (cases whose SidecarSet
+// Kruise refuses) are left out.
 func fuzzStates(tb testing.TB) []*fuzzState {
 	tb.Helper()
 	cases, err := sidecarsettest.Cases()
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// The fuzz examples (cases where sidecarctl once decided differently from Kruise) run in
+	// their Kruise release; not with --kruise-exact, which serve does not offer (the webhook
+	// keeps the fields Kruise would lose).
+	examples, err := sidecarsettest.FuzzExamples()
+	if err != nil {
+		tb.Fatal(err)
+	}
 	var out []*fuzzState
-	for _, c := range cases {
+	for _, c := range append(cases, examples...) {
 		opts := pipelinetest.Options(c)
+		if c.Kruise != "" {
+			if opts.Engine.Version, err = sidecarset.ParseVersion(c.Kruise); err != nil {
+				tb.Fatal(err)
+			}
+		}
 		st, err := pipeline.Admit(pipelinetest.Input(c), opts)
 		if err != nil {
 			continue
@@ -234,7 +247,7 @@ func applyOwned(t *testing.T, raw, patch []byte, known, engine any) []byte {
 }
 
 // identify turns a JSON pointer into tree into an identity path: map keys as they are, list
-// items by "name=" their name when they have one, else by "#" their index.
+// items as itemID names them.
 func identify(tree any, pointer string) ([]string, bool) {
 	if pointer == "" {
 		return nil, true
@@ -257,7 +270,7 @@ func identify(tree any, pointer string) ([]string, bool) {
 			if err != nil || i < 0 || i >= len(v) {
 				return nil, false
 			}
-			id, tree = append(id, itemID(v[i], i)), v[i]
+			id, tree = append(id, itemID(v, i)), v[i]
 		default:
 			return nil, false
 		}
@@ -265,13 +278,28 @@ func identify(tree any, pointer string) ([]string, bool) {
 	return id, true
 }
 
-func itemID(item any, i int) string {
-	if m, ok := item.(map[string]any); ok {
-		if n, ok := m["name"].(string); ok {
-			return "name=" + n
+// itemID identifies list[i]: "name=" its name and "#" how many items before it have that
+// name (env and volume mounts may repeat one), or "#" its index when it has no name.
+func itemID(list []any, i int) string {
+	name := func(v any) (string, bool) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return "", false
+		}
+		n, ok := m["name"].(string)
+		return n, ok
+	}
+	n, ok := name(list[i])
+	if !ok {
+		return "#" + strconv.Itoa(i)
+	}
+	seen := 0
+	for _, prev := range list[:i] {
+		if p, ok := name(prev); ok && p == n {
+			seen++
 		}
 	}
-	return "#" + strconv.Itoa(i)
+	return "name=" + n + "#" + strconv.Itoa(seen)
 }
 
 // lookup resolves an identity path in tree.
@@ -287,7 +315,7 @@ func lookup(tree any, id []string) (any, bool) {
 		case []any:
 			found := false
 			for i, item := range v {
-				if itemID(item, i) == tok {
+				if itemID(v, i) == tok {
 					tree, found = item, true
 					break
 				}
@@ -334,7 +362,7 @@ func assertUnknownKept(t *testing.T, raw, known, engine, patched any) {
 				return
 			}
 			for i, item := range rv {
-				walk(append(id[:len(id):len(id)], itemID(item, i)), item, kl[i])
+				walk(append(id[:len(id):len(id)], itemID(rv, i)), item, kl[i])
 			}
 		}
 	}

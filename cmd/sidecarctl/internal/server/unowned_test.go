@@ -104,7 +104,7 @@ func unknownAt(tree any) map[string]any {
 			}
 		case []any:
 			for i, item := range x {
-				walk(at+"/"+itemID(item, i), item)
+				walk(at+"/"+itemID(x, i), item)
 			}
 		}
 	}
