@@ -43,9 +43,11 @@ lint:
 examples: build
 	@./examples/run.sh $(BIN)
 
-# conformance runs the Kruise corpus through the built binary and compare.py. The corpus is
-# the one embedded in the repository; CONFORMANCE_DIR=DIR runs another one laid out the same
-# way (DIR/cases, DIR/expected; sidecarset/sidecarsettest/CONFORMANCE.md).
+# conformance runs the Kruise corpus through the built binary and compare.py: Kruise v1.8's
+# outputs (expected/), then every other release's (expected-vX/, with --kruise-version X
+# --kruise-exact), and a summary line per release. The corpus is the one embedded in the
+# repository; CONFORMANCE_DIR=DIR runs another one laid out the same way (DIR/cases,
+# DIR/expected, DIR/expected-vX; sidecarset/sidecarsettest/CONFORMANCE.md).
 CONFORMANCE_DIR ?= sidecarset/sidecarsettest/testdata
 conformance: build
 	@./sidecarset/sidecarsettest/run-conformance.sh $(BIN) $(CONFORMANCE_DIR)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# run.sh BIN: runs every scenario step of examples/ with the sidecarctl binary BIN, prints each
-# command and its stdout, and diffs stdout, stderr and exit status with the golden files
-# (NN-name.stdout, .stderr, .exit; a missing file means empty output or exit 0).
-# Exits non-zero if any step differs. `go test ./examples` checks the same, and -update
-# rewrites the golden files.
+# run.sh BIN: runs every scenario of examples/ (a directory of numbered steps NN-name.args)
+# with the sidecarctl binary BIN and compares each step's stdout, stderr and exit status with
+# its golden files (NN-name.stdout, .stderr, .exit; a missing file means empty output or exit
+# 0). It prints one line per scenario, "ok" or "FAIL" with its name and step count, and for a
+# failing scenario the command and the diff of each step that differs. Exits 1 if any
+# scenario fails. `go test ./examples` checks the same, and -update rewrites the golden files.
 set -u
 if [ $# -ne 1 ]; then
 	echo "usage: $0 path/to/sidecarctl" >&2
@@ -14,34 +15,47 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failed=0
+total=0
 for dir in "$here"/*/; do
 	name=$(basename "$dir")
 	[ "$name" = testdata ] && continue
+	steps=0
+	: >"$tmp/report"
 	for argsfile in "$dir"*.args; do
 		[ -e "$argsfile" ] || continue
 		step=$(basename "$argsfile" .args)
+		steps=$((steps + 1))
 		args=()
 		while IFS= read -r line || [ -n "$line" ]; do
 			case "$line" in '' | '#'*) continue ;; esac
 			args+=("$line")
 		done <"$argsfile"
-		echo "== $name/$step"
-		echo "\$ sidecarctl ${args[*]}"
 		(cd "$dir" && "$bin" "${args[@]}" >"$tmp/stdout" 2>"$tmp/stderr")
 		rc=$?
-		cat "$tmp/stdout"
 		if [ "$rc" -ne 0 ]; then echo "$rc" >"$tmp/exit"; else : >"$tmp/exit"; fi
 		for part in stdout stderr exit; do
 			golden="$dir$step.$part"
 			[ -e "$golden" ] || golden=/dev/null
-			if ! diff -u --label "$name/$step.$part (golden)" --label "$name/$step.$part (got)" "$golden" "$tmp/$part"; then
-				failed=1
+			if ! diff -u --label "$name/$step.$part (golden)" --label "$name/$step.$part (got)" "$golden" "$tmp/$part" >"$tmp/diff"; then
+				{
+					echo "  \$ sidecarctl ${args[*]}"
+					sed 's/^/  /' "$tmp/diff"
+				} >>"$tmp/report"
 			fi
 		done
 	done
+	[ "$steps" -eq 0 ] && continue
+	total=$((total + 1))
+	if [ -s "$tmp/report" ]; then
+		failed=$((failed + 1))
+		printf 'FAIL  %s (%d steps)\n' "$name" "$steps"
+		cat "$tmp/report"
+	else
+		printf 'ok    %s (%d steps)\n' "$name" "$steps"
+	fi
 done
 if [ "$failed" -ne 0 ]; then
-	echo "examples: output differs from the golden files (go test ./examples -update rewrites them)" >&2
+	echo "examples: $failed of $total scenarios differ from their golden files (go test ./examples -update rewrites them)" >&2
 	exit 1
 fi
-echo "examples: all scenarios match their golden files"
+echo "examples: all $total scenarios match their golden files"

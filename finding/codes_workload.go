@@ -6,6 +6,7 @@ const (
 	Unchanged       Code = "unchanged"
 	UnsupportedKind Code = "unsupported_kind"
 	NoPodTemplate   Code = "no_pod_template"
+	NotSelected     Code = "not_selected"
 )
 
 var workloadCodes = []Description{
@@ -13,4 +14,5 @@ var workloadCodes = []Description{
 	{Unchanged, AreaWorkload, "the object's pod (template) did not change"},
 	{UnsupportedKind, AreaWorkload, "the kind has no known pod template; the object passes through untouched"},
 	{NoPodTemplate, AreaWorkload, "a supported kind without an inline pod template (templateRef, poolRef); it passes through untouched"},
+	{NotSelected, AreaWorkload, "the -l selector does not pick the object: inject and uninject pass it through untouched, explain and audit skip it"},
 }

@@ -212,9 +212,9 @@ func (s *State) checkGivenProfiles() error {
 			continue
 		}
 		if len(names) == 0 {
-			return fmt.Errorf("profile %s: the state has no sandbox-injection-config ConfigMap that defines profiles", p)
+			return fmt.Errorf("--profile %s: the state (--from, or -f without it) has no sandbox-injection-config ConfigMap that defines profiles", p)
 		}
-		msg := fmt.Sprintf("profile %s: no sandbox-injection-config defines it (profiles: %s)", p, strings.Join(names, ", "))
+		msg := fmt.Sprintf("--profile %s: no sandbox-injection-config defines it (profiles: %s)", p, strings.Join(names, ", "))
 		if near := finding.Closest(p, names); near != "" {
 			msg += fmt.Sprintf("; did you mean %s?", near)
 		}

@@ -9,7 +9,7 @@ import (
 )
 
 // Check is what `check` reports: the admission findings (what the emulated Kruise drops from a
-// SidecarSet, its schema in v1.3 mode or its Kubernetes types in any mode, is an error), what Kruise v1.3 (virtual nodes) would drop or refuse (an error for SidecarSets
+// SidecarSet, its schema in v1.3 to v1.7 modes or its Kubernetes types in any mode, is an error), what Kruise v1.3 (virtual nodes) would drop or refuse (an error for SidecarSets
 // whose selector requires a virtual node), and every cross-namespace reference checked
 // against the bindings. It returns the findings, sorted by object, and the bindings that
 // would authorize the unauthorized references, one per SidecarSet and namespace, in order of
@@ -17,7 +17,7 @@ import (
 func (s *State) Check() (finding.List, []*bindingv1alpha1.SidecarSetResourceBinding) {
 	var out finding.List
 	for _, f := range s.findings {
-		if f.Code == finding.PostV13Feature || f.Code == finding.SidecarFieldDropped {
+		if f.Code == finding.PostV13Feature || f.Code == finding.NewerKruiseFeature || f.Code == finding.SidecarFieldDropped {
 			f.Severity, f.Object = finding.Error, "SidecarSet "+f.SidecarSet
 		}
 		out.Add(f)
@@ -47,6 +47,7 @@ func (s *State) Check() (finding.List, []*bindingv1alpha1.SidecarSetResourceBind
 			}
 		}
 	}
+	out = append(out, s.unknownSubjects()...)
 	out.SortByObject()
 	return out, fixes
 }

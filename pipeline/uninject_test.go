@@ -16,17 +16,18 @@ import (
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
 )
 
+// reportedCorpus are the corpus cases whose injection cannot be undone, with what uninject
+// reports instead (sidecarset/BEHAVIOUR.md §3.4), in every Kruise release.
+var reportedCorpus = map[string][]string{
+	"100-pod-has-container-with-sidecar-name": {"uninject_replaced_container spec.containers[0]"},
+}
+
 // TestUninjectCorpus: for every conformance case Kruise injects, uninjecting the injected pod
 // through the pipeline gives the pod back, as the object it was written (lossless write-back
 // of workload.Mutate), with the namespace the pod webhook fills in (§1.1); the cases of
 // reportedCorpus are left in place with their findings.
 func TestUninjectCorpus(t *testing.T) {
 	t.Parallel()
-	// The corpus cases whose injection cannot be undone, with what uninject reports instead
-	// (sidecarset/BEHAVIOUR.md §3.4).
-	reportedCorpus := map[string][]string{
-		"100-pod-has-container-with-sidecar-name": {"uninject_replaced_container spec.containers[0]"},
-	}
 	var injecting atomic.Int32
 	t.Cleanup(func() {
 		if n := injecting.Load(); n < 25 {
@@ -34,47 +35,66 @@ func TestUninjectCorpus(t *testing.T) {
 		}
 	})
 	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
-		if _, refused := c.ExpectsRefusal(); refused {
-			return
-		}
-		st, err := pipeline.Admit(pipelinetest.Input(c), pipelinetest.Options(c))
-		if err != nil {
-			t.Fatal(err)
-		}
-		original := casePod(t, c)
-		obj := &unstructured.Unstructured{Object: casePod(t, c)}
-		injected, err := st.InjectObject(obj, c.Pod.Namespace, pipelinetest.Operation(c))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !injected.Changed() {
-			return
-		}
-		injecting.Add(1)
-		if original["metadata"].(map[string]any)["namespace"] == nil {
-			original["metadata"].(map[string]any)["namespace"] = "default"
-		}
-		before := obj.DeepCopy()
-		res, err := st.UninjectObject(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want, ok := reportedCorpus[c.Name]; ok {
-			if diff := cmp.Diff(want, findingCodes(res.Pod)); diff != "" {
-				t.Errorf("findings (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(before.Object, obj.Object); diff != "" {
-				t.Errorf("the pod changed although its injection is left in place:\n%s", diff)
-			}
-			return
-		}
-		if codes := findingCodes(res.Pod); len(codes) > 0 {
-			t.Errorf("findings: %v", codes)
-		}
-		if diff := cmp.Diff(original, obj.Object); diff != "" {
-			t.Errorf("uninject(inject(pod)) != pod (-want +got):\n%s", diff)
+		if uninjectRoundTrip(t, c, reportedCorpus[c.Name]) {
+			injecting.Add(1)
 		}
 	})
+}
+
+// TestUninjectReleaseCorpus is TestUninjectCorpus in the other emulated Kruise releases, on
+// the cases whose outputs the corpus holds for them.
+func TestUninjectReleaseCorpus(t *testing.T) {
+	t.Parallel()
+	sidecarsettest.ForEachRelease(t, func(t *testing.T, c *sidecarsettest.Case) {
+		uninjectRoundTrip(t, c, reportedCorpus[strings.TrimPrefix(c.Name, "v"+c.Kruise+"/")])
+	})
+}
+
+// uninjectRoundTrip injects c's pod and uninjects it: the pod comes back, or with reported
+// (codes and fields) it is left in place with those findings. It reports whether Kruise
+// injected anything.
+func uninjectRoundTrip(t *testing.T, c *sidecarsettest.Case, reported []string) bool {
+	t.Helper()
+	if _, refused := c.ExpectsRefusal(); refused {
+		return false
+	}
+	st, err := pipeline.Admit(pipelinetest.Input(c), pipelinetest.Options(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	original := casePod(t, c)
+	obj := &unstructured.Unstructured{Object: casePod(t, c)}
+	injected, err := st.InjectObject(obj, c.Pod.Namespace, pipelinetest.Operation(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !injected.Changed() {
+		return false
+	}
+	if original["metadata"].(map[string]any)["namespace"] == nil {
+		original["metadata"].(map[string]any)["namespace"] = "default"
+	}
+	before := obj.DeepCopy()
+	res, err := st.UninjectObject(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reported != nil {
+		if diff := cmp.Diff(reported, findingCodes(res.Pod)); diff != "" {
+			t.Errorf("findings (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(before.Object, obj.Object); diff != "" {
+			t.Errorf("the pod changed although its injection is left in place:\n%s", diff)
+		}
+		return true
+	}
+	if codes := findingCodes(res.Pod); len(codes) > 0 {
+		t.Errorf("findings: %v", codes)
+	}
+	if diff := cmp.Diff(original, obj.Object); diff != "" {
+		t.Errorf("uninject(inject(pod)) != pod (-want +got):\n%s", diff)
+	}
+	return true
 }
 
 // casePod is the case's pod as written in the case file.

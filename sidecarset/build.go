@@ -78,7 +78,7 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 		for i := range ss.Spec.InitContainers {
 			ic := ss.Spec.InitContainers[i].DeepCopy()
 			native := isNativeSidecar(ic) && bh.NativeSidecars
-			if isNativeSidecar(ic) && bh.SidecarListHasNativeInitContainers {
+			if bh.SidecarListHasInitContainers && (native || !bh.SidecarListOnlyNativeInitContainers) {
 				sidecarList = append(sidecarList, ic.Name)
 			}
 			var shared []corev1.VolumeMount
@@ -115,7 +115,9 @@ func (s *State) build(pod *corev1.Pod, matched []*appsv1alpha1.SidecarSet) (*bui
 				b.initContainers = append(b.initContainers, sidecar{container: ic.Container, policy: ic.PodInjectPolicy})
 			}
 			b.injectedBy[ss.Name] = append(b.injectedBy[ss.Name], "init container "+ic.Name)
-			injecting = true
+			if bh.HashEntryForInitOnlySet {
+				injecting = true
+			}
 		}
 		b.secrets = append(b.secrets, ss.Spec.ImagePullSecrets...)
 

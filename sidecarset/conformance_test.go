@@ -3,12 +3,14 @@ package sidecarset_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
 )
@@ -103,6 +105,40 @@ func TestConformance(t *testing.T) {
 	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
 		got, err := runCase(t, c)
 		assertKruise(t, c, got, err)
+	})
+}
+
+// TestConformanceReleases runs the corpus in the mode of every other Kruise release whose
+// outputs it holds (sidecarsettest.ReleaseCases). With KruiseExact the outcome is that
+// release's exactly; without it, too, unless the engine reported a field that it keeps where
+// Kruise drops or moves it (sidecarset/BEHAVIOUR.md §7.5).
+func TestConformanceReleases(t *testing.T) {
+	t.Parallel()
+	sidecarsettest.ForEachRelease(t, func(t *testing.T, c *sidecarsettest.Case) {
+		opts := caseOptions(t, c)
+		exact := opts
+		exact.KruiseExact = true
+		_, res, err := runCaseWith(t, c, exact)
+		assertKruise(t, c, podJSON(t, res, err), err)
+
+		st, res, err := runCaseWith(t, c, opts)
+		var findings finding.List
+		if st != nil {
+			findings = append(findings, st.Findings()...)
+		}
+		if res != nil {
+			findings = append(findings, res.Findings...)
+		}
+		for _, f := range findings {
+			switch f.Code {
+			case finding.SidecarFieldDropped, finding.PodFieldDropped, finding.PodFieldMoved:
+				if !strings.Contains(f.Message, "Kruise v") {
+					t.Errorf("%s does not name the Kruise release: %s", f.Code, f.Message)
+				}
+				return
+			}
+		}
+		assertKruise(t, c, podJSON(t, res, err), err)
 	})
 }
 

@@ -12,8 +12,9 @@
 // Reason codes, findings and refusals use package finding's vocabulary: a *RefusalError and an
 // *AdmissionError carry a finding.Code and the field path of their cause.
 //
-// Behaviour follows Kruise v1.8 by default, and Kruise v1.3.0 (what Alibaba Cloud virtual
-// nodes run) with Options.Version = KruiseV13; versions.go is the one table of what differs.
+// Behaviour follows Kruise v1.8 by default, any release from v1.3.0 (what Alibaba Cloud
+// virtual nodes run, KruiseV13) to v1.8 with Options.Version (releases.go lists them);
+// versions.go is the one table of what differs.
 // Where Kruise loses or moves a user's field (fields newer than its Kubernetes types,
 // newerfields.go), the engine keeps the field and reports what Kruise does, unless
 // Options.KruiseExact (sidecarset/BEHAVIOUR.md §7).

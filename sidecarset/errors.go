@@ -71,7 +71,11 @@ type AdmissionError struct {
 }
 
 func (e *AdmissionError) Error() string {
-	return "sidecarset " + e.SidecarSet + " refused by Kruise's " + e.Stage + ": " + e.Message
+	name := e.SidecarSet
+	if name == "" {
+		name = "without a name"
+	}
+	return "sidecarset " + name + " refused by Kruise's " + e.Stage + ": " + e.Message
 }
 
 // Unwrap returns the cause.

@@ -9,29 +9,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Version selects whose behaviour the engine reproduces.
-type Version string
-
-const (
-	// KruiseV18 is OpenKruise v1.8's webhook behaviour (the default).
-	KruiseV18 Version = "1.8"
-	// KruiseV13 is OpenKruise v1.3.0's behaviour, the feature level of Alibaba Cloud virtual
-	// nodes (ECI/ACS). See sidecarset/BEHAVIOUR.md §5.
-	KruiseV13 Version = "1.3"
-)
-
-// ParseVersion accepts "1.8", "v1.8", "1.8.x" and the same for 1.3.
-func ParseVersion(s string) (Version, error) {
-	v := strings.TrimPrefix(strings.TrimSpace(s), "v")
-	switch {
-	case v == "" || v == "1.8" || strings.HasPrefix(v, "1.8."):
-		return KruiseV18, nil
-	case v == "1.3" || strings.HasPrefix(v, "1.3."):
-		return KruiseV13, nil
-	}
-	return "", fmt.Errorf("unsupported Kruise version %q: use 1.8 or 1.3", s)
-}
-
 // Operation is the admission operation of a pod request.
 type Operation string
 

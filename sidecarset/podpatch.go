@@ -41,8 +41,8 @@ func podFieldsNewerThan(v Version, spec *corev1.PodSpec, drop bool) []droppedFie
 
 // kruisePatch reproduces what Kruise's pod webhook does to the fields of the incoming pod its
 // Kubernetes types lack, once injection changed the pod (sidecarset/BEHAVIOUR.md §7.3, §7.4):
-// v1.8's positional patch loses them from the containers injection moved and leaves them on
-// the containers now at their old index; v1.3 removes them all. in is the pod as received,
+// the positional patch of v1.5 and later loses them from the containers injection moved and
+// leaves them on the containers now at their old index; v1.3 and v1.4 remove them all. in is the pod as received,
 // injected the names of the containers injection produced. Each field Kruise loses or moves
 // is a finding in res; with Options.KruiseExact res.Pod becomes Kruise's pod.
 func (s *State) kruisePatch(in *corev1.Pod, res *Result, injected map[string]bool) error {
@@ -67,7 +67,7 @@ func (s *State) kruisePatch(in *corev1.Pod, res *Result, injected map[string]boo
 	return err
 }
 
-// reencodedPatch is v1.3: the patch goes from the raw request to the re-encoded pod, so every
+// reencodedPatch is v1.3 and v1.4: the patch goes from the raw request to the re-encoded pod, so every
 // field the types lack is gone, the pod's own and any other (§7.4).
 func (s *State) reencodedPatch(in *corev1.Pod, res *Result, injected map[string]bool) {
 	v := s.opts.version()
@@ -116,7 +116,7 @@ func containerList(spec *corev1.PodSpec, list string) []corev1.Container {
 	return spec.Containers
 }
 
-// positionalPatch is v1.5 and later (v1.8): the patch goes from the re-encoded original pod to
+// positionalPatch is v1.5 and later: the patch goes from the re-encoded original pod to
 // the re-encoded result and is applied to the pod as sent, so a field the types lack stays at
 // its list index (§7.3). Only containers can move, so only their fields are looked at.
 func (s *State) positionalPatch(in *corev1.Pod, res *Result) error {

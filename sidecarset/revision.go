@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sidecarctl/sidecarctl/finding"
@@ -118,25 +119,55 @@ type revisionSpec struct {
 		InitContainers   []appsv1alpha1.SidecarContainer           `json:"initContainers"`
 		ImagePullSecrets []corev1.LocalObjectReference             `json:"imagePullSecrets"`
 		PatchPodMetadata []appsv1alpha1.SidecarSetPatchPodMetadata `json:"patchPodMetadata"`
+		Patch            string                                    `json:"$patch"`
 	} `json:"spec"`
 }
 
-// restore applies a ControllerRevision to a copy of ss. From v1.6 the stored patch says
-// "$patch: replace", so the whole spec becomes the five stored fields; v1.3 replaces only those.
+// mergeRevision is the strategic merge of revision data into ss with the merge keys of the
+// SidecarSet type (name for containers, init containers, volumes and pull secrets).
+func mergeRevision(ss *appsv1alpha1.SidecarSet, data []byte) (*appsv1alpha1.SidecarSet, error) {
+	original, err := json.Marshal(ss)
+	if err != nil {
+		return nil, err
+	}
+	patched, err := strategicpatch.StrategicMergePatch(original, data, &appsv1alpha1.SidecarSet{})
+	if err != nil {
+		return nil, fmt.Errorf("apply data: %w", err)
+	}
+	out := &appsv1alpha1.SidecarSet{}
+	if err := json.Unmarshal(patched, out); err != nil {
+		return nil, fmt.Errorf("decode restored sidecarset: %w", err)
+	}
+	return out, nil
+}
+
+// restore applies a ControllerRevision to a copy of ss, as Kruise's strategic merge of the
+// revision's data does (sidecarset/BEHAVIOUR.md §1.8.2). Data recorded with "$patch":
+// "replace" (from v1.5.1) makes the whole spec the five stored fields, whatever the release.
+// Data without it (recorded before v1.5.1) replaces the five fields up to v1.5.0; from v1.5.1
+// the SidecarSet's lists have merge keys, so its lists are merged by name into the live ones.
 func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevision) (*appsv1alpha1.SidecarSet, error) {
 	var data revisionSpec
 	if err := json.Unmarshal(cr.Data.Raw, &data); err != nil {
 		return nil, fmt.Errorf("decode controllerrevision %s: %w", cr.Name, err)
 	}
 	out := ss.DeepCopy()
-	if s.opts.behaviour().RevisionReplacesSpec {
-		out.Spec = appsv1alpha1.SidecarSetSpec{}
+	if data.Spec.Patch != "replace" && s.opts.behaviour().RevisionReplacesSpec {
+		merged, err := mergeRevision(out, cr.Data.Raw)
+		if err != nil {
+			return nil, fmt.Errorf("controllerrevision %s: %w", cr.Name, err)
+		}
+		out = merged
+	} else {
+		if data.Spec.Patch == "replace" {
+			out.Spec = appsv1alpha1.SidecarSetSpec{}
+		}
+		out.Spec.Volumes = data.Spec.Volumes
+		out.Spec.Containers = data.Spec.Containers
+		out.Spec.InitContainers = data.Spec.InitContainers
+		out.Spec.ImagePullSecrets = data.Spec.ImagePullSecrets
+		out.Spec.PatchPodMetadata = data.Spec.PatchPodMetadata
 	}
-	out.Spec.Volumes = data.Spec.Volumes
-	out.Spec.Containers = data.Spec.Containers
-	out.Spec.InitContainers = data.Spec.InitContainers
-	out.Spec.ImagePullSecrets = data.Spec.ImagePullSecrets
-	out.Spec.PatchPodMetadata = data.Spec.PatchPodMetadata
 	if out.Annotations == nil {
 		out.Annotations = map[string]string{}
 	}
@@ -156,8 +187,8 @@ func (s *State) restore(ss *appsv1alpha1.SidecarSet, cr *appsv1.ControllerRevisi
 }
 
 // NewControllerRevision records ss the way Kruise's SidecarSet controller does when it first
-// sees it: the data is {"spec": {...five fields..., "$patch": "replace"}} (no "$patch" in
-// v1.3), and the name is <name>-<SafeEncodeString(fnv32(data, collisionCount))>.
+// sees it: the data is {"spec": {...five fields..., "$patch": "replace"}} (no "$patch" before
+// v1.5.1), and the name is <name>-<SafeEncodeString(fnv32(data, collisionCount))>.
 func NewControllerRevision(ss *appsv1alpha1.SidecarSet, existing []*appsv1.ControllerRevision, v Version) (*appsv1.ControllerRevision, error) {
 	data, err := revisionPatch(ss, v)
 	if err != nil {

@@ -117,7 +117,7 @@ func (s *State) Create(in *appsv1alpha1.SidecarSet) (*appsv1alpha1.SidecarSet, e
 	v := s.opts.version()
 	// Kruise's CRD schema and its Kubernetes types decide what is left of the SidecarSet
 	// before its webhooks see it (sidecarset/BEHAVIOUR.md §5.1, §7.2).
-	s.findings = append(s.findings, pruneSchema(ss, s.opts.behaviour())...)
+	s.findings = append(s.findings, pruneSchema(ss, v)...)
 	dropped := dropNewerFields(ss, v)
 	s.findings = append(s.findings, droppedFindings(ss, dropped, v, s.opts.KruiseExact)...)
 	if !s.opts.SkipDefaulting {
@@ -187,7 +187,7 @@ func Mutate(ss *appsv1alpha1.SidecarSet, v Version) error {
 // itself is stored, and modified when something is dropped.
 func (s *State) Store(ss *appsv1alpha1.SidecarSet) {
 	v := s.opts.version()
-	pruneSchema(ss, s.opts.behaviour())
+	pruneSchema(ss, v)
 	var full *appsv1alpha1.SidecarSet
 	if !s.opts.KruiseExact {
 		full = ss.DeepCopy()

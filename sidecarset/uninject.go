@@ -2,6 +2,7 @@ package sidecarset
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -114,6 +115,20 @@ func readBookkeeping(pod *corev1.Pod) (*bookkeeping, error) {
 		}
 	}
 	return bk, nil
+}
+
+// allListedIn reports whether plans include every SidecarSet of the injected list, and the
+// list names at least one.
+func (bk *bookkeeping) allListedIn(plans []*setPlan) bool {
+	if len(bk.injected) == 0 {
+		return false
+	}
+	for _, n := range bk.injected {
+		if !slices.ContainsFunc(plans, func(p *setPlan) bool { return p.name == n }) {
+			return false
+		}
+	}
+	return true
 }
 
 // sidecarSets returns the recorded SidecarSet names, sorted.
@@ -262,9 +277,9 @@ func listKey(init bool, name string) string {
 }
 
 // attributeOrphans handles the containers that carry IS_INJECTED=true and that no plan
-// claims. Plain init containers are in no sidecarList (BEHAVIOUR.md §3.2): without the state
-// they belong to a recorded SidecarSet the state lacks, the one such set or, with several,
-// an unattributed plan. Every other one is reported and left.
+// claims. Plain init containers are in no sidecarList but v1.7.0's (BEHAVIOUR.md §3.2):
+// without the state they belong to a recorded SidecarSet the state lacks, the one such set or,
+// with several, an unattributed plan. Every other one is reported and left.
 func attributeOrphans(pod *corev1.Pod, plans []*setPlan, claimed map[string]bool, fs *finding.List) []*setPlan {
 	var unchecked []*setPlan
 	for _, p := range plans {

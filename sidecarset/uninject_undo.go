@@ -278,6 +278,16 @@ func (u *undo) removeBookkeeping() {
 				changed = true
 			}
 		}
+		if _, written := a[h.key]; written && !changed && len(h.entries) == 0 && u.bk.allListedIn(u.removed) {
+			// Kruise v1.4.0 to v1.5.0 write no entry for a SidecarSet of init containers
+			// only, but still write the annotation (§3.2): it goes with the last set listed.
+			for _, p := range u.removed {
+				if slices.Contains(u.bk.injected, p.name) {
+					note(p, h.key)
+					changed = true
+				}
+			}
+		}
 		if changed && len(h.entries) == 0 {
 			delete(a, h.key)
 		} else if changed {

@@ -12,31 +12,36 @@ import (
 // pruneSchema removes what an older Kruise's CRD schema silently drops from a SidecarSet at
 // creation (sidecarset/BEHAVIOUR.md §5.1): namespaceSelector before v1.4, priorityStrategy
 // before v1.5. Each removal is returned as a finding, because Kruise itself says nothing; so
-// are the init-container settings v1.3 keeps but ignores. The fields Kruise's Kubernetes types
+// are the init-container settings releases before v1.5 or v1.7 keep but ignore. The fields Kruise's Kubernetes types
 // lack are dropNewerFields' (§7).
-func pruneSchema(ss *appsv1alpha1.SidecarSet, bh behaviour) finding.List {
+func pruneSchema(ss *appsv1alpha1.SidecarSet, v Version) finding.List {
+	bh, kruise := behaviourOf(v), v.kruise()
+	code := finding.NewerKruiseFeature
+	if v == KruiseV13 {
+		code = finding.PostV13Feature
+	}
 	var out finding.List
 	warn := func(path *field.Path, msg string) {
-		out.Add(finding.Finding{Severity: finding.Warning, Code: finding.PostV13Feature, SidecarSet: ss.Name,
+		out.Add(finding.Finding{Severity: finding.Warning, Code: code, SidecarSet: ss.Name,
 			Field: path.String(), Message: msg})
 	}
 	spec := field.NewPath("spec")
 	if ss.Spec.NamespaceSelector != nil && !bh.NamespaceSelector {
 		ss.Spec.NamespaceSelector = nil
-		warn(spec.Child("namespaceSelector"), "Kruise v1.3 prunes namespaceSelector, so the SidecarSet injects into matching pods of every namespace")
+		warn(spec.Child("namespaceSelector"), kruise+" prunes namespaceSelector (added in v1.4), so the SidecarSet injects into matching pods of every namespace")
 	}
 	if ss.Spec.UpdateStrategy.PriorityStrategy != nil && !bh.PriorityStrategy {
 		ss.Spec.UpdateStrategy.PriorityStrategy = nil
-		warn(spec.Child("updateStrategy", "priorityStrategy"), "Kruise v1.3 prunes priorityStrategy (added in v1.5)")
+		warn(spec.Child("updateStrategy", "priorityStrategy"), kruise+" prunes priorityStrategy (added in v1.5)")
 	}
 	for i := range ss.Spec.InitContainers {
 		p := spec.Child("initContainers").Index(i)
 		c := &ss.Spec.InitContainers[i]
 		if c.PodInjectPolicy == appsv1alpha1.BeforeAppContainerType && !bh.PlacesInitContainers {
-			warn(p.Child("podInjectPolicy"), "Kruise v1.3 ignores podInjectPolicy on init containers and appends them after the pod's own")
+			warn(p.Child("podInjectPolicy"), kruise+" ignores podInjectPolicy on init containers and appends them after the pod's own (placed from v1.7)")
 		}
 		if c.ShareVolumePolicy.Type == appsv1alpha1.ShareVolumePolicyEnabled && !bh.InitContainersShareVolumes {
-			warn(p.Child("shareVolumePolicy"), "Kruise v1.3 does not share pod volumes with init containers")
+			warn(p.Child("shareVolumePolicy"), kruise+" does not share pod volumes with init containers (shared from v1.5)")
 		}
 	}
 	return out
@@ -49,7 +54,7 @@ func pruneSchema(ss *appsv1alpha1.SidecarSet, bh behaviour) finding.List {
 func V13Compatibility(ss *appsv1alpha1.SidecarSet) finding.List {
 	v13 := behaviourOf(KruiseV13)
 	copied := ss.DeepCopy()
-	out := pruneSchema(copied, v13)
+	out := pruneSchema(copied, KruiseV13)
 	p := field.NewPath("spec")
 	warn := func(path *field.Path, msg string) {
 		out.Add(finding.Finding{Severity: finding.Warning, Code: finding.PostV13Feature, SidecarSet: ss.Name,

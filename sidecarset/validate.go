@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 
+	appspub "github.com/openkruise/kruise-api/apps/pub"
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -65,10 +66,10 @@ func Validate(ss, old *appsv1alpha1.SidecarSet, env ValidationEnv) field.ErrorLi
 	if old != nil {
 		allErrs = append(allErrs, validateContainerUpdate(ss.Spec.Containers, old.Spec.Containers, field.NewPath("spec", "containers"))...)
 	}
-	if len(allErrs) > 0 {
+	if len(allErrs) > 0 && env.behaviour().ValidationStopsBeforeConflicts {
 		return allErrs
 	}
-	return validateConflicts(ss, env)
+	return append(allErrs, validateConflicts(ss, env)...)
 }
 
 func validateMeta(ss *appsv1alpha1.SidecarSet) field.ErrorList {
@@ -141,14 +142,18 @@ func validateInjectionStrategy(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p
 			errs = append(errs, field.Invalid(p.Child("revision"), rev, fmt.Sprintf("Cannot find specific ControllerRevision, err: %v", err)))
 		}
 	}
-	switch rev.Policy {
-	case "", appsv1alpha1.AlwaysSidecarSetInjectRevisionPolicy:
-	case appsv1alpha1.PartialSidecarSetInjectRevisionPolicy:
-		if !env.behaviour().PartialRevisionPolicy {
-			errs = append(errs, field.Invalid(p.Child("revision", "policy"), rev.Policy, fmt.Sprintf("Invalid policy %v, only support 'Always' currently", rev.Policy)))
-		}
+	switch {
+	case rev.Policy == "" || rev.Policy == appsv1alpha1.AlwaysSidecarSetInjectRevisionPolicy:
+	case !env.behaviour().PartialRevisionPolicy:
+		// Before v1.8 the path lacks "spec.injectionStrategy" and the value is the whole
+		// revision (BEHAVIOUR.md §4.3).
+		errs = append(errs, field.Invalid(field.NewPath("revision", "policy"), rev, fmt.Sprintf("Invalid policy %v, only support 'Always' currently", rev.Policy)))
+	case rev.Policy == appsv1alpha1.PartialSidecarSetInjectRevisionPolicy:
 	default:
-		errs = append(errs, field.Invalid(p.Child("revision", "policy"), rev.Policy, fmt.Sprintf("Invalid policy %v, only support 'Always' and 'Partial' currently", rev.Policy)))
+		// From v1.8 the CRD schema lists the two values, so the API server refuses any other
+		// before the webhook sees it (BEHAVIOUR.md §4.3).
+		errs = append(errs, field.NotSupported(p.Child("revision", "policy"), rev.Policy, []string{
+			string(appsv1alpha1.AlwaysSidecarSetInjectRevisionPolicy), string(appsv1alpha1.PartialSidecarSetInjectRevisionPolicy)}))
 	}
 	return errs
 }
@@ -160,10 +165,16 @@ func validateUpdateStrategy(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p *f
 	}
 	var errs field.ErrorList
 	if env.behaviour().RefusesPartitionWithSelector && s.Selector != nil && s.Partition != nil && !isZeroIntOrString(s.Partition) {
-		errs = append(errs, field.Invalid(p, s, "Partition and Selector cannot be used together"))
+		// Kruise names the path without "spec." and prints the strategy with %+v.
+		errs = append(errs, field.Invalid(field.NewPath("updateStrategy"), fmt.Sprintf("%+v", s), "Partition and Selector cannot be used together"))
 	}
 	if s.Selector != nil {
 		errs = append(errs, validateSelector(s.Selector, p.Child("selector"))...)
+	}
+	if ps := s.PriorityStrategy; ps != nil && env.behaviour().PriorityStrategy {
+		if msg := priorityStrategyProblem(ps); msg != "" {
+			errs = append(errs, field.Required(p.Child("priorityStrategy"), msg))
+		}
 	}
 	if s.Partition != nil {
 		errs = append(errs, validateNonNegativeIntOrPercent(*s.Partition, p.Child("partition"))...)
@@ -185,6 +196,32 @@ func validateUpdateStrategy(ss *appsv1alpha1.SidecarSet, env ValidationEnv, p *f
 		errs = append(errs, field.Required(p, "The initContainer in-place upgrade is not currently supported."))
 	}
 	return errs
+}
+
+// priorityStrategyProblem is the first problem Kruise finds in a priorityStrategy [v1.5.0]:
+// weight and order terms together, a weight out of range, an empty or unparsable selector, an
+// empty order key (sidecarset/BEHAVIOUR.md §4.4).
+func priorityStrategyProblem(ps *appspub.UpdatePriorityStrategy) string {
+	if len(ps.WeightPriority) > 0 && len(ps.OrderPriority) > 0 {
+		return "only one of weightPriority and orderPriority can be used"
+	}
+	for _, w := range ps.WeightPriority {
+		switch {
+		case w.Weight < 0 || w.Weight > 100:
+			return "weight must be valid number in the range 1-100"
+		case w.MatchSelector.Size() == 0:
+			return "selector can not be empty"
+		}
+		if _, err := metav1.LabelSelectorAsSelector(&w.MatchSelector); err != nil {
+			return fmt.Sprintf("invalid selector %v", err)
+		}
+	}
+	for _, o := range ps.OrderPriority {
+		if o.OrderedKey == "" {
+			return "order key can not be empty"
+		}
+	}
+	return ""
 }
 
 func isZeroIntOrString(v *intstr.IntOrString) bool {

@@ -183,11 +183,11 @@ func validateContainer(c *corev1.Container, volumes map[string]corev1.VolumeSour
 		for i, probe := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
 			if probe != nil {
 				name := [...]string{"livenessProbe", "readinessProbe", "startupProbe"}[i]
-				errs = append(errs, field.Forbidden(p.Child(name), "may not be set for init containers without restartPolicy=Always"))
+				errs = append(errs, initHandlerError(p.Child(name), probe, env))
 			}
 		}
 		if c.Lifecycle != nil {
-			errs = append(errs, field.Forbidden(p.Child("lifecycle"), "may not be set for init containers without restartPolicy=Always"))
+			errs = append(errs, initHandlerError(p.Child("lifecycle"), c.Lifecycle, env))
 		}
 	}
 	if sc := c.SecurityContext; sc != nil && sc.Privileged != nil && *sc.Privileged && !env.AllowPrivileged {
@@ -273,4 +273,19 @@ func countSources(vs *corev1.VolumeSource) int {
 		}
 	}
 	return n
+}
+
+// initHandlerError is the Kubernetes pod validation's refusal of a probe or lifecycle on a
+// plain init container, in the words of the Kubernetes release Kruise is built with
+// (BEHAVIOUR.md §4.5): 1.22 to 1.24 say the value is invalid, 1.26 forbid it, 1.28 on add
+// "without restartPolicy=Always".
+func initHandlerError(p *field.Path, value any, env ValidationEnv) *field.Error {
+	bh := env.behaviour()
+	switch {
+	case bh.NativeSidecars:
+		return field.Forbidden(p, "may not be set for init containers without restartPolicy=Always")
+	case bh.InitHandlersForbidden:
+		return field.Forbidden(p, "may not be set for init containers")
+	}
+	return field.Invalid(p, value, "must not be set for init containers")
 }

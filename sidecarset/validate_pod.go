@@ -182,6 +182,28 @@ func validateResources(r *corev1.ResourceRequirements, p *field.Path) field.Erro
 				fmt.Sprintf("must be less than or equal to %s limit of %s", name, lim.String())))
 		}
 	}
+	return append(errs, validateClaims(r.Claims, p.Child("claims"))...)
+}
+
+// validateClaims is Kubernetes' check (from 1.26) that a container's resource claims name
+// pod.spec.resourceClaims; the fake pod Kruise validates a SidecarSet with has none, so every
+// named claim is not found. Releases whose types lack claims have dropped them before this.
+func validateClaims(claims []corev1.ResourceClaim, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := sets.New[string]()
+	for i, c := range claims {
+		if c.Name == "" {
+			errs = append(errs, field.Required(p.Index(i), ""))
+			continue
+		}
+		if seen.Has(c.Name) {
+			errs = append(errs, field.Duplicate(p.Index(i), c.Name))
+		}
+		seen.Insert(c.Name)
+		notFound := field.NotFound(p.Index(i), c.Name)
+		notFound.Detail = "must be one of the names in pod.spec.resourceClaims which is empty"
+		errs = append(errs, notFound)
+	}
 	return errs
 }
 

@@ -217,7 +217,7 @@ func TestValidateSidecarSet(t *testing.T) {
 		{"54 neither name nor version", withRevision, revision(nil, nil, ""),
 			[]wantErr{{"spec.injectionStrategy.revision", field.ErrorTypeInvalid, "revisionName and customVersion cannot be empty simultaneously"}}},
 		{"54 unknown policy", withRevision, revision(nil, ptr("v1"), "Sometimes"),
-			[]wantErr{{"spec.injectionStrategy.revision.policy", field.ErrorTypeInvalid, "Invalid policy Sometimes"}}},
+			[]wantErr{{"spec.injectionStrategy.revision.policy", field.ErrorTypeNotSupported, `supported values: "Always", "Partial"`}}},
 		// 55.
 		{"55 native sidecar with RollingUpdate", cluster{}, withInit(sidecarSet("ss"), native(sc("proxy", ""))),
 			[]wantErr{{"spec.updateStrategy", field.ErrorTypeRequired, "The initContainer in-place upgrade is not currently supported."}}},
@@ -226,7 +226,7 @@ func TestValidateSidecarSet(t *testing.T) {
 		{"partition and selector", cluster{}, mod(func(ss *appsv1alpha1.SidecarSet) {
 			ss.Spec.UpdateStrategy.Selector = labelsSel("canary", "true")
 			ss.Spec.UpdateStrategy.Partition = ptr(intstr.FromInt32(2))
-		}), []wantErr{{"spec.updateStrategy", field.ErrorTypeInvalid, "Partition and Selector cannot be used together"}}},
+		}), []wantErr{{"updateStrategy", field.ErrorTypeInvalid, "Partition and Selector cannot be used together"}}},
 		{"updateStrategy selector with a bad operator", cluster{}, mod(func(ss *appsv1alpha1.SidecarSet) {
 			ss.Spec.UpdateStrategy.Selector = exprSel("canary", bogus, "true")
 		}), []wantErr{{"spec.updateStrategy.selector.matchExpressions[0].operator", field.ErrorTypeInvalid, ""}, {"spec.updateStrategy.selector.selector", field.ErrorTypeInvalid, ""}}},

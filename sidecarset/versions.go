@@ -1,156 +1,163 @@
 package sidecarset
 
-import (
-	"strconv"
-	"strings"
-)
-
 // behaviour is what one emulated Kruise release does where the releases differ. Every
 // version-dependent branch of the engine reads a field of it instead of comparing versions, so
-// behaviourOf below is the one table of how Kruise v1.3 (Alibaba Cloud virtual nodes) and v1.8
-// differ. Each field is true for the newer behaviour; its comment and its row in behaviourOf
-// name the Kruise release that introduced it (sidecarset/BEHAVIOUR.md §5.12, the release
-// table; §5 for v1.3).
+// behaviourOf below is the one table of how Kruise v1.3 (Alibaba Cloud virtual nodes) to v1.8
+// differ. A field is true for the newer behaviour (HashEntryForEveryMatchedSet for the older);
+// its comment and its row in behaviourOf name the Kruise release that introduced it
+// (sidecarset/BEHAVIOUR.md §5.14, the release table; §5 for v1.3). The first sentence of each
+// comment is the field's line in README.md.
 type behaviour struct {
 	// Candidates and matching.
 
-	// NamespaceIndex: the pod webhook's candidates are the SidecarSets indexed under the pod's
-	// namespace, then the cluster-scoped ones; before, every SidecarSet in one list.
+	// NamespaceIndex: candidates are the SidecarSets indexed under the pod's namespace, then
+	// the cluster-scoped ones. Before, every SidecarSet in one list.
 	NamespaceIndex bool
-	// NamespaceSelector: spec.namespaceSelector exists; it is matched, validated and taken
-	// into account for overlaps. Before, the CRD schema prunes it at creation.
+	// NamespaceSelector: spec.namespaceSelector is matched, validated and used for overlaps.
+	// Before, the CRD schema prunes it at creation.
 	NamespaceSelector bool
-	// PartialRevisionPolicy: injectionStrategy.revision.policy Partial is accepted and lets
-	// updateStrategy's selector, partition and paused choose between the pinned and the latest
-	// revision. Before, validation refuses Partial and the pinned revision is always injected.
+	// PartialRevisionPolicy: revision policy Partial lets updateStrategy pick the pinned or
+	// the latest revision. Before, validation refuses Partial and the pinned revision is always
+	// injected.
 	PartialRevisionPolicy bool
-	// RevisionReplacesSpec: a ControllerRevision's data carries "$patch": "replace", so
-	// restoring it replaces the whole spec; before, only the five stored lists.
+	// RevisionReplacesSpec: ControllerRevisions carry "$patch": "replace" and restore lists by
+	// name. The SidecarSet's lists have merge keys (name), so a revision recorded without the
+	// directive is merged by name into the live lists; one with it replaces the whole spec.
+	// Before, the stored lists replace the live ones (and revision names differ).
 	RevisionReplacesSpec bool
 
 	// Building the sidecars.
 
-	// InitContainersShareVolumes: init containers get shareVolumePolicy mounts and their
-	// subPathExpr envs, and their env is merged without duplicates; before, transfer envs are
-	// appended as they come.
+	// InitContainersShareVolumes: init containers get shared mounts, subPathExpr env and a
+	// de-duplicated env. Before, transfer envs are appended as they come.
 	InitContainersShareVolumes bool
-	// NativeSidecars: init containers with restartPolicy Always are sidecars: they count in
-	// the SidecarSet hash, are hot-upgraded in pairs, and validation refuses them with a
-	// RollingUpdate strategy. Before, they are ordinary init containers.
+	// NativeSidecars: init containers with restartPolicy Always are native sidecars. They
+	// count in the SidecarSet hash, are hot-upgraded in pairs, and validation refuses them
+	// with a RollingUpdate strategy. Before, they are ordinary init containers.
 	NativeSidecars bool
-	// SidecarListHasNativeInitContainers: the hash annotation's sidecarList also names the
-	// native-sidecar init containers (v1.7 listed every init container, v1.3 none).
-	SidecarListHasNativeInitContainers bool
-	// HashEntryForEveryMatchedSet: every matched SidecarSet gets a hash entry, even when it
-	// injects nothing. From v1.4 only SidecarSets that inject something do (v1.4 and v1.5 only
-	// those that inject a container, fixed in v1.6.0, #1453).
+	// SidecarListHasInitContainers: the hash annotation's sidecarList names init containers
+	// too. v1.7.0 names every one (SidecarListOnlyNativeInitContainers narrows it).
+	SidecarListHasInitContainers bool
+	// SidecarListOnlyNativeInitContainers: sidecarList names only the native-sidecar init
+	// containers.
+	SidecarListOnlyNativeInitContainers bool
+	// HashEntryForEveryMatchedSet: every matched SidecarSet gets a hash entry, even one that
+	// injects nothing. From v1.4 only SidecarSets that inject something do.
 	HashEntryForEveryMatchedSet bool
-	// MergesInjectedList: kruise.io/sidecarset-injected-list becomes the sorted union with the
-	// pod's value; before, it is overwritten with this injection's SidecarSets in match order.
+	// HashEntryForInitOnlySet: a SidecarSet that injects only init containers gets a hash
+	// entry. v1.4.0 to v1.5.0 write one only for SidecarSets that inject a container.
+	HashEntryForInitOnlySet bool
+	// MergesInjectedList: kruise.io/sidecarset-injected-list is the sorted union with the
+	// pod's value. Before, it is overwritten with this injection's SidecarSets in match order.
 	MergesInjectedList bool
-	// IsInjectedAnyEntry: an app container is an injected sidecar (no mount sharing from it)
-	// when any IS_INJECTED entry of its env is "true"; before, only the first IS_INJECTED
-	// entry is read. Seen in v1.8.4 against v1.3.0; the release in between that changed it is
-	// not pinned down.
+	// IsInjectedAnyEntry: an app container counts as an injected sidecar when any IS_INJECTED
+	// entry of its env is "true". Before, only the first IS_INJECTED entry is read. Seen in
+	// v1.8.4 against v1.3.0; the release in between that changed it is not pinned down, and
+	// v1.4 is assumed.
 	IsInjectedAnyEntry bool
-	// RecordsEveryHotUpgradeSidecar: kruise.io/sidecarset-working-hotupgrade-container keeps
-	// an entry per hot-upgrade sidecar; before, only the last one processed survives.
+	// RecordsEveryHotUpgradeSidecar: the working hot-upgrade annotation keeps an entry per
+	// hot-upgrade sidecar. Before, only the last one processed survives.
 	RecordsEveryHotUpgradeSidecar bool
 
 	// Placement.
 
 	// PlacesInitContainers: injected init containers honour podInjectPolicy and replace a
-	// same-named init container of the pod in place; before, they are appended after the
-	// pod's own (sorted by name either way).
+	// same-named pod init container in place. Before, they are appended after the pod's own
+	// (sorted by name either way).
 	PlacesInitContainers bool
-	// EmptyInjectPolicyAfter: the pod webhook puts a container with an empty podInjectPolicy
-	// after the app containers; before, before them. Only sets that skipped defaulting have one.
+	// EmptyInjectPolicyAfter: a container with an empty podInjectPolicy goes after the app
+	// containers. Before, before them; only SidecarSets that skipped defaulting have one.
 	EmptyInjectPolicyAfter bool
 
 	// SidecarSet admission.
 
-	// DefaultsInitContainerPolicies: the mutating webhook defaults podInjectPolicy
-	// (AfterAppContainer) and shareVolumePolicy of init containers; before, containers only.
+	// DefaultsInitContainerPolicies: init containers are defaulted to AfterAppContainer,
+	// ColdUpgrade and shareVolumePolicy disabled. Before, only containers are.
 	DefaultsInitContainerPolicies bool
-	// ProjectedServiceAccountTokens: validation accepts projected serviceAccountToken volumes,
-	// because the fake pod it validates has a service account; before, Kubernetes refuses them.
+	// ProjectedServiceAccountTokens: projected serviceAccountToken volumes are accepted.
+	// The fake pod validation uses has a service account; before, Kubernetes refuses them.
 	ProjectedServiceAccountTokens bool
-	// RefusesPartitionWithSelector: validation refuses a non-zero updateStrategy.partition
-	// together with updateStrategy.selector.
+	// RefusesPartitionWithSelector: a non-zero updateStrategy.partition with
+	// updateStrategy.selector is refused.
 	RefusesPartitionWithSelector bool
-	// PriorityStrategy: updateStrategy.priorityStrategy exists; before, the CRD schema prunes it.
+	// PriorityStrategy: updateStrategy.priorityStrategy exists and is validated. Before, the
+	// CRD schema prunes it.
 	PriorityStrategy bool
+	// ValidationStopsBeforeConflicts: validation skips the cross-SidecarSet conflict checks
+	// when the SidecarSet has errors of its own. Before, both kinds are reported together.
+	ValidationStopsBeforeConflicts bool
+	// InitHandlersForbidden: probes and lifecycle on a plain init container are "Forbidden:
+	// may not be set for init containers". Before, Kubernetes 1.22 to 1.24 validation says
+	// "Invalid value: ...: must not be set for init containers"; with native sidecars (1.28)
+	// the text ends "without restartPolicy=Always".
+	InitHandlersForbidden bool
+
 	// Kubernetes types.
 
-	// KubernetesTypes is the minor release of the Kubernetes API types Kruise is built with
-	// (22 means 1.22). Every field those types lack (newerfields.go) is dropped from the
-	// SidecarSets it stores and from the hashes, and is lost or moved in the pods it returns
-	// (sidecarset/BEHAVIOUR.md §7).
+	// KubernetesTypes: the Kubernetes API types Kruise is built with (22 means 1.22). Every
+	// field those types lack (newerfields.go) is dropped from the SidecarSets it stores and
+	// from the hashes, and is lost or moved in the pods it returns (sidecarset/BEHAVIOUR.md §7).
 	KubernetesTypes int
-	// PositionalPodPatch: the pod webhook's JSON patch goes from the re-encoded original pod to
-	// the re-encoded result, so a field the types lack stays at its list index (lost from a
-	// container injection moved, left on the one now there); before, the patch goes from the
-	// raw request, so every such field of a pod Kruise changes is removed (§7.3, §7.4).
+	// PositionalPodPatch: the pod patch leaves fields the types lack at their list index.
+	// The patch goes from the re-encoded original pod to the re-encoded result, so such a field
+	// is lost from a container injection moved and left on the one now there; before, the
+	// patch goes from the raw request, so every such field of a pod Kruise changes is removed
+	// (§7.3, §7.4).
 	PositionalPodPatch bool
 }
 
-// behaviourOf is the table: one row per difference, true from the release it names.
+// behaviourOf is the table: one row per difference, each true from the release it names
+// (the research behind each is in BEHAVIOUR.md §5.14, by pull request of openkruise/kruise).
+// README.md's table "What changes between Kruise releases" is generated from it.
 func behaviourOf(v Version) behaviour {
-	minor := v.minor()
-	since := func(m int) bool { return minor >= m }
+	since := v.since
 	return behaviour{
-		NamespaceIndex:        since(7), // Kruise v1.7.0 (#1547)
-		NamespaceSelector:     since(4), // Kruise v1.4.0
-		PartialRevisionPolicy: since(8), // Kruise v1.8.0
-		RevisionReplacesSpec:  since(6), // Kruise v1.6.0
+		NamespaceIndex:        since(KruiseV170), // v1.7.0 (#1547)
+		NamespaceSelector:     since(KruiseV14),  // v1.4.0 (#1178)
+		PartialRevisionPolicy: since(KruiseV18),  // v1.8.0 (#1689, #1856)
+		RevisionReplacesSpec:  since(KruiseV151), // v1.5.1 (#1402)
 
-		InitContainersShareVolumes:         since(5),  // Kruise v1.5.0
-		NativeSidecars:                     since(7),  // Kruise v1.7.0
-		SidecarListHasNativeInitContainers: since(8),  // Kruise v1.8.0 (#1719)
-		HashEntryForEveryMatchedSet:        !since(4), // Kruise v1.4.0 stopped it
-		MergesInjectedList:                 since(4),  // Kruise v1.4.0
-		IsInjectedAnyEntry:                 minor > 3, // v1.8.4 (first entry in v1.3.0)
-		RecordsEveryHotUpgradeSidecar:      since(4),  // Kruise v1.4.0 (#1101)
+		InitContainersShareVolumes:          since(KruiseV150),                      // v1.5.0 (#1229)
+		NativeSidecars:                      since(KruiseV170),                      // v1.7.0 (#1613)
+		SidecarListHasInitContainers:        since(KruiseV170),                      // v1.7.0 (#1613)
+		SidecarListOnlyNativeInitContainers: since(KruiseV171),                      // v1.7.1 (#1719)
+		HashEntryForEveryMatchedSet:         !since(KruiseV14),                      // until v1.4.0 (#1101)
+		HashEntryForInitOnlySet:             !since(KruiseV14) || since(KruiseV151), // gone in v1.4.0 (#1101), back in v1.5.1 (#1453)
+		MergesInjectedList:                  since(KruiseV14),                       // v1.4.0 (#1101)
+		IsInjectedAnyEntry:                  since(KruiseV14),                       // after v1.3.0, by v1.8.4
+		RecordsEveryHotUpgradeSidecar:       since(KruiseV14),                       // v1.4.0 (#1101)
 
-		PlacesInitContainers:   since(7), // Kruise v1.7.0 (#1215)
-		EmptyInjectPolicyAfter: since(7), // Kruise v1.7.0
+		PlacesInitContainers:   since(KruiseV170), // v1.7.0 (#1617)
+		EmptyInjectPolicyAfter: since(KruiseV170), // v1.7.0
 
-		DefaultsInitContainerPolicies: since(7), // Kruise v1.7.0
-		ProjectedServiceAccountTokens: since(5), // Kruise v1.5.0
-		RefusesPartitionWithSelector:  since(8), // Kruise v1.8.0
-		PriorityStrategy:              since(5), // Kruise v1.5.0
+		DefaultsInitContainerPolicies:  since(KruiseV170), // v1.7.0 (#1617)
+		ProjectedServiceAccountTokens:  since(KruiseV150), // v1.5.0 (#1238)
+		RefusesPartitionWithSelector:   since(KruiseV18),  // v1.8.0
+		PriorityStrategy:               since(KruiseV150), // v1.5.0 (#1325)
+		ValidationStopsBeforeConflicts: since(KruiseV170), // v1.7.0
+		InitHandlersForbidden:          since(KruiseV16),  // v1.6.0 (#1511, Kubernetes 1.26 validation)
 
-		KubernetesTypes:    kubernetesTypesOf(minor),
-		PositionalPodPatch: since(5), // Kruise v1.5.0 (#1334)
+		KubernetesTypes:    kubernetesTypesOf(v), // each release's go.mod (#1354, #1511, #1598, #1896)
+		PositionalPodPatch: since(KruiseV150),    // v1.5.0 (#1334)
 	}
 }
 
-// kubernetesTypesOf is the Kubernetes minor release of the k8s.io/api each Kruise minor
-// release is built with: 1.22 up to v1.4, 1.24 in v1.5, 1.26 in v1.6, 1.28 in v1.7, 1.30 in
-// v1.8.
-func kubernetesTypesOf(minor int) int {
+// kubernetesTypesOf is the Kubernetes minor release of the k8s.io/api each Kruise release is
+// built with (its go.mod): 1.22 up to v1.4, 1.24 in v1.5 (#1354), 1.26 in v1.6 (#1511), 1.28 in
+// v1.7 (#1598), 1.30 in v1.8 (#1896, #1924).
+func kubernetesTypesOf(v Version) int {
 	switch {
-	case minor <= 4:
-		return 22
-	case minor >= 8:
+	case v.since(KruiseV18):
 		return 30
+	case v.since(KruiseV170):
+		return 28
+	case v.since(KruiseV16):
+		return 26
+	case v.since(KruiseV150):
+		return 24
 	}
-	return 24 + 2*(minor-5)
+	return 22
 }
-
-// minor returns the Kruise minor release of v; the zero Version and anything unparsable are
-// the default, v1.8.
-func (v Version) minor() int {
-	if rest, ok := strings.CutPrefix(string(v), "1."); ok {
-		if m, err := strconv.Atoi(rest); err == nil {
-			return m
-		}
-	}
-	return 8
-}
-
-// kruise names the release for messages: "Kruise v1.8".
-func (v Version) kruise() string { return "Kruise v1." + strconv.Itoa(v.minor()) }
 
 func (o Options) behaviour() behaviour { return behaviourOf(o.version()) }
 

@@ -16,11 +16,17 @@ import (
 // FixedTime is the oracle's -fixed-time, written into the hash annotations.
 var FixedTime = metav1.NewTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 
-// Options are the pipeline options of a case: Kruise v1.8 with the case's feature gates,
-// webhooks and controller as the oracle ran them, SidecarSets admitted from files.
+// Options are the pipeline options of a case: the case's Kruise release (v1.8 unless it is a
+// sidecarsettest.ReleaseCases case) with its feature gates, webhooks and controller as the
+// oracle ran them, SidecarSets admitted from files. A release that does not parse panics: the
+// corpus names only releases sidecarset emulates.
 func Options(c *sidecarsettest.Case) pipeline.Options {
+	version, err := sidecarset.ParseVersion(c.Kruise)
+	if err != nil {
+		panic(fmt.Sprintf("case %s: %v", c.Name, err))
+	}
 	engine := sidecarset.Options{
-		Version:         sidecarset.KruiseV18,
+		Version:         version,
 		FeatureGates:    sidecarset.FeatureGates(c.FeatureGates),
 		Now:             FixedTime,
 		SkipDefaulting:  c.SidecarSetMutatingWebhook != nil && !*c.SidecarSetMutatingWebhook,

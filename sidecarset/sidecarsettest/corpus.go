@@ -14,7 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-//go:embed testdata/cases/*.json testdata/expected/*.json
+//go:embed testdata/cases/*.json testdata/expected/*.json testdata/expected-v*/*.json
 var corpus embed.FS
 
 // Case is one conformance case (sidecarset/sidecarsettest/CONFORMANCE.md §2).
@@ -35,8 +35,8 @@ type Case struct {
 	Mode                        string                      `json:"mode"`
 	AllowPrivileged             *bool                       `json:"allowPrivileged"`
 
-	// Kruise is the Kruise release whose code produced Expected ("1.8", "1.3"); empty means
-	// v1.8, the release of the corpus.
+	// Kruise is the Kruise release whose code produced Expected ("1.3", "1.5.0", "1.7": what
+	// sidecarset.ParseVersion reads); empty means v1.8, the release of the corpus.
 	Kruise string `json:"-"`
 	// Raw is the case file; Expected is the oracle's output file.
 	Raw      []byte `json:"-"`
@@ -64,19 +64,54 @@ func (c *Case) ExpectsRefusal() (*Refusal, bool) {
 	return &r, true
 }
 
-// Cases returns every embedded case with its expected output, sorted by name. A case without
+// Cases returns every embedded case with Kruise v1.8's output, sorted by name. A case without
 // an expected file, or an expected file without a case, is an error.
 func Cases() ([]*Case, error) {
 	return Load(corpus, "testdata")
 }
 
+// ReleaseCases returns the embedded cases once more for every other Kruise release whose
+// outputs the corpus holds (testdata/expected-vX, CONFORMANCE.md §1), with that release's
+// output and Case.Kruise set to X; their names are "vX/NNN-name". A case the release's oracle
+// could not run has no file there and is left out.
+func ReleaseCases() ([]*Case, error) {
+	return LoadReleases(corpus, "testdata")
+}
+
 // Load reads cases/*.json and expected/*.json below dir of fsys.
 func Load(fsys fs.FS, dir string) ([]*Case, error) {
+	return load(fsys, dir, "expected", true)
+}
+
+// LoadReleases reads cases/*.json with each expected-vX/*.json below dir of fsys, sorted by
+// release (in directory order) and name. An expected file without a case is an error.
+func LoadReleases(fsys fs.FS, dir string) ([]*Case, error) {
+	dirs, err := fs.Glob(fsys, path.Join(dir, "expected-v*"))
+	if err != nil {
+		return nil, err
+	}
+	var out []*Case
+	for _, d := range dirs {
+		kruise := strings.TrimPrefix(path.Base(d), "expected-v")
+		cases, err := load(fsys, dir, path.Base(d), false)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cases {
+			c.Name, c.Kruise = "v"+kruise+"/"+c.Name, kruise
+		}
+		out = append(out, cases...)
+	}
+	return out, nil
+}
+
+// load pairs cases/NAME.json with expDir/NAME.json; with complete, every case needs one.
+func load(fsys fs.FS, dir, expDir string, complete bool) ([]*Case, error) {
 	caseFiles, err := fs.Glob(fsys, path.Join(dir, "cases", "*.json"))
 	if err != nil {
 		return nil, err
 	}
-	expFiles, err := fs.Glob(fsys, path.Join(dir, "expected", "*.json"))
+	expFiles, err := fs.Glob(fsys, path.Join(dir, expDir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +122,13 @@ func Load(fsys fs.FS, dir string) ([]*Case, error) {
 	var out []*Case
 	for _, f := range caseFiles {
 		name := strings.TrimSuffix(path.Base(f), ".json")
+		if !want[name] {
+			if complete {
+				return nil, fmt.Errorf("%s: no %s file", f, expDir)
+			}
+			continue
+		}
+		delete(want, name)
 		raw, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, err
@@ -96,17 +138,13 @@ func Load(fsys fs.FS, dir string) ([]*Case, error) {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		c.Name, c.Raw = name, raw
-		if !want[name] {
-			return nil, fmt.Errorf("%s: no expected file", f)
-		}
-		delete(want, name)
-		if c.Expected, err = fs.ReadFile(fsys, path.Join(dir, "expected", name+".json")); err != nil {
+		if c.Expected, err = fs.ReadFile(fsys, path.Join(dir, expDir, name+".json")); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
 	}
 	for name := range want {
-		return nil, fmt.Errorf("expected/%s.json has no case", name)
+		return nil, fmt.Errorf("%s/%s.json has no case", expDir, name)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

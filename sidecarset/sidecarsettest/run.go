@@ -10,6 +10,25 @@ func ForEach(t *testing.T, fn func(t *testing.T, c *Case)) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	run(t, cases, fn)
+}
+
+// ForEachRelease is ForEach over ReleaseCases: the corpus with the outputs of the other Kruise
+// releases, each case to be run in its release's mode (Case.Kruise).
+func ForEachRelease(t *testing.T, fn func(t *testing.T, c *Case)) {
+	t.Helper()
+	cases, err := ReleaseCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) == 0 {
+		t.Fatal("no release outputs embedded")
+	}
+	run(t, cases, fn)
+}
+
+func run(t *testing.T, cases []*Case, fn func(t *testing.T, c *Case)) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()

@@ -99,7 +99,7 @@ func mutateTemplate(obj *unstructured.Unstructured, fn func(pod *corev1.Pod) err
 	}
 	raw, ok := value.(map[string]any)
 	if !ok {
-		return out, fmt.Errorf("%s: %s: want an object, got %T", out.Object, path, value)
+		return out, fmt.Errorf("%s: %s: want an object, got %s", out.Object, path, kindPhrase(jsonKind(value)))
 	}
 
 	template := &corev1.PodTemplateSpec{}
@@ -175,7 +175,8 @@ func decodeError(raw map[string]any, into any, prefix string, err error) error {
 	}
 	var te *json.UnmarshalTypeError
 	if jerr := json.Unmarshal(data, into); errors.As(jerr, &te) && te.Field != "" {
-		return &FieldTypeError{Field: prefix + te.Field, Got: te.Value, Want: typeName(te.Type), Err: err}
+		path, value := locate(raw, te.Field, te.Value)
+		return &FieldTypeError{Field: prefix + path, Got: te.Value, Value: value, Want: typeName(te.Type), Err: err}
 	}
 	return err
 }
@@ -184,11 +185,17 @@ func decodeError(raw map[string]any, into any, prefix string, err error) error {
 // decoder's error, whose wording is Go's.
 type FieldTypeError struct {
 	Field, Got, Want string
-	Err              error
+	// Value is the value found, for a scalar ("" otherwise).
+	Value string
+	Err   error
 }
 
 func (e *FieldTypeError) Error() string {
-	return fmt.Sprintf("%s: a %s where the field wants %s", e.Field, e.Got, e.Want)
+	got := kindPhrase(e.Got)
+	if e.Value != "" {
+		got += " (" + e.Value + ")"
+	}
+	return fmt.Sprintf("%s: %s where the field wants %s", e.Field, got, e.Want)
 }
 
 func (e *FieldTypeError) Unwrap() error { return e.Err }

@@ -347,7 +347,7 @@ func TestMutateErrors(t *testing.T) {
 			name:    "pod with a port that is not a number",
 			file:    "bad/pod-port-string.yaml",
 			fn:      injectDemo,
-			wantErr: []string{"Pod team-a/bad: spec.containers.ports.containerPort: a string where the field wants a number"},
+			wantErr: []string{`Pod team-a/bad: spec.containers[0].ports[0].containerPort: a string ("eighty") where the field wants a number`},
 		},
 		{
 			name:    "engine error on a template",

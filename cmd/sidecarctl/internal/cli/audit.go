@@ -27,8 +27,7 @@ type AuditOptions struct {
 	IOStreams
 	engineFlags
 	clusterFlags
-	Filenames     []string
-	Recursive     bool
+	inputFlags
 	Output        string
 	Namespace     string
 	AllNamespaces bool
@@ -40,7 +39,7 @@ type AuditOptions struct {
 func newCmdAudit(streams IOStreams) *cobra.Command {
 	o := &AuditOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "audit -f FILE|DIR|- [--from FILE|DIR ...] | --from-cluster [-n NAMESPACE | -A]",
+		Use:   "audit -f FILE|DIR|- | -k DIR [-l SELECTOR] [--from FILE|DIR ...] | --from-cluster [-n NAMESPACE | -A] [-l SELECTOR]",
 		Short: "Report running pods that lack, outdate or edited their SidecarSets' sidecars",
 		Long: `audit checks every pod (of -f, or with --from-cluster the cluster's, read-only) against every
 SidecarSet of the state: pods that match a SidecarSet but lack its sidecars (created before it,
@@ -63,6 +62,7 @@ still printed), 2 for a usage error.`,
 	fs.StringVarP(&o.Output, "output", "o", "", "output format: '' (table) or json")
 	fs.StringVarP(&o.Namespace, "namespace", "n", "", "with --from-cluster: the namespace whose pods to audit (default the context's)")
 	fs.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "with --from-cluster: audit the pods of every namespace")
+	o.inputFlags.addFlags(fs, "audit only the pods it selects (with --from-cluster, the cluster's pods it selects)")
 	o.engineFlags.addFlags(fs)
 	o.clusterFlags.addFlags(fs)
 	for _, name := range injectOnlyFlags() {
@@ -81,16 +81,16 @@ func (o *AuditOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *AuditOptions) Validate() error {
-	if err := localPaths("-f", o.Filenames...); err != nil {
+	if err := o.inputFlags.validate(); err != nil {
 		return err
 	}
 	if err := localPaths("--from", o.From...); err != nil {
 		return err
 	}
-	if len(o.Filenames) == 0 && !o.FromCluster {
-		return errors.New("-f or --from-cluster is required: the pods to audit")
+	if !o.inputFlags.given() && !o.FromCluster {
+		return errors.New("-f, -k or --from-cluster is required: the pods to audit")
 	}
-	if (o.Namespace != "" || o.AllNamespaces) && (!o.FromCluster || len(o.Filenames) > 0) {
+	if (o.Namespace != "" || o.AllNamespaces) && (!o.FromCluster || o.inputFlags.given()) {
 		return errors.New("-n and --all-namespaces select the cluster's pods: give them with --from-cluster and without -f")
 	}
 	if o.Namespace != "" && o.AllNamespaces {
@@ -181,7 +181,7 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 	if o.Kubeconfig != "" {
 		cluster += " --kubeconfig " + o.Kubeconfig
 	}
-	if len(o.Filenames) == 0 {
+	if !o.inputFlags.given() {
 		cl, ns, err := o.clusterFlags.client()
 		if err != nil {
 			return nil, nil, nil, err
@@ -193,6 +193,9 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 		var opts []client.ListOption
 		if !o.AllNamespaces {
 			opts = append(opts, client.InNamespace(ns))
+		}
+		if o.selector != nil && !o.selector.Empty() {
+			opts = append(opts, client.MatchingLabelsSelector{Selector: o.selector})
 		}
 		if err := cl.List(ctx, &list, opts...); err != nil {
 			return nil, nil, nil, fmt.Errorf("--from-cluster: list pods: %w", err)
@@ -223,7 +226,7 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 		}
 		return pods, explain, st, nil
 	}
-	st, docs, err := o.engineFlags.admitFor(ctx, o.opts, pipeline.Options.ForInjectedWorkloads, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitFor(ctx, o.opts, pipeline.Options.ForInjectedWorkloads, &o.clusterFlags, &o.inputFlags, o.In)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -238,7 +241,7 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 	source := map[string][]string{}
 	for i := range docs {
 		obj := docs[i].Object
-		if obj.GetAPIVersion() != "v1" || obj.GetKind() != "Pod" {
+		if obj.GetAPIVersion() != "v1" || obj.GetKind() != "Pod" || !o.selects(obj) {
 			continue
 		}
 		pod := &corev1.Pod{}
@@ -256,7 +259,7 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 		}
 	}
 	if len(pods) == 0 {
-		return nil, nil, nil, fmt.Errorf("-f %s: no pods to audit", strings.Join(o.Filenames, ", "))
+		return nil, nil, nil, fmt.Errorf("%s: no pods to audit", o.inputFlags.describe())
 	}
 	explain := func(pod string) string {
 		if pod == "" {

@@ -40,7 +40,7 @@ func TestAuditContract(t *testing.T) {
 		wantOut []string
 		wantErr string
 	}{
-		{"no pods", []string{"audit"}, 2, nil, "-f or --from-cluster is required"},
+		{"no pods", []string{"audit"}, 2, nil, "-f, -k or --from-cluster is required"},
 		{"bad output", []string{"audit", "-f", pod, "-o", "yaml"}, 2, nil, "--output must be empty (table) or json"},
 		{"-n without the cluster", []string{"audit", "-f", pod, "-n", "shop"}, 2, nil, "with --from-cluster"},
 		{"an inject-only flag", []string{"audit", "-f", pod, "--timestamp", "now"}, 2, nil, "--timestamp says how to inject"},

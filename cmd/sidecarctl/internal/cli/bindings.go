@@ -66,7 +66,7 @@ func (o *BindingsOptions) Validate() error {
 // Run writes the bindings.
 func (o *BindingsOptions) Run(ctx context.Context) error {
 	// Any version will do: bindings read references, and no Kruise release changes them.
-	in, err := o.clusterFlags.readInput(ctx, o.Filenames, o.Recursive, o.In, &pipeline.Options{Engine: sidecarset.Options{Version: sidecarset.KruiseV18}})
+	in, err := o.clusterFlags.readInput(ctx, o.Filenames, nil, o.Recursive, o.In, &pipeline.Options{Engine: sidecarset.Options{Version: sidecarset.KruiseV18}})
 	if err != nil {
 		return err
 	}

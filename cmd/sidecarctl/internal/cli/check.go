@@ -24,9 +24,8 @@ type CheckOptions struct {
 	IOStreams
 	engineFlags
 	clusterFlags
-	Filenames []string
-	Recursive bool
-	Output    string
+	inputFlags
+	Output string
 
 	opts pipeline.Options
 }
@@ -34,7 +33,7 @@ type CheckOptions struct {
 func newCmdCheck(streams IOStreams) *cobra.Command {
 	o := &CheckOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "check -f FILE|DIR|-",
+		Use:   "check -f FILE|DIR|- | -k DIR [-l SELECTOR]",
 		Short: "Validate SidecarSets as Kruise would, check virtual-node (Kruise v1.3) compatibility and binding authorization",
 		Long: `check admits the SidecarSets of -f in file order the way Kruise's webhooks do and reports every
 refusal with Kruise's reason; reports what Kruise v1.3 (Alibaba Cloud virtual nodes) would drop or
@@ -48,6 +47,7 @@ SidecarSetResourceBindings given. It exits 1 when any finding is an error.`,
 	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "files or directories to check ('-' for stdin); same kinds as --from")
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories recursively")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: '' (table) or json")
+	o.inputFlags.addFlags(cmd.Flags(), "check only the objects of -f and -k it selects (--from is read whole)")
 	o.engineFlags.addFlags(cmd.Flags())
 	o.clusterFlags.addFlags(cmd.Flags())
 	return cmd
@@ -62,14 +62,14 @@ func (o *CheckOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *CheckOptions) Validate() error {
-	if err := localPaths("-f", o.Filenames...); err != nil {
+	if err := o.inputFlags.validate(); err != nil {
 		return err
 	}
 	if err := localPaths("--from", o.From...); err != nil {
 		return err
 	}
-	if len(o.Filenames) == 0 && len(o.From) == 0 && !o.FromCluster {
-		return errors.New("-f is required: SidecarSets, bindings, Namespaces and kruise-configuration to check")
+	if !o.inputFlags.given() && len(o.From) == 0 && !o.FromCluster {
+		return errors.New("-f or -k is required: SidecarSets, bindings, Namespaces and kruise-configuration to check")
 	}
 	if o.Output != "" && o.Output != "json" {
 		return fmt.Errorf("--output must be empty (table) or json, not %q", o.Output)
@@ -79,14 +79,21 @@ func (o *CheckOptions) Validate() error {
 
 // Run checks and reports; a finding of severity error makes the command exit 1.
 func (o *CheckOptions) Run(ctx context.Context) error {
-	st, err := o.clusterFlags.admitState(ctx, append(append([]string{}, o.From...), o.Filenames...), o.Recursive, o.In, o.opts)
+	var docs []manifest.Document
+	if o.inputFlags.given() {
+		var err error
+		if docs, err = o.inputFlags.readSelected(o.In); err != nil {
+			return err
+		}
+	}
+	st, err := o.clusterFlags.admitStateWith(ctx, o.From, docs, o.Recursive, o.In, o.opts)
 	if err != nil {
 		return err
 	}
 	findings, fixes := st.Check()
 	if len(st.Created()) == 0 && len(findings.Errors()) == 0 && !o.FromCluster {
 		// Nothing checked is not a pass: a wrong path would otherwise be green in CI.
-		return fmt.Errorf("no SidecarSets in %s: nothing to check", strings.Join(append(append([]string{}, o.From...), o.Filenames...), ", "))
+		return fmt.Errorf("no SidecarSets in %s: nothing to check", o.describeAll())
 	}
 	var out bytes.Buffer
 	if o.Output == "json" {
@@ -139,4 +146,17 @@ func writeFindings(w io.Writer, findings finding.List, sets int) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.Object, f.Code, msg)
 	}
 	_ = tw.Flush()
+}
+
+// describeAll names what check read: --from, -f and -k.
+func (o *CheckOptions) describeAll() string {
+	what := o.inputFlags.describe()
+	if len(o.From) > 0 {
+		from := "--from " + strings.Join(o.From, ", ")
+		if what == "" {
+			return from
+		}
+		return from + " and " + what
+	}
+	return what
 }

@@ -9,12 +9,16 @@ import (
 // completeFlagValues registers shell completion for the flags of cmd whose values are a
 // fixed set: what a user would otherwise look up in --help.
 func completeFlagValues(cmd *cobra.Command) {
+	versions := []string{}
+	for _, v := range sidecarset.Releases() {
+		versions = append(versions, string(v))
+	}
 	gates := []string{}
 	for _, g := range sidecarset.KnownFeatureGates() {
 		gates = append(gates, g+"=true", g+"=false")
 	}
 	values := map[string][]string{
-		"kruise-version":     {"1.8", "1.3"},
+		"kruise-version":     versions,
 		"target":             {"kruise", "virtual-node"},
 		"platform":           {"eci", "acs"},
 		"hostpath":           {"error", "emptydir", "keep"},

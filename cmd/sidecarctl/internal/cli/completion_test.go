@@ -14,13 +14,16 @@ func TestCompletion(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"__complete", "inject", "--kruise-version", ""}, []string{"1.8", "1.3"}},
+		{[]string{"__complete", "inject", "--kruise-version", ""}, []string{"1.3", "1.4", "1.5.0", "1.5.1", "1.6", "1.7.0", "1.7.1", "1.8"}},
 		{[]string{"__complete", "inject", "-o", ""}, []string{"yaml", "json"}},
 		{[]string{"__complete", "explain", "-o", ""}, []string{"json"}},
 		{[]string{"__complete", "translate", "--target", ""}, []string{"kruise", "virtual-node"}},
 		{[]string{"__complete", "translate", "--platform", ""}, []string{"eci", "acs"}},
 		{[]string{"__complete", "check", "--feature-gates", ""}, []string{"SidecarSetPatchPodMetadataDefaultsAllowed=true", "SidecarTerminator=false"}},
 		{[]string{"__complete", "serve", "--mode", ""}, []string{"standalone", "kruise"}},
+		// Directories only (cobra's ShellCompDirectiveFilterDirs, 16).
+		{[]string{"__complete", "inject", "-k", ""}, []string{":16"}},
+		{[]string{"__complete", "uninject", "--output-dir", ""}, []string{":16"}},
 	} {
 		var out, errOut bytes.Buffer
 		if code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, tc.args); code != 0 {

@@ -94,6 +94,31 @@ func TestInjectConformance(t *testing.T) {
 	})
 }
 
+// TestInjectConformanceReleases runs the corpus through the CLI in every other Kruise release
+// whose outputs it holds (sidecarsettest.ReleaseCases), with --kruise-version and
+// --kruise-exact: stdout is that release's pod, or the refusal is reported.
+func TestInjectConformanceReleases(t *testing.T) {
+	t.Parallel()
+	sidecarsettest.ForEachRelease(t, func(t *testing.T, c *sidecarsettest.Case) {
+		args := append(caseArgs(t, c), "--kruise-version", c.Kruise, "--kruise-exact")
+		var out, errOut bytes.Buffer
+		code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, args)
+		if refusal, ok := c.ExpectsRefusal(); ok {
+			if code == 0 || out.Len() != 0 {
+				t.Fatalf("want exit != 0 and empty stdout for refusal %q; got exit %d, stdout %q", refusal.Error, code, out.String())
+			}
+			if !strings.Contains(errOut.String(), refusal.Error) && refusal.Stage != "pod-mutating-webhook" {
+				t.Errorf("stderr %q does not carry Kruise's reason %q", errOut.String(), refusal.Error)
+			}
+			return
+		}
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		c.AssertPod(t, out.Bytes())
+	})
+}
+
 // TestExplainAgreesWithInject runs every conformance case through `inject` and `explain -o
 // json` with the same state: explain prints the record of the same injection, so the
 // SidecarSets it says were injected are those inject reports, and a refusal is attributed to

@@ -38,7 +38,7 @@ type engineFlags struct {
 
 func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.From, "from", nil, "cluster state: files or directories with SidecarSets (created in creationTimestamp order where they carry one, else in file order), Namespaces, ConfigMaps, SidecarSetResourceBindings, ControllerRevisions ('-' for stdin); without it the state objects of -f are used")
-	fs.StringVar(&f.KruiseVersion, "kruise-version", "", "Kruise behaviour to reproduce: 1.8, or 1.3 for Alibaba Cloud virtual nodes (default 1.8, or the cluster's with --from-cluster)")
+	fs.StringVar(&f.KruiseVersion, "kruise-version", "", "Kruise release to reproduce: "+releaseList()+", or any tag of them (1.5 means its last patch, v1.7.5 is 1.8); 1.3 for Alibaba Cloud virtual nodes (default 1.8, or the cluster's with --from-cluster)")
 	fs.StringVar(&f.FeatureGates, "feature-gates", "", "Kruise feature gates, e.g. SidecarSetPatchPodMetadataDefaultsAllowed=true")
 	fs.BoolVar(&f.AllowPrivileged, "allow-privileged", true, "kruise-manager's --allow-privileged: whether privileged sidecars pass validation")
 	fs.StringVar(&f.Timestamp, "timestamp", defaultTimestamp, "updateTimestamp written into the hash annotations (RFC 3339, or 'now')")
@@ -112,4 +112,13 @@ func (f *engineFlags) options() (sidecarset.Options, error) {
 		opts.Now = metav1.NewTime(ts.UTC().Truncate(time.Second))
 	}
 	return opts, nil
+}
+
+// releaseList names the Kruise releases sidecarctl emulates, from sidecarset's list.
+func releaseList() string {
+	var names []string
+	for _, v := range sidecarset.Releases() {
+		names = append(names, string(v))
+	}
+	return strings.Join(names, ", ")
 }

@@ -129,8 +129,8 @@ data:
 		{
 			name:    "unsupported kruise version",
 			files:   map[string]string{"pod.yaml": webPod},
-			args:    []string{"inject", "-f", "pod.yaml", "--kruise-version", "1.5"},
-			wantErr: []string{"--kruise-version", "1.5"},
+			args:    []string{"inject", "-f", "pod.yaml", "--kruise-version", "1.2"},
+			wantErr: []string{"--kruise-version", "1.2", "1.3, 1.4, 1.5.0, 1.5.1, 1.6, 1.7.0, 1.7.1, 1.8"},
 		},
 		{
 			name:    "inject --strict: an unknown field, with the near name",
@@ -234,7 +234,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"inject", "stray-argument", "-f", pod}, 2},
 		{[]string{"inject"}, 2},
 		{[]string{"inject", "-f", pod, "-o", "xml"}, 2},
-		{[]string{"inject", "-f", pod, "--kruise-version", "1.5"}, 2},
+		{[]string{"inject", "-f", pod, "--kruise-version", "1.2"}, 2},
 		{[]string{"inject", "-f", pod, "--feature-gates", "Broken"}, 2},
 		{[]string{"inject", "-f", pod, "--timestamp", "yesterday"}, 2},
 		{[]string{"inject", "-f", "-", "--from", "-"}, 2},
@@ -254,6 +254,16 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"explain", "-f", empty, "--from", state}, 1},
 		{[]string{"check", "-f", empty}, 1},
 		{[]string{"check", "-f", state, "--kruise-version", "1.3"}, 0},
+		{[]string{"inject", "-f", pod, "--from", state, "-l", "app=web"}, 0},
+		{[]string{"inject", "-f", pod, "--from", state, "-l", "app in (web"}, 2},
+		{[]string{"inject", "-f", pod, "--from", state, "-l", "app=db"}, 1},
+		{[]string{"inject", "-k", dir}, 1},
+		{[]string{"inject", "-k", "https://example.com/overlay"}, 2},
+		{[]string{"check", "-k", filepath.Join(dir, "missing")}, 1},
+		{[]string{"inject", "-f", pod, "--in-place", "--output-dir", dir}, 2},
+		{[]string{"uninject", "-f", "-", "--in-place"}, 2},
+		{[]string{"inject", "-k", dir, "--in-place"}, 2},
+		{[]string{"inject", "-f", pod, "--output-dir", dir, "-o", "name"}, 2},
 	} {
 		var out, errOut bytes.Buffer
 		code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, tc.args)

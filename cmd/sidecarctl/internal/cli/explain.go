@@ -21,8 +21,7 @@ type ExplainOptions struct {
 	IOStreams
 	engineFlags
 	clusterFlags
-	Filenames []string
-	Recursive bool
+	inputFlags
 	Output    string
 	Namespace string
 
@@ -42,7 +41,7 @@ type explanation struct {
 func newCmdExplain(streams IOStreams) *cobra.Command {
 	o := &ExplainOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "explain -f FILE|DIR|- --from FILE|DIR",
+		Use:   "explain -f FILE|DIR|- | -k DIR [-l SELECTOR] --from FILE|DIR",
 		Short: "Say, for each pod or workload, which SidecarSets match it and why the others do not",
 		Example: `  sidecarctl explain -f deployment.yaml --from sidecarsets.yaml
   sidecarctl explain -f pod.yaml --from state/ -o json`,
@@ -53,6 +52,7 @@ func newCmdExplain(streams IOStreams) *cobra.Command {
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories recursively")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: '' (table) or json")
 	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "default", "namespace of objects that have none")
+	o.inputFlags.addFlags(cmd.Flags(), "explain only the objects it selects")
 	o.engineFlags.addFlags(cmd.Flags())
 	o.clusterFlags.addFlags(cmd.Flags())
 	return cmd
@@ -70,14 +70,14 @@ func (o *ExplainOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *ExplainOptions) Validate() error {
-	if err := localPaths("-f", o.Filenames...); err != nil {
+	if err := o.inputFlags.validate(); err != nil {
 		return err
 	}
 	if err := localPaths("--from", o.From...); err != nil {
 		return err
 	}
-	if len(o.Filenames) == 0 {
-		return errors.New("-f is required: the pods or workloads to explain")
+	if !o.inputFlags.given() {
+		return errors.New("-f or -k is required: the pods or workloads to explain")
 	}
 	if o.Output != "" && o.Output != "json" {
 		return fmt.Errorf("--output must be empty (table) or json, not %q", o.Output)
@@ -88,13 +88,16 @@ func (o *ExplainOptions) Validate() error {
 // Run explains every object: it runs the pipeline exactly as `inject` does and prints the
 // decisions of that same run, so explain and inject cannot disagree.
 func (o *ExplainOptions) Run(ctx context.Context) error {
-	st, docs, err := o.engineFlags.admitForWorkloads(ctx, o.opts, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitForWorkloads(ctx, o.opts, &o.clusterFlags, &o.inputFlags, o.In)
 	if err != nil {
 		return err
 	}
 	all := make([]explanation, 0, len(docs))
 	findings := append(finding.List(nil), st.Findings()...)
 	for i := range docs {
+		if o.skips(docs[i].Object) {
+			continue
+		}
 		res, err := injectDocument(st, &docs[i], o.Namespace, o.op)
 		if err != nil && (res == nil || !sidecarset.IsRefusal(err)) {
 			return err

@@ -25,8 +25,8 @@ type InjectOptions struct {
 	IOStreams
 	engineFlags
 	clusterFlags
-	Filenames []string
-	Recursive bool
+	inputFlags
+	outputFlags
 	Output    string
 	Namespace string
 	Quiet     bool
@@ -38,16 +38,19 @@ type InjectOptions struct {
 func newCmdInject(streams IOStreams) *cobra.Command {
 	o := &InjectOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "inject -f FILE|DIR|- [--from FILE|DIR ...]",
+		Use:   "inject -f FILE|DIR|- | -k DIR [-l SELECTOR] [--from FILE|DIR ...] [--output-dir DIR | --in-place]",
 		Short: "Inject SidecarSets into pods and workload manifests offline, exactly as Kruise's webhook would",
 		Long: `Inject SidecarSets into the pods and pod templates of the manifests given with -f, like
 istioctl kube-inject: --from describes the cluster (SidecarSets in creation order, Namespaces,
 kruise-configuration, bindings, ControllerRevisions). Pods, Deployments, StatefulSets,
 DaemonSets, ReplicaSets, Jobs, CronJobs, Kruise workloads, agent sandboxes and OpenSandbox pools
 are injected; other kinds pass through untouched. If Kruise would refuse a pod, the command
-fails with Kruise's reason and prints nothing on stdout.`,
+fails with Kruise's reason and prints nothing on stdout (or, with --output-dir and --in-place,
+writes no file). -k builds a kustomization in process, -l injects only the objects it selects.`,
 		Example: `  sidecarctl inject -f deployment.yaml --from sidecarsets.yaml
-  sidecarctl inject -f pod.json --from state/ --kruise-version 1.3 -o json`,
+  sidecarctl inject -f pod.json --from state/ --kruise-version 1.3 -o json
+  sidecarctl inject -k overlays/prod -l app=web --output-dir rendered/
+  sidecarctl inject -R -f k8s/ --from state/ --in-place`,
 		Args: noArgs,
 		RunE: runCommand(o),
 	}
@@ -56,6 +59,8 @@ fails with Kruise's reason and prints nothing on stdout.`,
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml, json or name (kind.group/name per object, as kubectl -o name)")
 	cmd.Flags().StringVarP(&o.Namespace, "namespace", "n", "default", "namespace of objects that have none (the admission request namespace)")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the injection report on stderr")
+	o.inputFlags.addFlags(cmd.Flags(), "inject only the objects it selects; the others pass through unchanged")
+	o.outputFlags.addFlags(cmd.Flags())
 	o.engineFlags.addFlags(cmd.Flags())
 	o.clusterFlags.addFlags(cmd.Flags())
 	return cmd
@@ -73,17 +78,20 @@ func (o *InjectOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *InjectOptions) Validate() error {
-	if err := localPaths("-f", o.Filenames...); err != nil {
+	if err := o.inputFlags.validate(); err != nil {
 		return err
 	}
 	if err := localPaths("--from", o.From...); err != nil {
 		return err
 	}
-	if len(o.Filenames) == 0 {
-		return errors.New("-f is required: the manifests to inject")
+	if !o.inputFlags.given() {
+		return errors.New("-f or -k is required: the manifests to inject")
 	}
 	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON && o.Output != manifest.FormatName {
 		return fmt.Errorf("--output must be yaml, json or name, not %q", o.Output)
+	}
+	if err := o.outputFlags.validate(&o.inputFlags, o.Output); err != nil {
+		return err
 	}
 	stdin := 0
 	for _, p := range append(append([]string{}, o.Filenames...), o.From...) {
@@ -105,7 +113,7 @@ func (o *InjectOptions) Run(ctx context.Context) error {
 		// short-lived process. GOGC, if set, wins.
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	st, docs, err := o.engineFlags.admitForWorkloads(ctx, o.opts, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitForWorkloads(ctx, o.opts, &o.clusterFlags, &o.inputFlags, o.In)
 	if err != nil {
 		return err
 	}
@@ -117,6 +125,10 @@ func (o *InjectOptions) Run(ctx context.Context) error {
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range docs {
 		g.Go(func() error {
+			if o.skips(docs[i].Object) {
+				results[i] = o.notSelected(&docs[i])
+				return nil
+			}
 			results[i], errs[i] = injectDocument(st, &docs[i], o.Namespace, o.op)
 			return nil
 		})
@@ -132,16 +144,26 @@ func (o *InjectOptions) Run(ctx context.Context) error {
 		all = append(all, results[i].Findings...)
 	}
 	writeStateFindings(&report, st.Findings())
-	return writeResult(o.IOStreams, docs, o.Output, &report, all, o.Quiet)
+	return writeResult(o.IOStreams, &o.outputFlags, docs, o.Output, &report, all, o.Quiet)
 }
 
 // writeResult ends a command that rewrites documents (inject, uninject): the documents on
 // stdout and the report on stderr, or, when a finding is an error (--strict), nothing on
 // stdout and the report saying why.
-func writeResult(streams IOStreams, docs []manifest.Document, output string, report *bytes.Buffer, findings finding.List, quiet bool) error {
+func writeResult(streams IOStreams, dest *outputFlags, docs []manifest.Document, output string, report *bytes.Buffer, findings finding.List, quiet bool) error {
 	if n := len(findings.Errors()); n > 0 {
 		_, _ = io.Copy(streams.ErrOut, report)
 		return fmt.Errorf("%d finding(s) are errors with --strict", n)
+	}
+	if dest.toFiles() {
+		// --output-dir, --in-place: every file or none, and the report says which.
+		if err := dest.write(docs, output, report); err != nil {
+			return err
+		}
+		if !quiet {
+			_, _ = io.Copy(streams.ErrOut, report)
+		}
+		return nil
 	}
 	var out bytes.Buffer
 	write := func() error { return manifest.WriteDocuments(&out, docs, output) }

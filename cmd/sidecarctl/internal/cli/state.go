@@ -38,7 +38,7 @@ func (c *clusterFlags) addFlags(fs *pflag.FlagSet) {
 // readInput reads the state: the documents of paths (trust Files), or with --from-cluster the
 // live cluster (trust Stored), whose Kruise version becomes the engine's unless
 // --kruise-version was given.
-func (c *clusterFlags) readInput(ctx context.Context, paths []string, recursive bool, stdin io.Reader, opts *pipeline.Options) (*pipeline.Input, error) {
+func (c *clusterFlags) readInput(ctx context.Context, paths []string, extra []manifest.Document, recursive bool, stdin io.Reader, opts *pipeline.Options) (*pipeline.Input, error) {
 	if !c.FromCluster {
 		var docs []manifest.Document
 		if len(paths) > 0 {
@@ -47,9 +47,9 @@ func (c *clusterFlags) readInput(ctx context.Context, paths []string, recursive 
 				return nil, err
 			}
 		}
-		return pipeline.Decode(items(docs))
+		return pipeline.Decode(items(append(docs, extra...)))
 	}
-	if len(paths) > 0 {
+	if len(paths) > 0 || len(extra) > 0 {
 		return nil, &exitError{code: 2, err: errors.New("--from-cluster reads the state from the cluster: give no --from files with it")}
 	}
 	cl, _, err := c.client()
@@ -103,7 +103,16 @@ func (c *clusterFlags) client() (client.Client, string, error) {
 // admitState reads the state and admits it through the pipeline: the commands' only way to
 // build cluster state.
 func (c *clusterFlags) admitState(ctx context.Context, paths []string, recursive bool, stdin io.Reader, opts pipeline.Options) (*pipeline.State, error) {
-	in, err := c.readInput(ctx, paths, recursive, stdin, &opts)
+	return c.admitStateWith(ctx, paths, nil, recursive, stdin, opts)
+}
+
+// admitStateWith is admitState with documents already read (check's -f and -k) after those
+// of paths.
+func (c *clusterFlags) admitStateWith(ctx context.Context, paths []string, extra []manifest.Document, recursive bool, stdin io.Reader, opts pipeline.Options) (*pipeline.State, error) {
+	if err := pathsExist("--from", paths); err != nil {
+		return nil, err
+	}
+	in, err := c.readInput(ctx, paths, extra, recursive, stdin, &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -122,21 +131,21 @@ func items(docs []manifest.Document) []pipeline.Item {
 // admitForWorkloads reads the workloads of -f and admits the state for them: the profiles of
 // the state follow the platform the workloads ask for (pipeline.Options.ForWorkloads).
 // inject and explain start here, so they cannot differ.
-func (f *engineFlags) admitForWorkloads(ctx context.Context, opts pipeline.Options, c *clusterFlags, filenames []string, recursive bool, stdin io.Reader) (*pipeline.State, []manifest.Document, error) {
-	return f.admitFor(ctx, opts, pipeline.Options.ForWorkloads, c, filenames, recursive, stdin)
+func (f *engineFlags) admitForWorkloads(ctx context.Context, opts pipeline.Options, c *clusterFlags, in *inputFlags, stdin io.Reader) (*pipeline.State, []manifest.Document, error) {
+	return f.admitFor(ctx, opts, pipeline.Options.ForWorkloads, c, in, stdin)
 }
 
 // admitFor reads the workloads of -f and admits the state with the options platform derives
 // from them (pipeline.Options.ForWorkloads, or ForInjectedWorkloads for uninject).
 func (f *engineFlags) admitFor(ctx context.Context, opts pipeline.Options, platform func(pipeline.Options, ...*unstructured.Unstructured) (pipeline.Options, error),
-	c *clusterFlags, filenames []string, recursive bool, stdin io.Reader) (*pipeline.State, []manifest.Document, error) {
-	docs, err := manifest.Read(filenames, recursive, stdin)
+	c *clusterFlags, in *inputFlags, stdin io.Reader) (*pipeline.State, []manifest.Document, error) {
+	docs, err := in.read(stdin)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(docs) == 0 {
 		// An empty stream is more often a wrong path or a failed pipe than a wish.
-		return nil, nil, fmt.Errorf("-f %s: no objects to work on", strings.Join(filenames, ", "))
+		return nil, nil, fmt.Errorf("%s: no objects to work on", in.describe())
 	}
 	objs := make([]*unstructured.Unstructured, len(docs))
 	for i := range docs {
@@ -147,10 +156,10 @@ func (f *engineFlags) admitFor(ctx context.Context, opts pipeline.Options, platf
 	}
 	if len(f.From) == 0 && !c.FromCluster {
 		// `kustomize build | sidecarctl inject -f -`: the stream carries its own state.
-		st, err := stateFromInput(docs, opts)
+		st, err := stateFromInput(docs, in.flagNames(), opts)
 		return st, docs, err
 	}
-	st, err := c.admitState(ctx, f.From, recursive, stdin, opts)
+	st, err := c.admitState(ctx, f.From, in.Recursive, stdin, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -160,7 +169,7 @@ func (f *engineFlags) admitFor(ctx context.Context, opts pipeline.Options, platf
 // stateFromInput admits the state kinds of the -f documents (SidecarSets, bindings,
 // Namespaces, ConfigMaps, ControllerRevisions) when neither --from nor --from-cluster is
 // given, and says so.
-func stateFromInput(docs []manifest.Document, opts pipeline.Options) (*pipeline.State, error) {
+func stateFromInput(docs []manifest.Document, from string, opts pipeline.Options) (*pipeline.State, error) {
 	var state []manifest.Document
 	var names []string
 	for _, d := range docs {
@@ -175,7 +184,7 @@ func stateFromInput(docs []manifest.Document, opts pipeline.Options) (*pipeline.
 	}
 	if len(state) > 0 {
 		in.Findings.Add(finding.Finding{Severity: finding.Info, Code: finding.StateFromInput, Field: "--from",
-			Message: fmt.Sprintf("no --from given: the state is what -f holds (%s)", strings.Join(names, ", "))})
+			Message: fmt.Sprintf("no --from given: the state is what %s holds (%s)", from, strings.Join(names, ", "))})
 	}
 	return pipeline.Admit(in, opts)
 }

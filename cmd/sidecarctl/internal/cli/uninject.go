@@ -22,10 +22,10 @@ type UninjectOptions struct {
 	IOStreams
 	engineFlags
 	clusterFlags
-	Filenames []string
-	Recursive bool
-	Output    string
-	Quiet     bool
+	inputFlags
+	outputFlags
+	Output string
+	Quiet  bool
 
 	flags *pflag.FlagSet
 	opts  pipeline.Options
@@ -43,7 +43,7 @@ func newCmdUninject(streams IOStreams) *cobra.Command {
 
 func (o *UninjectOptions) command() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "uninject -f FILE|DIR|- [--from FILE|DIR ... | --from-cluster]",
+		Use:   "uninject -f FILE|DIR|- | -k DIR [-l SELECTOR] [--from FILE|DIR ... | --from-cluster] [--output-dir DIR | --in-place]",
 		Short: "Remove what SidecarSets injected from pods and workload manifests",
 		Long: `Remove from the pods and pod templates of -f what SidecarSets injected: containers, init
 containers, volumes, imagePullSecrets and Kruise's annotations, read from the bookkeeping Kruise
@@ -63,6 +63,8 @@ written to stdout on error.`,
 	fs.BoolVarP(&o.Recursive, "recursive", "R", false, "process directories of -f and --from recursively")
 	fs.StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml, json or name (kind.group/name per object, as kubectl -o name)")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the report on stderr")
+	o.inputFlags.addFlags(fs, "uninject only the objects it selects; the others pass through unchanged")
+	o.outputFlags.addFlags(fs)
 	o.engineFlags.addFlags(fs)
 	o.clusterFlags.addFlags(fs)
 	for _, name := range injectOnlyFlags() {
@@ -82,17 +84,20 @@ func (o *UninjectOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *UninjectOptions) Validate() error {
-	if err := localPaths("-f", o.Filenames...); err != nil {
+	if err := o.inputFlags.validate(); err != nil {
 		return err
 	}
 	if err := localPaths("--from", o.From...); err != nil {
 		return err
 	}
-	if len(o.Filenames) == 0 {
-		return errors.New("-f is required: the manifests to uninject")
+	if !o.inputFlags.given() {
+		return errors.New("-f or -k is required: the manifests to uninject")
 	}
 	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON && o.Output != manifest.FormatName {
 		return fmt.Errorf("--output must be yaml, json or name, not %q", o.Output)
+	}
+	if err := o.outputFlags.validate(&o.inputFlags, o.Output); err != nil {
+		return err
 	}
 	for _, name := range injectOnlyFlags() {
 		if o.flags != nil && o.flags.Changed(name) {
@@ -113,13 +118,17 @@ func (o *UninjectOptions) Validate() error {
 
 // Run uninjects every document and writes the result only when every object succeeded.
 func (o *UninjectOptions) Run(ctx context.Context) error {
-	st, docs, err := o.engineFlags.admitFor(ctx, o.opts, pipeline.Options.ForInjectedWorkloads, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
+	st, docs, err := o.engineFlags.admitFor(ctx, o.opts, pipeline.Options.ForInjectedWorkloads, &o.clusterFlags, &o.inputFlags, o.In)
 	if err != nil {
 		return err
 	}
 	var report bytes.Buffer
 	all := append(finding.List(nil), st.Findings()...)
 	for i := range docs {
+		if o.skips(docs[i].Object) {
+			fmt.Fprintln(&report, o.notSelected(&docs[i]).Message)
+			continue
+		}
 		res, err := st.UninjectObject(docs[i].Object)
 		if err != nil {
 			return fmt.Errorf("%s: %w", &docs[i], err)
@@ -131,7 +140,7 @@ func (o *UninjectOptions) Run(ctx context.Context) error {
 		all = append(all, res.Findings...)
 	}
 	writeStateFindings(&report, st.Findings())
-	return writeResult(o.IOStreams, docs, o.Output, &report, all, o.Quiet)
+	return writeResult(o.IOStreams, &o.outputFlags, docs, o.Output, &report, all, o.Quiet)
 }
 
 // writeUninjected writes one object's lines of the uninject report: what went per

@@ -42,11 +42,11 @@ func TestUninjectContract(t *testing.T) {
 		wantOut    string
 		wantReport []string
 	}{
-		{"no -f", []string{"uninject"}, 2, "", []string{"-f is required"}},
+		{"no -f", []string{"uninject"}, 2, "", []string{"-f or -k is required"}},
 		{"stray argument", []string{"uninject", "x", "-f", injectedPod}, 2, "", []string{"unknown command"}},
 		{"unknown flag", []string{"uninject", "-f", injectedPod, "--no-such-flag"}, 2, "", []string{"unknown flag"}},
 		{"bad output", []string{"uninject", "-f", injectedPod, "-o", "xml"}, 2, "", []string{"--output must be yaml, json or name"}},
-		{"bad version", []string{"uninject", "-f", injectedPod, "--kruise-version", "1.5"}, 2, "", []string{"--kruise-version"}},
+		{"bad version", []string{"uninject", "-f", injectedPod, "--kruise-version", "1.2"}, 2, "", []string{"--kruise-version"}},
 		{"an inject-only flag", []string{"uninject", "-f", injectedPod, "--timestamp", "now"}, 2, "", []string{"--timestamp says how to inject"}},
 		{"stdin twice", []string{"uninject", "-f", "-", "--from", "-"}, 2, "", []string{"only once"}},
 		{"--from and --from-cluster", []string{"uninject", "-f", injectedPod, "--from", state, "--from-cluster"}, 2, "", []string{"--from-cluster"}},

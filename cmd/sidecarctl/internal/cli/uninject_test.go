@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,12 +53,12 @@ func exampleInjectSteps(t *testing.T) map[string][]string {
 	return out
 }
 
-// inDir points the file arguments of -f and --from at dir.
+// inDir points the file arguments of -f, -k and --from at dir.
 func inDir(dir string, args []string) []string {
 	out := append([]string(nil), args...)
 	for i := 1; i < len(out); i++ {
 		switch out[i-1] {
-		case "-f", "--filename", "--from":
+		case "-f", "--filename", "--from", "-k", "--kustomize":
 			if out[i] != "-" {
 				out[i] = filepath.Join(dir, out[i])
 			}
@@ -112,6 +113,7 @@ func TestUninjectProfilesOnVirtualNodes(t *testing.T) {
 // checking nothing, when nothing was injected.
 func assertRoundTrip(t *testing.T, args []string) bool {
 	t.Helper()
+	args = withoutFlag(args, "-o", "--output")
 	injected, report := runOK(t, append([]string{"inject", "-o", "json"}, args...)...)
 	if !strings.Contains(report, ": injected ") {
 		return false
@@ -120,14 +122,7 @@ func assertRoundTrip(t *testing.T, args []string) bool {
 	if err := os.WriteFile(injectedFile, injected, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var uninjectArgs []string
-	for i := 0; i < len(args); i++ {
-		if args[i] == "-f" || args[i] == "--filename" {
-			i++
-			continue
-		}
-		uninjectArgs = append(uninjectArgs, args[i])
-	}
+	uninjectArgs := withoutFlag(args, "-f", "--filename", "-k", "--kustomize")
 	got, report := runOK(t, append([]string{"uninject", "-o", "json", "-f", injectedFile}, uninjectArgs...)...)
 	if strings.Contains(report, "left in place") || strings.Contains(report, "[uninject_") {
 		t.Errorf("uninject left something:\n%s", report)
@@ -145,6 +140,19 @@ func assertRoundTrip(t *testing.T, args []string) bool {
 	return true
 }
 
+// withoutFlag drops the flags named (and their values) from args.
+func withoutFlag(args []string, names ...string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		if slices.Contains(names, args[i]) {
+			i++
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return out
+}
+
 // withoutSidecarSets runs the inject step's pipeline with SidecarSet injection skipped.
 func withoutSidecarSets(t *testing.T, args []string) []*unstructured.Unstructured {
 	t.Helper()
@@ -157,7 +165,10 @@ func withoutSidecarSets(t *testing.T, args []string) []*unstructured.Unstructure
 		t.Fatal(err)
 	}
 	o.opts.SkipSidecarSets = true
-	st, docs, err := o.engineFlags.admitForWorkloads(context.Background(), o.opts, &o.clusterFlags, o.Filenames, false, o.In)
+	if err := o.inputFlags.validate(); err != nil {
+		t.Fatal(err)
+	}
+	st, docs, err := o.engineFlags.admitForWorkloads(context.Background(), o.opts, &o.clusterFlags, &o.inputFlags, o.In)
 	if err != nil {
 		t.Fatal(err)
 	}

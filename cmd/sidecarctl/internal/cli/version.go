@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
 // buildVersion is stamped by the Makefile at link time (-X ...cli.buildVersion=$(git describe
@@ -53,7 +56,7 @@ func (o *VersionOptions) Validate() error {
 
 // Run prints the version.
 func (o *VersionOptions) Run(context.Context) error {
-	info := versionInfo{Version: "(devel)", KruiseAPI: "unknown", KruiseBehaviour: []string{"v1.8", "v1.3"}}
+	info := versionInfo{Version: "(devel)", KruiseAPI: "unknown", KruiseBehaviour: emulatedReleases()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		info.GoVersion = bi.GoVersion
 		if bi.Main.Version != "" {
@@ -77,7 +80,7 @@ func (o *VersionOptions) Run(context.Context) error {
 		return enc.Encode(info)
 	}
 	_, err := fmt.Fprintf(o.Out, "sidecarctl %s (%s, kruise-api %s; reproduces Kruise %s webhooks)\n",
-		info.Version, info.GoVersion, info.KruiseAPI, "v1.8 and v1.3")
+		info.Version, info.GoVersion, info.KruiseAPI, strings.Join(info.KruiseBehaviour, ", "))
 	return err
 }
 
@@ -103,4 +106,14 @@ func vcsVersion(settings []debug.BuildSetting) string {
 		rev += "-dirty"
 	}
 	return rev
+}
+
+// emulatedReleases are the Kruise releases whose webhooks sidecarctl reproduces, oldest first
+// ("v1.3", ..., "v1.8"), from sidecarset's list.
+func emulatedReleases() []string {
+	var out []string
+	for _, v := range sidecarset.Releases() {
+		out = append(out, "v"+string(v))
+	}
+	return out
 }

@@ -9,6 +9,9 @@
 // itself, several as a `v1 List`), deterministically; WriteDocuments also
 // reprints untouched YAML documents byte for byte.
 //
+// Kustomize builds a kustomization in process (kubectl -k), refusing remote bases first, and
+// tags its documents "kustomize build DIR".
+//
 // The package does not decide what an object is for (SidecarSet, Namespace,
 // workload): the commands do. It does not buffer for the caller either: a
 // command writes into a buffer and copies it to stdout only when everything

@@ -167,6 +167,9 @@ func expand(path string, recursive bool) ([]string, error) {
 
 // Parse decodes the documents of one file. source names it in errors.
 func Parse(source string, data []byte) ([]Document, error) {
+	if err := checkText(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
 	chunks, err := split(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
@@ -202,7 +205,9 @@ func decode(source string, c chunk) ([]Document, error) {
 	js := c.data
 	if c.format == FormatYAML {
 		var err error
-		if js, err = yaml.YAMLToJSON(c.data); err != nil {
+		// Strict: a key given twice in a mapping is refused, as kubectl refuses it, instead
+		// of the last one silently winning.
+		if js, err = yaml.YAMLToJSONStrict(c.data); err != nil {
 			return nil, yamlError(doc, err)
 		}
 	}
@@ -325,13 +330,14 @@ func Objects(docs []Document) []*unstructured.Unstructured {
 }
 
 // yamlLine finds the line number the YAML library reports, counted from the document's start.
-var yamlLine = regexp.MustCompile(`^(?:error converting YAML to JSON: )?yaml: line (\d+): (.*)$`)
+var yamlLine = regexp.MustCompile(`^(?:error converting YAML to JSON: )?yaml: (?:unmarshal errors:\n\s*)?line (\d+): ([^\n]*)`)
 
 // yamlError reports a YAML syntax error at its line in the file, not in the document.
 func yamlError(doc Document, err error) error {
 	m := yamlLine.FindStringSubmatch(err.Error())
 	if m == nil {
-		return fmt.Errorf("%s starting at line %d: %w", doc, doc.Line, err)
+		msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+		return fmt.Errorf("%s starting at line %d: YAML: %s", doc, doc.Line, strings.TrimPrefix(msg, "yaml: "))
 	}
 	n, _ := strconv.Atoi(m[1])
 	return fmt.Errorf("%s:%d: document %d: YAML: %s", doc.Source, doc.Line+n-1, doc.Index, m[2])

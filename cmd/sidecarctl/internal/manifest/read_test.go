@@ -178,7 +178,7 @@ func TestReadErrors(t *testing.T) {
 		{
 			name:      "truncated JSON stream",
 			paths:     []string{td("bad/truncated.json")},
-			wantError: []string{"testdata/bad/truncated.json: document 2 starting at line 2", "unexpected EOF"},
+			wantError: []string{"testdata/bad/truncated.json: document 2 starting at line 2", "the file ends before the value is complete"},
 		},
 		{
 			name:      "metadata that is not an object",

@@ -91,7 +91,7 @@ func splitJSON(data []byte) ([]chunk, error) {
 		start := int(offset) + len(data[offset:]) - len(bytes.TrimLeft(data[offset:], " \t\r\n"))
 		line := 1 + bytes.Count(data[:start], []byte("\n"))
 		if err != nil {
-			return nil, fmt.Errorf("document %d starting at line %d: %w", len(chunks)+1, line, err)
+			return nil, fmt.Errorf("document %d starting at line %d: %w", len(chunks)+1, line, jsonError(err, data, start))
 		}
 		chunks = append(chunks, chunk{index: len(chunks) + 1, line: line, data: raw, format: FormatJSON})
 	}

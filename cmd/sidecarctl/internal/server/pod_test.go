@@ -23,9 +23,13 @@ import (
 
 var fixedTime = metav1.NewTime(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 
+// caseSnapshot admits the case's state in its Kruise release; the other releases' cases
+// (sidecarsettest.ReleaseCases) are run with KruiseExact, as their outputs are Kruise's exactly.
 func caseSnapshot(t *testing.T, c *sidecarsettest.Case) (*Snapshot, bool) {
 	t.Helper()
-	st, err := pipeline.Admit(pipelinetest.Input(c), pipelinetest.Options(c))
+	opts := pipelinetest.Options(c)
+	opts.Engine.KruiseExact = c.Kruise != ""
+	st, err := pipeline.Admit(pipelinetest.Input(c), opts)
 	if err != nil {
 		return nil, false
 	}
@@ -68,46 +72,55 @@ func applyResponse(t *testing.T, raw []byte, resp admission.Response) []byte {
 // (reinvocationPolicy IfNeeded) must return no patch.
 func TestPodHandlerConformance(t *testing.T) {
 	t.Parallel()
-	sidecarsettest.ForEach(t, func(t *testing.T, c *sidecarsettest.Case) {
-		snap, ok := caseSnapshot(t, c)
-		_, wantRefusal := c.ExpectsRefusal()
-		if !ok {
-			if !wantRefusal {
-				t.Fatal("a SidecarSet was refused")
-			}
-			return
+	sidecarsettest.ForEach(t, podHandlerCase)
+}
+
+// TestPodHandlerConformanceReleases is TestPodHandlerConformance in the other emulated Kruise
+// releases, against their outputs.
+func TestPodHandlerConformanceReleases(t *testing.T) {
+	t.Parallel()
+	sidecarsettest.ForEachRelease(t, podHandlerCase)
+}
+
+func podHandlerCase(t *testing.T, c *sidecarsettest.Case) {
+	snap, ok := caseSnapshot(t, c)
+	_, wantRefusal := c.ExpectsRefusal()
+	if !ok {
+		if !wantRefusal {
+			t.Fatal("a SidecarSet was refused")
 		}
-		raw, err := json.Marshal(c.Pod)
-		if err != nil {
-			t.Fatal(err)
+		return
+	}
+	raw, err := json.Marshal(c.Pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := c.Pod.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	metrics, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &PodHandler{Snapshot: snap, Metrics: metrics}
+	resp := h.Handle(context.Background(), podRequest(raw, ns))
+	assertDecisionMetrics(t, snap, c, ns, metrics)
+	if wantRefusal {
+		if resp.Allowed {
+			t.Fatal("want the pod refused, got allowed")
 		}
-		ns := c.Pod.Namespace
-		if ns == "" {
-			ns = "default"
-		}
-		metrics, err := NewMetrics(prometheus.NewRegistry())
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := &PodHandler{Snapshot: snap, Metrics: metrics}
-		resp := h.Handle(context.Background(), podRequest(raw, ns))
-		assertDecisionMetrics(t, snap, c, ns, metrics)
-		if wantRefusal {
-			if resp.Allowed {
-				t.Fatal("want the pod refused, got allowed")
-			}
-			return
-		}
-		if !resp.Allowed {
-			t.Fatalf("refused: %v", resp.Result)
-		}
-		got := applyResponse(t, raw, resp)
-		c.AssertPod(t, got)
-		again := h.Handle(context.Background(), podRequest(got, ns))
-		if len(again.Patches) != 0 {
-			t.Errorf("second invocation patched again: %v", again.Patches)
-		}
-	})
+		return
+	}
+	if !resp.Allowed {
+		t.Fatalf("refused: %v", resp.Result)
+	}
+	got := applyResponse(t, raw, resp)
+	c.AssertPod(t, got)
+	again := h.Handle(context.Background(), podRequest(got, ns))
+	if len(again.Patches) != 0 {
+		t.Errorf("second invocation patched again: %v", again.Patches)
+	}
 }
 
 // assertDecisionMetrics: the webhook's decision metrics count exactly the pipeline's decisions
