@@ -46,7 +46,8 @@ type fuzzSeed struct {
 }
 
 // fuzzStates builds every state of the conformance corpus, its fuzz examples and the pipeline
-// scenarios, in a stable order (cases, examples, scenarios, each sorted by name): a fuzz input
+// scenarios, in a stable order (cases, examples, scenarios, each sorted by name, then the cases
+// in older Kruise releases): a fuzz input
 // names its state by index, so a kept crasher replays against the same state as long as no
 // state is added before it. States the pipeline refuses to admit (cases whose SidecarSet
 // Kruise refuses) are left out.
@@ -65,30 +66,15 @@ func fuzzStates(tb testing.TB) []*fuzzState {
 	}
 	var out []*fuzzState
 	for _, c := range append(cases, examples...) {
-		opts := pipelinetest.Options(c)
+		version := sidecarset.KruiseV18
 		if c.Kruise != "" {
-			if opts.Engine.Version, err = sidecarset.ParseVersion(c.Kruise); err != nil {
+			if version, err = sidecarset.ParseVersion(c.Kruise); err != nil {
 				tb.Fatal(err)
 			}
 		}
-		st, err := pipeline.Admit(pipelinetest.Input(c), opts)
-		if err != nil {
-			continue
+		if fs := caseState(tb, c, version, c.Name); fs != nil {
+			out = append(out, fs)
 		}
-		fs := &fuzzState{name: c.Name, view: &View{State: st}, version: opts.Engine.Version}
-		op := admissionv1.Create
-		if pipelinetest.Operation(c) == sidecarset.Update {
-			op = admissionv1.Update
-		}
-		ns := c.Pod.Namespace
-		if ns == "" {
-			ns = "default"
-		}
-		fs.addSeed(tb, "pod", ns, op, c.Pod)
-		for i := range c.SidecarSets {
-			fs.addSeed(tb, "sidecarset", "", admissionv1.Create, &c.SidecarSets[i])
-		}
-		out = append(out, fs)
 	}
 	scenarios, err := pipelinetest.Scenarios()
 	if err != nil {
@@ -116,10 +102,45 @@ func fuzzStates(tb testing.TB) []*fuzzState {
 		}
 		out = append(out, fs)
 	}
+	// Then every case again in Kruise v1.3 (virtual nodes) and v1.7.0, whose injection and
+	// defaulting differ from v1.8's.
+	for _, v := range []sidecarset.Version{sidecarset.KruiseV13, sidecarset.KruiseV170} {
+		for _, c := range cases {
+			if fs := caseState(tb, c, v, c.Name+"@"+string(v)); fs != nil {
+				out = append(out, fs)
+			}
+		}
+	}
 	if len(out) == 0 || len(out) > 256 {
 		tb.Fatalf("%d fuzz states: a uint8 must name each", len(out))
 	}
 	return out
+}
+
+// caseState is the state of a corpus case admitted in Kruise version v, with the case's pod
+// and SidecarSets as seeds; nil when the pipeline refuses the case's SidecarSets.
+func caseState(tb testing.TB, c *sidecarsettest.Case, v sidecarset.Version, name string) *fuzzState {
+	tb.Helper()
+	opts := pipelinetest.Options(c)
+	opts.Engine.Version = v
+	st, err := pipeline.Admit(pipelinetest.Input(c), opts)
+	if err != nil {
+		return nil
+	}
+	fs := &fuzzState{name: name, view: &View{State: st}, version: v}
+	op := admissionv1.Create
+	if pipelinetest.Operation(c) == sidecarset.Update {
+		op = admissionv1.Update
+	}
+	ns := c.Pod.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	fs.addSeed(tb, "pod", ns, op, c.Pod)
+	for i := range c.SidecarSets {
+		fs.addSeed(tb, "sidecarset", "", admissionv1.Create, &c.SidecarSets[i])
+	}
+	return fs
 }
 
 func (fs *fuzzState) addSeed(tb testing.TB, kind, ns string, op admissionv1.Operation, obj any) {
