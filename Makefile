@@ -3,7 +3,7 @@ GO       ?= go
 BIN      ?= bin/sidecarctl
 PKGS     ?= ./...
 
-.PHONY: build install test unit e2e e2e-assets lint examples conformance clean bench
+.PHONY: build install test unit e2e e2e-assets lint examples conformance clean bench fuzz
 
 # kube-apiserver and etcd for the e2e suite, built once from the Go module proxy.
 E2E_ASSETS ?= $(CURDIR)/.cache/kubebuilder-assets
@@ -62,6 +62,22 @@ bench:
 	@mkdir -p .cache
 	@$(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime=$(BENCHTIME) $(BENCH_PKGS) > .cache/bench.out 2>&1 || { cat .cache/bench.out; exit 1; }
 	@$(GO) run ./cmd/sidecarctl/internal/loadgen/benchsummary < .cache/bench.out
+
+# fuzz runs each native fuzz target of the admission webhooks in turn for FUZZTIME (raw
+# AdmissionReview bytes against the corpus's states; README "Fuzzing"). A failing input is
+# written to cmd/sidecarctl/internal/server/testdata/fuzz/<Target>/, which go test replays from
+# then on. FUZZ_PARALLEL is go test's -parallel: the fuzzing workers. FUZZMINIMIZETIME bounds
+# the minimisation of each new input (go's default, 60s, can eat a short run whole).
+FUZZTIME ?= 30s
+FUZZ_PARALLEL ?= 1
+FUZZMINIMIZETIME ?= 5s
+FUZZ_PKG ?= ./cmd/sidecarctl/internal/server/
+FUZZ_TARGETS ?= FuzzPodAdmission FuzzPodObject FuzzSidecarSetAdmission FuzzSidecarSetObject FuzzBindingAdmission
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "$$t for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) -parallel $(FUZZ_PARALLEL) $(FUZZ_PKG) || exit 1; \
+	done
 
 clean:
 	rm -rf bin

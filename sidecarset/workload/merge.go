@@ -24,7 +24,10 @@ import (
 //	                                    before), order from after, matched items
 //	                                    merge recursively
 //	other lists of objects           -> an item of after equal to an unused item
-//	                                    of before keeps that item's raw value
+//	                                    of before keeps that item's raw value; an
+//	                                    item equal to none pairs with the unused
+//	                                    object at its own index (an item edited
+//	                                    in place, e.g. defaulted) and merges
 //	anything else                    -> after
 //
 // raw items are paired with before items by position, since before is raw's
@@ -161,6 +164,11 @@ func nameKeys(items []any) ([]string, bool) {
 // matchByValue pairs after[i] with an unused before item equal to it, or -1.
 // Lists without names (tolerations, ports without names, args) have no
 // identity, so equality is the only safe evidence that an item is unchanged.
+// An object equal to no before item is then paired with the unused before
+// object at its own index: the engine edits such items in place (defaulting
+// a patchPodMetadata entry's patchPolicy), and the merge keeps what the Go
+// types do not know of them; an item inserted at an index whose before item
+// was matched elsewhere stays unpaired.
 func matchByValue(before, after []any) []int {
 	used := make([]bool, len(before))
 	match := make([]int, len(after))
@@ -172,6 +180,17 @@ func matchByValue(before, after []any) []int {
 				match[i] = j
 				break
 			}
+		}
+	}
+	for i, a := range after {
+		if match[i] >= 0 || i >= len(before) || used[i] {
+			continue
+		}
+		_, am := a.(map[string]any)
+		_, bm := before[i].(map[string]any)
+		if am && bm {
+			used[i] = true
+			match[i] = i
 		}
 	}
 	return match

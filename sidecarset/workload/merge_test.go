@@ -94,6 +94,20 @@ func TestMergeLossless(t *testing.T) {
 			want:   list{obj{"key": "k", "x": "kept"}, obj{"key": "new"}},
 		},
 		{
+			name:   "unnamed list: an item edited in place keeps its unknown fields",
+			raw:    list{obj{"annotations": obj{"a": "1"}, "x": "kept"}, obj{"key": "k", "y": "kept"}},
+			before: list{obj{"annotations": obj{"a": "1"}}, obj{"key": "k"}},
+			after:  list{obj{"annotations": obj{"a": "1"}, "patchPolicy": "Retain"}, obj{"key": "k"}},
+			want:   list{obj{"annotations": obj{"a": "1"}, "patchPolicy": "Retain", "x": "kept"}, obj{"key": "k", "y": "kept"}},
+		},
+		{
+			name:   "unnamed list: an item inserted before a changed one is not paired with it",
+			raw:    list{obj{"key": "k", "x": "kept"}},
+			before: list{obj{"key": "k"}},
+			after:  list{obj{"key": "new"}, obj{"key": "k"}},
+			want:   list{obj{"key": "new"}, obj{"key": "k", "x": "kept"}},
+		},
+		{
 			name:   "scalar list takes after",
 			raw:    list{"a", "b"},
 			before: list{"a", "b"},

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -20,7 +19,7 @@ type BindingValidator struct {
 // Handle validates a binding create or update.
 func (h *BindingValidator) Handle(_ context.Context, req admission.Request) admission.Response {
 	b := &bindingv1alpha1.SidecarSetResourceBinding{}
-	if err := json.Unmarshal(req.Object.Raw, b); err != nil {
+	if err := decodeObject(req.Object.Raw, b); err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
 	if b.Namespace == "" {

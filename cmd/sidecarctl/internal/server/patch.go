@@ -13,6 +13,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
@@ -165,6 +166,11 @@ func sortedKeys(m map[string]any) []string {
 // saves the reflective comparisons of every untouched container.
 func insertOnlyPatch(before, after *corev1.Pod, trusted bool) (ops []jsonpatch.Operation, ok bool) {
 	if before.TypeMeta != after.TypeMeta {
+		return nil, false
+	}
+	// The ops go below /metadata and /spec: a request whose metadata or spec decodes to
+	// nothing may lack the key, and an add below it would not apply.
+	if reflect.DeepEqual(before.ObjectMeta, metav1.ObjectMeta{}) || reflect.DeepEqual(before.Spec, corev1.PodSpec{}) {
 		return nil, false
 	}
 	if !trusted {

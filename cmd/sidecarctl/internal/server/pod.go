@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -48,7 +47,7 @@ func (h *PodHandler) handle(ctx context.Context, req admission.Request) (admissi
 		return admission.Allowed("not a create"), "unchanged"
 	}
 	pod := &corev1.Pod{}
-	if err := json.Unmarshal(req.Object.Raw, pod); err != nil {
+	if err := decodeObject(req.Object.Raw, pod); err != nil {
 		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode pod: %w", err)), "error"
 	}
 	view, err := h.Snapshot.View(ctx)

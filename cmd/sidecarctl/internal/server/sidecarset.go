@@ -102,10 +102,12 @@ func (h *SidecarSetValidator) handle(ctx context.Context, req admission.Request)
 // kruise-api's types lack, taken off into fields so that defaulting hashes them and
 // validation applies their rules.
 func decodeSidecarSet(raw []byte) (*appsv1alpha1.SidecarSet, *kruisev1beta1.Fields, error) {
-	obj := &unstructured.Unstructured{}
-	if err := obj.UnmarshalJSON(raw); err != nil {
+	// Case-sensitive, duplicates refused, integers kept (decodeObject), as the API server.
+	var m map[string]any
+	if err := decodeObject(raw, &m); err != nil {
 		return nil, nil, fmt.Errorf("decode SidecarSet: %w", err)
 	}
+	obj := &unstructured.Unstructured{Object: m}
 	in, err := pipeline.Decode([]pipeline.Item{{Object: obj, Source: "SidecarSet " + obj.GetName()}})
 	if err != nil {
 		return nil, nil, err
