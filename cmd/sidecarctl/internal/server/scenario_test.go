@@ -10,8 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/finding"
-	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
 // TestPodHandlerScenarios runs the pipeline's scenarios (app patches, profiles, mirror
@@ -39,7 +39,11 @@ func TestPodHandlerScenarios(t *testing.T) {
 			}
 			h := &PodHandler{Snapshot: NewStaticSnapshot(&View{State: st})}
 			resp := h.Handle(context.Background(), podRequest(raw, sc.Pod.Namespace))
-			if denial, ok := unauthorizedDenial(&pipeline.PodResult{Findings: want.Findings}); ok {
+			res, err := st.InjectPod(sc.Pod, sidecarset.Request{Namespace: sc.Pod.Namespace})
+			if err != nil && res == nil {
+				t.Fatal(err)
+			}
+			if denial, ok := unauthorizedDenial(res); ok {
 				// The webhook refuses a pod the pipeline gives an unauthorized reference
 				// (unauthorized.go), as inject --strict does.
 				if resp.Allowed || resp.Result == nil || resp.Result.Message != denial.Result.Message {
