@@ -9,7 +9,9 @@ const (
 	JobSidecarTerminates Code = "job_sidecar_terminates"
 )
 
-var jobCodes = []Description{
-	{JobSidecarBlocksCompletion, AreaJob, "a long-running sidecar in a pod that runs to completion (a Job's) keeps it running after the app exits; the message gives the fix for the pod's platform"},
-	{JobSidecarTerminates, AreaJob, "a sidecar in a pod that runs to completion ends with the app: a native sidecar, or its platform's termination env"},
+func jobCodes() []Description {
+	return []Description{
+		{JobSidecarBlocksCompletion, AreaJob, "a long-running sidecar in a pod that runs to completion (a Job's) keeps it running after the app exits; the message gives the fix for the pod's platform"},
+		{JobSidecarTerminates, AreaJob, "a sidecar in a pod that runs to completion ends with the app: a native sidecar, or its platform's termination env"},
+	}
 }

@@ -28,16 +28,18 @@ const (
 	MigrateNoSidecars Code = "migrate_no_sidecars"
 )
 
-var migrateCodes = []Description{
-	{MigrateSidecarFound, AreaMigrate, "a container shared by several workloads (same name and image) or named by --container becomes a proposed SidecarSet, placed as the workloads place it"},
-	{MigrateLabelStamped, AreaMigrate, "the labels the workloads share would also select other workloads of the input (or there are none): a selection label is stamped on the pod templates the SidecarSet takes over"},
-	{MigrateTransferEnv, AreaMigrate, "a sidecar env var whose value differs per workload equals the app container's: the SidecarSet copies it with transferEnv"},
-	{MigrateShareVolumes, AreaMigrate, "the sidecar's mounts differ per workload by what the app containers mount, which it mounts too: the SidecarSet shares them with shareVolumePolicy"},
-	{MigrateVolumeKept, AreaMigrate, "the workload defines a volume of the sidecar differently from the SidecarSet: it stays in the workload, whose volume wins the name clash at injection"},
-	{MigrateVolumeOrder, AreaMigrate, "injection appends the SidecarSet's volumes after the workload's, so the volume list comes back in another order (volumes are keyed by name)"},
-	{MigrateFieldDiffers, AreaMigrate, "the workload's copy of the sidecar differs from the SidecarSet's in this field, which one SidecarSet cannot express per workload: the sidecar stays in that workload"},
-	{MigratePlacement, AreaMigrate, "the sidecar stands where the SidecarSet's podInjectPolicy does not put it (between app containers, or on the other side than in the other workloads): the sidecar stays in that workload"},
-	{MigrateRoundTrip, AreaMigrate, "injecting the proposed SidecarSets into the migrated workload does not give back its pod template at this field: the sidecar stays in that workload"},
-	{MigrateNoAppContainer, AreaMigrate, "moving the sidecars out would leave the pod template without a container of its own: they stay in that workload"},
-	{MigrateNoSidecars, AreaMigrate, "no container is shared by several workloads (same name and image) or named by --container: nothing to migrate"},
+func migrateCodes() []Description {
+	return []Description{
+		{MigrateSidecarFound, AreaMigrate, "a container shared by several workloads (same name and image) or named by --container becomes a proposed SidecarSet, placed as the workloads place it"},
+		{MigrateLabelStamped, AreaMigrate, "the labels the workloads share would also select other workloads of the input (or there are none): a selection label is stamped on the pod templates the SidecarSet takes over"},
+		{MigrateTransferEnv, AreaMigrate, "a sidecar env var whose value differs per workload equals the app container's: the SidecarSet copies it with transferEnv"},
+		{MigrateShareVolumes, AreaMigrate, "the sidecar's mounts differ per workload by what the app containers mount, which it mounts too: the SidecarSet shares them with shareVolumePolicy"},
+		{MigrateVolumeKept, AreaMigrate, "the workload defines a volume of the sidecar differently from the SidecarSet: it stays in the workload, whose volume wins the name clash at injection"},
+		{MigrateVolumeOrder, AreaMigrate, "injection appends the SidecarSet's volumes after the workload's, so the volume list comes back in another order (volumes are keyed by name)"},
+		{MigrateFieldDiffers, AreaMigrate, "the workload's copy of the sidecar differs from the SidecarSet's in this field, which one SidecarSet cannot express per workload: the sidecar stays in that workload"},
+		{MigratePlacement, AreaMigrate, "the sidecar stands where the SidecarSet's podInjectPolicy does not put it (between app containers, or on the other side than in the other workloads): the sidecar stays in that workload"},
+		{MigrateRoundTrip, AreaMigrate, "injecting the proposed SidecarSets into the migrated workload does not give back its pod template at this field: the sidecar stays in that workload"},
+		{MigrateNoAppContainer, AreaMigrate, "moving the sidecars out would leave the pod template without a container of its own: they stay in that workload"},
+		{MigrateNoSidecars, AreaMigrate, "no container is shared by several workloads (same name and image) or named by --container: nothing to migrate"},
+	}
 }

@@ -16,9 +16,11 @@ const (
 	PodFieldMoved   Code = "pod_field_moved"
 )
 
-var quirkCodes = []Description{
-	{SidecarSetConflictAccepted, AreaQuirk, "Kruise accepts a SidecarSet whose container name, volume or annotation patch clashes with another SidecarSet's, because its overlap test misses that both can select one pod"},
-	{SidecarFieldDropped, AreaQuirk, "a SidecarSet container or volume field newer than the Kubernetes API types of the emulated Kruise: Kruise drops it from the SidecarSet, its hashes and the pods it injects; sidecarctl's hashes are Kruise's, and its pods keep the field unless --kruise-exact"},
-	{PodFieldDropped, AreaQuirk, "a pod field newer than the Kubernetes API types of the emulated Kruise that its patch removes (v1.3: from every pod it changes; v1.8: from a container injection moved); sidecarctl keeps it unless --kruise-exact"},
-	{PodFieldMoved, AreaQuirk, "a pod container field newer than the Kubernetes API types of the emulated Kruise that its positional patch (v1.8) leaves at its list index, on the container injection put there; sidecarctl keeps it where it was unless --kruise-exact"},
+func quirkCodes() []Description {
+	return []Description{
+		{SidecarSetConflictAccepted, AreaQuirk, "Kruise accepts a SidecarSet whose container name, volume or annotation patch clashes with another SidecarSet's, because its overlap test misses that both can select one pod"},
+		{SidecarFieldDropped, AreaQuirk, "a SidecarSet container or volume field newer than the Kubernetes API types of the emulated Kruise: Kruise drops it from the SidecarSet, its hashes and the pods it injects; sidecarctl's hashes are Kruise's, and its pods keep the field unless --kruise-exact"},
+		{PodFieldDropped, AreaQuirk, "a pod field newer than the Kubernetes API types of the emulated Kruise that its patch removes (v1.3: from every pod it changes; v1.8: from a container injection moved); sidecarctl keeps it unless --kruise-exact"},
+		{PodFieldMoved, AreaQuirk, "a pod container field newer than the Kubernetes API types of the emulated Kruise that its positional patch (v1.8) leaves at its list index, on the container injection put there; sidecarctl keeps it where it was unless --kruise-exact"},
+	}
 }

@@ -17,14 +17,16 @@ const (
 	RefusedByController        Code = "refused_by_sidecarset-controller"
 )
 
-var refusalCodes = []Description{
-	{Refused, AreaRefusal, "Kruise refuses the object; no more specific code applies"},
-	{RefusedSelector, AreaRefusal, "the SidecarSet's spec.selector does not parse, so Kruise's pod webhook refuses the pod"},
-	{RefusedRevision, AreaRefusal, "the pinned ControllerRevision is missing or unreadable, or the Partial policy's updateStrategy selector or partition does not parse"},
-	{RefusedPodMetadata, AreaRefusal, "a MergePatchJson patchPodMetadata cannot merge into the pod's annotation value"},
-	{RefusedHashAnnotation, AreaRefusal, "the pod's kruise.io/sidecarset-hash(-without-image) annotation is garbled or null"},
-	{RefusedMissingVolume, AreaRefusal, "a sidecar mounts a volume spec.volumes does not define, and Kruise's webhook panics"},
-	{RefusedByMutatingWebhook, AreaRefusal, "Kruise's SidecarSet mutating webhook refuses the SidecarSet"},
-	{RefusedByValidatingWebhook, AreaRefusal, "Kruise's SidecarSet validating webhook refuses the SidecarSet (Kruise's message and field path)"},
-	{RefusedByController, AreaRefusal, "Kruise's SidecarSet controller cannot record the SidecarSet's revision"},
+func refusalCodes() []Description {
+	return []Description{
+		{Refused, AreaRefusal, "Kruise refuses the object; no more specific code applies"},
+		{RefusedSelector, AreaRefusal, "the SidecarSet's spec.selector does not parse, so Kruise's pod webhook refuses the pod"},
+		{RefusedRevision, AreaRefusal, "the pinned ControllerRevision is missing or unreadable, or the Partial policy's updateStrategy selector or partition does not parse"},
+		{RefusedPodMetadata, AreaRefusal, "a MergePatchJson patchPodMetadata cannot merge into the pod's annotation value"},
+		{RefusedHashAnnotation, AreaRefusal, "the pod's kruise.io/sidecarset-hash(-without-image) annotation is garbled or null"},
+		{RefusedMissingVolume, AreaRefusal, "a sidecar mounts a volume spec.volumes does not define, and Kruise's webhook panics"},
+		{RefusedByMutatingWebhook, AreaRefusal, "Kruise's SidecarSet mutating webhook refuses the SidecarSet"},
+		{RefusedByValidatingWebhook, AreaRefusal, "Kruise's SidecarSet validating webhook refuses the SidecarSet (Kruise's message and field path)"},
+		{RefusedByController, AreaRefusal, "Kruise's SidecarSet controller cannot record the SidecarSet's revision"},
+	}
 }

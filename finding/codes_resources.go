@@ -13,8 +13,10 @@ const (
 	MissingVolumeSkipped Code = "missing_volume_skipped"
 )
 
-var resourcesCodes = []Description{
-	{V19FieldDropped, AreaVersion, "a sidecar field of Kruise v1.9 (resourcesPolicy, shareVolumeDevicePolicy) that the emulated older Kruise removes from the SidecarSet: the sidecar is injected without it"},
-	{RefusedResourcesPolicy, AreaRefusal, "a sidecar's resourcesPolicy matches no container of the pod, or its expression fails on the pod's resources: Kruise v1.9 refuses the pod"},
-	{MissingVolumeSkipped, AreaInjection, "a sidecar mounts or attaches a volume its SidecarSet does not define: Kruise v1.9 injects it without adding a volume (the pod is valid only if it has that volume itself; v1.8 panics)"},
+func resourcesCodes() []Description {
+	return []Description{
+		{V19FieldDropped, AreaVersion, "a sidecar field of Kruise v1.9 (resourcesPolicy, shareVolumeDevicePolicy) that the emulated older Kruise removes from the SidecarSet: the sidecar is injected without it"},
+		{RefusedResourcesPolicy, AreaRefusal, "a sidecar's resourcesPolicy matches no container of the pod, or its expression fails on the pod's resources: Kruise v1.9 refuses the pod"},
+		{MissingVolumeSkipped, AreaInjection, "a sidecar mounts or attaches a volume its SidecarSet does not define: Kruise v1.9 injects it without adding a volume (the pod is valid only if it has that volume itself; v1.8 panics)"},
+	}
 }

@@ -21,22 +21,24 @@ const (
 	KruiseInjectionMarks     Code = "kruise_injection_marks"
 )
 
-var stampCodes = []Description{
-	{RuntimesStamped, AreaStamp, "the runtimes an object declares were handed over to the compiled profiles"},
-	{RuntimeNotInProfiles, AreaStamp, "an object declares a runtime no profile defines; it stays in spec.runtimes"},
-	{NoRuntimes, AreaStamp, "an openkruise/agents object declares no runtimes"},
-	{NotARuntimeWorkload, AreaStamp, "the kind does not declare runtimes"},
-	{NoInlineTemplate, AreaStamp, "the object has no inline pod template to stamp"},
-	{VirtualNodeLabelMissing, AreaStamp, "the template lacks the virtual-node label the SidecarSets select"},
-	{EnvKeptUserValue, AreaStamp, "the app container already sets the env var; its value is kept"},
-	{MountKeptUserValue, AreaStamp, "the app container already mounts the path; its mount is kept"},
-	{VolumeKeptPodValue, AreaStamp, "the pod already has the volume; its definition is kept"},
-	{ProfilesStamped, AreaStamp, "the named profiles were given to the workload"},
-	{NotAWorkload, AreaStamp, "the object is not a workload with a pod template"},
-	{PodLevelFieldKept, AreaStamp, "a pod-level field the sidecars need is in the template and kept"},
-	{PodLevelFieldRequired, AreaStamp, "a pod-level field the sidecars need is missing; a profile cannot set it"},
-	{MainCommandKept, AreaStamp, "the app's command starts what an init container installs; kept"},
-	{MainCommandNotWrapped, AreaStamp, "an init container installs a program nothing starts; a profile cannot change the command"},
-	{PlatformContradictsLabel, AreaStamp, "the template's platform label asks for another platform than the profiles were compiled for (by option, virtual-node label or default)"},
-	{KruiseInjectionMarks, AreaStamp, "runtimes handed over to Kruise get Kruise's marks, which the agents controller does not write: IS_INJECTED env and kruise.io/sidecarset-* annotations"},
+func stampCodes() []Description {
+	return []Description{
+		{RuntimesStamped, AreaStamp, "the runtimes an object declares were handed over to the compiled profiles"},
+		{RuntimeNotInProfiles, AreaStamp, "an object declares a runtime no profile defines; it stays in spec.runtimes"},
+		{NoRuntimes, AreaStamp, "an openkruise/agents object declares no runtimes"},
+		{NotARuntimeWorkload, AreaStamp, "the kind does not declare runtimes"},
+		{NoInlineTemplate, AreaStamp, "the object has no inline pod template to stamp"},
+		{VirtualNodeLabelMissing, AreaStamp, "the template lacks the virtual-node label the SidecarSets select"},
+		{EnvKeptUserValue, AreaStamp, "the app container already sets the env var; its value is kept"},
+		{MountKeptUserValue, AreaStamp, "the app container already mounts the path; its mount is kept"},
+		{VolumeKeptPodValue, AreaStamp, "the pod already has the volume; its definition is kept"},
+		{ProfilesStamped, AreaStamp, "the named profiles were given to the workload"},
+		{NotAWorkload, AreaStamp, "the object is not a workload with a pod template"},
+		{PodLevelFieldKept, AreaStamp, "a pod-level field the sidecars need is in the template and kept"},
+		{PodLevelFieldRequired, AreaStamp, "a pod-level field the sidecars need is missing; a profile cannot set it"},
+		{MainCommandKept, AreaStamp, "the app's command starts what an init container installs; kept"},
+		{MainCommandNotWrapped, AreaStamp, "an init container installs a program nothing starts; a profile cannot change the command"},
+		{PlatformContradictsLabel, AreaStamp, "the template's platform label asks for another platform than the profiles were compiled for (by option, virtual-node label or default)"},
+		{KruiseInjectionMarks, AreaStamp, "runtimes handed over to Kruise get Kruise's marks, which the agents controller does not write: IS_INJECTED env and kruise.io/sidecarset-* annotations"},
+	}
 }

@@ -8,9 +8,11 @@ const (
 	StateFromInput        Code = "state_from_input"
 )
 
-var stateCodes = []Description{
-	{UnknownField, AreaState, "a field the object's type does not have: kubectl rejects it by default, the API server drops it"},
-	{UnknownFeatureGate, AreaState, "a feature gate Kruise does not have; Kruise refuses to start with it"},
-	{StateFromInput, AreaState, "no --from was given: the SidecarSets, bindings and other state objects of the input are the cluster state"},
-	{KruiseVersionDetected, AreaState, "the Kruise release reproduced was read from the cluster's kruise-manager image"},
+func stateCodes() []Description {
+	return []Description{
+		{UnknownField, AreaState, "a field the object's type does not have: kubectl rejects it by default, the API server drops it"},
+		{UnknownFeatureGate, AreaState, "a feature gate Kruise does not have; Kruise refuses to start with it"},
+		{StateFromInput, AreaState, "no --from was given: the SidecarSets, bindings and other state objects of the input are the cluster state"},
+		{KruiseVersionDetected, AreaState, "the Kruise release reproduced was read from the cluster's kruise-manager image"},
+	}
 }

@@ -6,7 +6,9 @@ const (
 	NewerKruiseFeature Code = "newer_kruise_feature"
 )
 
-var versionCodes = []Description{
-	{PostV13Feature, AreaVersion, "a feature Kruise v1.3.0 (virtual nodes) does not have; the message says what v1.3 does with it"},
-	{NewerKruiseFeature, AreaVersion, "a SidecarSet feature newer than the emulated Kruise release (v1.4 to v1.7 modes), which that release prunes or ignores; the message names the release"},
+func versionCodes() []Description {
+	return []Description{
+		{PostV13Feature, AreaVersion, "a feature Kruise v1.3.0 (virtual nodes) does not have; the message says what v1.3 does with it"},
+		{NewerKruiseFeature, AreaVersion, "a SidecarSet feature newer than the emulated Kruise release (v1.4 to v1.7 modes), which that release prunes or ignores; the message names the release"},
+	}
 }

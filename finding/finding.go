@@ -58,12 +58,12 @@ func (f Finding) String() string {
 
 // HidesMistake reports the warnings that hide a user's mistake: an unknown field (a typo the
 // API server drops or kubectl rejects), an unknown feature gate, a runtime no profile
-// defines, a namespace/name reference no binding authorizes, two containers of a pod sharing a
-// name (the API server rejects the pod), a binding subject naming a SidecarSet not in the
-// state. --strict makes them errors.
+// defines, a namespace/name reference no binding authorizes or a malformed one, two
+// containers of a pod sharing a name (the API server rejects the pod), a binding subject
+// naming a SidecarSet not in the state. --strict makes them errors.
 func (c Code) HidesMistake() bool {
 	switch c {
-	case UnknownField, UnknownFeatureGate, RuntimeNotInProfiles, UnauthorizedReference, ContainerNameConflict, UnknownBindingSubject:
+	case UnknownField, UnknownFeatureGate, RuntimeNotInProfiles, UnauthorizedReference, MalformedReference, ContainerNameConflict, UnknownBindingSubject:
 		return true
 	}
 	return false

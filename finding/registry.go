@@ -30,18 +30,20 @@ type Description struct {
 	Meaning string
 }
 
-// registered holds every Code; each codes_*.go file adds its area's codes in an init-free
-// way: a package-level slice literal per file, joined by Registry.
-var registered = [][]Description{
-	injectionCodes, refusalCodes, workloadCodes, stateCodes, versionCodes,
-	translateCodes, platformCodes, stampCodes, bindingCodes, jobCodes, uninjectCodes, quirkCodes, auditCodes, migrateCodes,
-	resourcesCodes,
+// registered returns every Code; each codes_*.go file gives its area's codes in an init-free
+// way: a function returning a fresh slice literal per file, joined by Registry.
+func registered() [][]Description {
+	return [][]Description{
+		injectionCodes(), refusalCodes(), workloadCodes(), stateCodes(), versionCodes(),
+		translateCodes(), platformCodes(), stampCodes(), bindingCodes(), jobCodes(), uninjectCodes(), quirkCodes(), auditCodes(), migrateCodes(),
+		resourcesCodes(),
+	}
 }
 
 // Registry returns every registered code, sorted by area then code.
 func Registry() []Description {
 	var out []Description
-	for _, list := range registered {
+	for _, list := range registered() {
 		out = append(out, list...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -55,7 +57,7 @@ func Registry() []Description {
 
 // Lookup returns the description of a code.
 func Lookup(c Code) (Description, bool) {
-	for _, list := range registered {
+	for _, list := range registered() {
 		for _, d := range list {
 			if d.Code == c {
 				return d, true

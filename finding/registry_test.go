@@ -165,7 +165,7 @@ func TestReadmeListsCodes(t *testing.T) {
 	if !golden.Updating() {
 		t.Fatalf("README.md's reason-code table is stale; run go test ./finding -update")
 	}
-	if err := os.WriteFile(path, []byte(text[:start]+want+text[end+len(readmeEnd):]), 0o644); err != nil {
+	if err := golden.Write(path, []byte(text[:start]+want+text[end+len(readmeEnd):])); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -114,7 +114,7 @@ func Sidecar(c appsv1alpha1.SidecarContainer, f ContainerFields) SidecarContaine
 }
 
 // fieldKeys are the JSON keys of ContainerFields.
-var fieldKeys = []string{"shareVolumeDevicePolicy", "resourcesPolicy"}
+func fieldKeys() [2]string { return [2]string{"shareVolumeDevicePolicy", "resourcesPolicy"} }
 
 // Part is what Split took off one container: the JSON of its new fields.
 type Part struct {
@@ -145,7 +145,7 @@ func Split(obj map[string]any) (map[string]any, []Part) {
 				continue
 			}
 			raw := map[string]any{}
-			for _, k := range fieldKeys {
+			for _, k := range fieldKeys() {
 				if v, ok := c[k]; ok {
 					raw[k] = v
 					delete(c, k)

@@ -25,14 +25,16 @@ import (
 
 // cases are the corpus: each file's first line gives the options ("# migrate: --container x
 // --label k=v --kruise-version 1.3"); seed 001's example is read where the example keeps it.
-var cases = []string{
-	"testdata/corpus.yaml",
-	"testdata/edge.yaml",
-	"testdata/label.yaml",
-	"testdata/native-v13.yaml",
-	"testdata/twice.yaml",
-	"testdata/share.yaml",
-	"../examples/filebeat-stdlog/echo-server-with-filebeat.yaml",
+func cases() []string {
+	return []string{
+		"testdata/corpus.yaml",
+		"testdata/edge.yaml",
+		"testdata/label.yaml",
+		"testdata/native-v13.yaml",
+		"testdata/twice.yaml",
+		"testdata/share.yaml",
+		"../examples/filebeat-stdlog/echo-server-with-filebeat.yaml",
+	}
 }
 
 // seedOptions are the options of the example's file, which has no options line.
@@ -40,7 +42,7 @@ const seedOptions = "--container filebeat"
 
 func TestCorpus(t *testing.T) {
 	workloads := 0
-	for _, path := range cases {
+	for _, path := range cases() {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			items, opts := readCase(t, path)
 			res, err := migrate.Plan(items, opts)

@@ -24,9 +24,11 @@ import (
 // select exactly them: sidecar.sidecarctl.dev/<container>: "true".
 const StampKeyPrefix = "sidecar.sidecarctl.dev/"
 
-// controllerLabels are set per pod by controllers, never shared by design: no selector.
-var controllerLabels = []string{"pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name",
-	"apps.kubernetes.io/pod-index", "job-name", "controller-uid", "batch.kubernetes.io/job-name", "batch.kubernetes.io/controller-uid"}
+// controllerLabels returns the labels controllers set per pod, never shared by design: no selector.
+func controllerLabels() []string {
+	return []string{"pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name",
+		"apps.kubernetes.io/pod-index", "job-name", "controller-uid", "batch.kubernetes.io/job-name", "batch.kubernetes.io/controller-uid"}
+}
 
 // proposal is one round's SidecarSets, bindings and migrated templates.
 type proposal struct {
@@ -150,7 +152,7 @@ func (p *planner) selector(g *group, ms []*template, ns string) (map[string]stri
 	}
 	shared := map[string]string{}
 	for k, v := range ms[0].pod.Labels {
-		if !slices.Contains(controllerLabels, k) {
+		if !slices.Contains(controllerLabels(), k) {
 			shared[k] = v
 		}
 	}

@@ -15,9 +15,11 @@ import (
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
-// bookkeeping are the annotations Kruise writes on every pod it injects (README, "uninject").
-var bookkeeping = []string{sidecarset.AnnotationHash, sidecarset.AnnotationHashWithoutImage,
-	sidecarset.AnnotationInjectedList, sidecarset.AnnotationWorkingHotUpgrade}
+// bookkeeping returns the annotations Kruise writes on every pod it injects (README, "uninject").
+func bookkeeping() []string {
+	return []string{sidecarset.AnnotationHash, sidecarset.AnnotationHashWithoutImage,
+		sidecarset.AnnotationInjectedList, sidecarset.AnnotationWorkingHotUpgrade}
+}
 
 // roundTrip is one round trip's outcome.
 type roundTrip struct {
@@ -150,7 +152,7 @@ func (p *planner) compare(rt *roundTrip, t *template, got *corev1.Pod, pr *propo
 	got = got.DeepCopy()
 	withDefaults(want, p.opts.Pipeline.Engine.Version)
 	withDefaults(got, p.opts.Pipeline.Engine.Version)
-	for _, k := range bookkeeping {
+	for _, k := range bookkeeping() {
 		if _, ok := want.Annotations[k]; !ok {
 			delete(got.Annotations, k)
 		}

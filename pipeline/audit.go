@@ -26,7 +26,7 @@ func (s *State) Check() (finding.List, []*bindingv1alpha1.SidecarSetResourceBind
 	seen := map[string]bool{}
 	for _, c := range s.created {
 		name := "SidecarSet " + c.SidecarSet.Name
-		if s.opts.Engine.Version != sidecarset.KruiseV13 {
+		if !sidecarset.CapabilitiesOf(s.opts.Engine.Version).VirtualNodeFeatures {
 			sev := finding.Info
 			if platform.SelectorRequiresVirtualNode(c.SidecarSet.Spec.Selector) {
 				sev = finding.Error

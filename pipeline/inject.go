@@ -36,6 +36,11 @@ type PodResult struct {
 	Mirrored bool
 	// Findings are every step's findings, graded by Options.Strict.
 	Findings finding.List
+	// Unauthorized are the findings (also in Findings) of the ConfigMap and Secret references
+	// injection gave the pod that a cluster must refuse: a namespace/name no binding
+	// authorizes, or a malformed one. The webhook denies the pod with them; offline they are
+	// warnings, and errors with Options.Strict (inject --strict refuses the pod).
+	Unauthorized finding.List
 	// Refusal is Kruise's refusal of the pod, attributed to a SidecarSet; nil if accepted.
 	Refusal *sidecarset.RefusalError
 }
@@ -86,7 +91,9 @@ func (s *State) InjectPod(in *corev1.Pod, req sidecarset.Request, skipPatches ..
 			continue
 		}
 		for _, f := range s.unauthorized[d.SidecarSet] {
-			out.Findings.Add(s.opts.grade(unauthorizedFinding(f)))
+			u := s.unauthorizedFinding(f)
+			out.Unauthorized.Add(u)
+			out.Findings.Add(u)
 		}
 	}
 	for _, f := range s.jobFindings(out.Pod) {
@@ -105,11 +112,15 @@ func (s *State) InjectPod(in *corev1.Pod, req sidecarset.Request, skipPatches ..
 	return out, nil
 }
 
-// unauthorizedFinding reports an injected SidecarSet's reference no binding authorizes: a
-// warning offline (an error with Strict), as the webhook denies the SidecarSet.
-func unauthorizedFinding(b binding.Finding) finding.Finding {
+// unauthorizedFinding reports an injected SidecarSet's reference no binding authorizes, or a
+// malformed one: a warning offline, an error with Strict, whatever its code, as a cluster
+// refuses it (the webhooks deny the SidecarSet and the pod).
+func (s *State) unauthorizedFinding(b binding.Finding) finding.Finding {
 	f := b.Finding
 	f.Severity = finding.Warning
+	if s.opts.Strict {
+		f.Severity = finding.Error
+	}
 	if bd := b.Binding; bd != nil {
 		f.Message += fmt.Sprintf("; the SidecarSetResourceBinding %s/%s that `sidecarctl bindings` writes would allow it", bd.Namespace, bd.Name)
 	}

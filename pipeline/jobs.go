@@ -69,16 +69,24 @@ func (s *State) jobVerdict(c *corev1.Container, where platform.Platform) (findin
 		}
 		return blocks("on ACS make it a native sidecar (an init container with restartPolicy: Always, Kubernetes >= 1.29) or set env __IS_SIDECAR__=true on it")
 	}
+	caps := sidecarset.CapabilitiesOf(s.opts.Engine.Version)
 	if envIs(c, envKruiseTerminate, "true") {
-		if !s.opts.Engine.FeatureGates.Enabled(gateSidecarTerminator) {
+		switch {
+		case !caps.JobSidecarTerminator:
+			// Falls through to the advice below, which says what this release offers instead.
+		case !s.opts.Engine.FeatureGates.Enabled(gateSidecarTerminator):
 			return blocks("it sets KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT=true, which works only with Kruise's SidecarTerminator feature gate on (--feature-gates SidecarTerminator=true) and kruise-daemon on the node")
+		default:
+			return finding.Info, finding.JobSidecarTerminates, "Kruise's job sidecar terminator stops it once the app has exited (KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT=true, SidecarTerminator gate on; kruise-daemon must run on the node)"
 		}
-		return finding.Info, finding.JobSidecarTerminates, "Kruise's job sidecar terminator stops it once the app has exited (KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT=true, SidecarTerminator gate on; kruise-daemon must run on the node)"
 	}
-	if s.opts.Engine.Version == sidecarset.KruiseV13 {
-		return blocks("Kruise v1.3 has neither native sidecars nor a job sidecar terminator: end it from the app, or run the Job on a virtual node with the platform's sidecar env")
+	switch {
+	case caps.NativeSidecars && caps.JobSidecarTerminator:
+		return blocks("make it a native sidecar (a SidecarSet initContainer with restartPolicy: Always; Kruise >= 1.7, Kubernetes >= 1.29; `sidecarctl translate --target kruise` does this for profiles), or set env KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT=true with Kruise's SidecarTerminator feature gate on")
+	case caps.JobSidecarTerminator:
+		return blocks("this Kruise release has no native sidecars (from v1.7): set env KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT=true with Kruise's SidecarTerminator feature gate on (kruise-daemon must run on the node), or end it from the app")
 	}
-	return blocks("make it a native sidecar (a SidecarSet initContainer with restartPolicy: Always; Kruise >= 1.7, Kubernetes >= 1.29; `sidecarctl translate --target kruise` does this for profiles), or set env KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT=true with Kruise's SidecarTerminator feature gate on")
+	return blocks("this Kruise release has neither native sidecars (from v1.7) nor a job sidecar terminator (from v1.4): end it from the app, or run the Job on a virtual node with the platform's sidecar env")
 }
 
 // injected reports whether Kruise injected c: it marks every container it injects.

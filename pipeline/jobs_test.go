@@ -83,7 +83,7 @@ func TestJobSidecars(t *testing.T) {
 			opts: pipeline.Options{Engine: sidecarset.Options{FeatureGates: sidecarset.FeatureGates{"SidecarTerminator": true}}},
 			want: finding.JobSidecarTerminates, severity: finding.Info},
 		{name: "Kruise v1.3", set: sidecarSetYAML(false), opts: pipeline.Options{Engine: sidecarset.Options{Version: sidecarset.KruiseV13}},
-			want: finding.JobSidecarBlocksCompletion, severity: finding.Warning, mention: "Kruise v1.3 has neither"},
+			want: finding.JobSidecarBlocksCompletion, severity: finding.Warning, mention: "has neither native sidecars"},
 		{name: "ECI without env", set: sidecarSetYAML(false), labels: eci, want: finding.JobSidecarBlocksCompletion, severity: finding.Warning, mention: "ECI_CONTAINER_TYPE=sidecar"},
 		{name: "ECI, type only", set: sidecarSetYAML(false, "ECI_CONTAINER_TYPE", "sidecar"), labels: eci,
 			want: finding.JobSidecarBlocksCompletion, severity: finding.Warning, mention: "ECI_CONTAINER_IGNORE_EXIT_CODE=true"},
@@ -140,4 +140,67 @@ func TestJobSidecars(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestJobAdvicePerRelease: the fix offered for a plain sidecar of a Job's pod on a regular node
+// is what the emulated release has: native sidecars from v1.7, Kruise's job sidecar terminator
+// (SidecarTerminator gate) from v1.4, neither in v1.3; the terminator's env works only where the
+// terminator exists.
+func TestJobAdvicePerRelease(t *testing.T) {
+	type has struct{ native, terminator bool }
+	want := map[sidecarset.Version]has{
+		sidecarset.KruiseV13:  {},
+		sidecarset.KruiseV14:  {terminator: true},
+		sidecarset.KruiseV150: {terminator: true},
+		sidecarset.KruiseV151: {terminator: true},
+		sidecarset.KruiseV16:  {terminator: true},
+		sidecarset.KruiseV170: {native: true, terminator: true},
+		sidecarset.KruiseV171: {native: true, terminator: true},
+		sidecarset.KruiseV18:  {native: true, terminator: true},
+		sidecarset.KruiseV19:  {native: true, terminator: true},
+	}
+	for _, v := range sidecarset.Releases() {
+		w, ok := want[v]
+		if !ok {
+			t.Errorf("Kruise %s: no expected Job advice; add the release here", v)
+			continue
+		}
+		t.Run(string(v), func(t *testing.T) {
+			job := func(set string, gates sidecarset.FeatureGates) finding.Finding {
+				t.Helper()
+				st, err := admit(t, pipeline.Options{Engine: sidecarset.Options{Version: v, FeatureGates: gates}}, set)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := st.InjectPod(jobPod(nil), sidecarset.Request{Namespace: "default"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range res.Findings {
+					if f.Code == finding.JobSidecarBlocksCompletion || f.Code == finding.JobSidecarTerminates {
+						return f
+					}
+				}
+				t.Fatalf("no job finding in %v", res.Findings)
+				return finding.Finding{}
+			}
+			plain := job(sidecarSetYAML(false), nil)
+			if plain.Code != finding.JobSidecarBlocksCompletion {
+				t.Fatalf("plain sidecar: %s", plain)
+			}
+			if got := strings.Contains(plain.Message, "make it a native sidecar"); got != w.native {
+				t.Errorf("advises a native sidecar: %v, want %v: %s", got, w.native, plain.Message)
+			}
+			if got := strings.Contains(plain.Message, "set env KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT=true"); got != w.terminator {
+				t.Errorf("advises the job sidecar terminator: %v, want %v: %s", got, w.terminator, plain.Message)
+			}
+			if !w.native && !w.terminator && !strings.Contains(plain.Message, "end it from the app") {
+				t.Errorf("offers no fix: %s", plain.Message)
+			}
+			env := job(sidecarSetYAML(false, "KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT", "true"), sidecarset.FeatureGates{"SidecarTerminator": true})
+			if got := env.Code == finding.JobSidecarTerminates; got != w.terminator {
+				t.Errorf("terminator env with the gate ends the sidecar: %v, want %v: %s", got, w.terminator, env)
+			}
+		})
+	}
 }

@@ -62,7 +62,7 @@ func (o Options) translateOptions() translate.Options {
 	t := o.Translate
 	if t.Target == "" {
 		t.Target = translate.Kruise
-		if o.Engine.Version == sidecarset.KruiseV13 {
+		if sidecarset.CapabilitiesOf(o.Engine.Version).VirtualNodeFeatures {
 			t.Target = translate.VirtualNode
 		}
 	}

@@ -258,7 +258,7 @@ func (s *State) Audit(pods []*corev1.Pod, exists func(VolumeSource) (bool, error
 		index[c.SidecarSet.Name] = len(out.Counts)
 		out.Counts = append(out.Counts, AuditCounts{SidecarSet: c.SidecarSet.Name})
 		for _, f := range s.unauthorized[c.SidecarSet.Name] {
-			g := s.opts.grade(unauthorizedFinding(f))
+			g := s.unauthorizedFinding(f)
 			out.Rows = append(out.Rows, AuditRow{SidecarSet: c.SidecarSet.Name, Severity: g.Severity,
 				Reason: finding.AuditUnauthorizedReference, Field: g.Field, Detail: g.Message})
 		}

@@ -78,7 +78,7 @@ func inject(t *testing.T, st *pipeline.State, sc *pipelinetest.Scenario) []byte 
 		t.Error(err)
 		return nil
 	}
-	out := pipelinetest.Outcome{Decisions: res.Decisions, Findings: res.Findings, AppPatches: res.AppPatches}
+	out := pipelinetest.Outcome{Decisions: res.Decisions, Findings: res.Findings, AppPatches: res.AppPatches, Unauthorized: res.Unauthorized}
 	if err != nil {
 		out.Refusal = err.Error()
 	} else {

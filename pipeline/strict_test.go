@@ -9,6 +9,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/pipeline"
+	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
@@ -144,5 +145,54 @@ func TestStrictRuntime(t *testing.T) {
 		if !found {
 			t.Errorf("strict=%v: no runtime_not_in_profiles finding in %v", strict, res.Findings)
 		}
+	}
+}
+
+// TestStrictClusterRefusal: the references injection gives a pod that a cluster refuses (no
+// binding authorizes them, or they are malformed) are warnings offline and errors with
+// --strict, whatever their code: the webhook denies the pod for the same findings.
+func TestStrictClusterRefusal(t *testing.T) {
+	scenarios, err := pipelinetest.Scenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusing := map[string]finding.Code{"unauthorized-reference": finding.UnauthorizedReference, "malformed-reference": finding.MalformedReference}
+	for _, sc := range scenarios {
+		code, ok := refusing[sc.Name]
+		if !ok {
+			continue
+		}
+		delete(refusing, sc.Name)
+		for _, strict := range []bool{false, true} {
+			sc.Strict = strict
+			st, err := sc.Admit()
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := st.InjectPod(sc.Pod, sidecarset.Request{Namespace: sc.Pod.Namespace})
+			if err != nil {
+				t.Fatalf("%s: %v", sc.Name, err)
+			}
+			want := finding.Warning
+			if strict {
+				want = finding.Error
+			}
+			var found int
+			for _, f := range res.Findings {
+				if f.Code != code {
+					continue
+				}
+				found++
+				if f.Severity != want {
+					t.Errorf("%s strict=%v: %s", sc.Name, strict, f)
+				}
+			}
+			if found == 0 || found != len(res.Unauthorized) {
+				t.Errorf("%s strict=%v: %d %s findings in %v, want them all in Unauthorized %v", sc.Name, strict, found, code, res.Findings, res.Unauthorized)
+			}
+		}
+	}
+	for name := range refusing {
+		t.Errorf("scenario %s is missing", name)
 	}
 }

@@ -94,12 +94,12 @@ func at(keys ...any) []any { return keys }
 // ContainerFieldsNewerThan returns the fields of c that the Kubernetes types of Kruise
 // version v lack, sorted by path; with drop, it also clears them from c (what Kruise keeps).
 func ContainerFieldsNewerThan(v Version, c *corev1.Container, p *field.Path, drop bool) []NewerField {
-	return newerFields(containerRules, c, p, behaviourOf(v).KubernetesTypes, drop)
+	return newerFields(containerRules(), c, p, behaviourOf(v).KubernetesTypes, drop)
 }
 
 // VolumeFieldsNewerThan is ContainerFieldsNewerThan for a volume.
 func VolumeFieldsNewerThan(v Version, vol *corev1.Volume, p *field.Path, drop bool) []NewerField {
-	return newerFields(volumeRules, vol, p, behaviourOf(v).KubernetesTypes, drop)
+	return newerFields(volumeRules(), vol, p, behaviourOf(v).KubernetesTypes, drop)
 }
 
 // PodFieldsNewerThan is ContainerFieldsNewerThan for a whole pod spec (at p, usually "spec"):
@@ -107,15 +107,16 @@ func VolumeFieldsNewerThan(v Version, vol *corev1.Volume, p *field.Path, drop bo
 // containers are left out: a pod cannot be created with them.
 func PodFieldsNewerThan(v Version, spec *corev1.PodSpec, p *field.Path, drop bool) []NewerField {
 	kube := behaviourOf(v).KubernetesTypes
-	out := newerFields(podRules, spec, p, kube, drop)
+	containers, volumes := containerRules(), volumeRules()
+	out := newerFields(podRules(), spec, p, kube, drop)
 	for i := range spec.InitContainers {
-		out = append(out, newerFields(containerRules, &spec.InitContainers[i], p.Child("initContainers").Index(i), kube, drop)...)
+		out = append(out, newerFields(containers, &spec.InitContainers[i], p.Child("initContainers").Index(i), kube, drop)...)
 	}
 	for i := range spec.Containers {
-		out = append(out, newerFields(containerRules, &spec.Containers[i], p.Child("containers").Index(i), kube, drop)...)
+		out = append(out, newerFields(containers, &spec.Containers[i], p.Child("containers").Index(i), kube, drop)...)
 	}
 	for i := range spec.Volumes {
-		out = append(out, newerFields(volumeRules, &spec.Volumes[i], p.Child("volumes").Index(i), kube, drop)...)
+		out = append(out, newerFields(volumes, &spec.Volumes[i], p.Child("volumes").Index(i), kube, drop)...)
 	}
 	return out
 }
@@ -142,100 +143,102 @@ func handlersOf(c *corev1.Container) [2]namedHandler {
 	return [2]namedHandler{{"postStart", c.Lifecycle.PostStart}, {"preStop", c.Lifecycle.PreStop}}
 }
 
-// containerRules are the container fields newer than Kubernetes 1.22, oldest first.
-var containerRules = []newerRule[corev1.Container]{
-	{23, "a grpc probe", func(c *corev1.Container, found func([]any, func())) {
-		for _, np := range probesOf(c) {
-			if pr := np.probe; pr != nil && pr.GRPC != nil {
-				found(at(np.name, "grpc"), func() { pr.GRPC = nil })
+// containerRules returns the container fields newer than Kubernetes 1.22, oldest first.
+func containerRules() []newerRule[corev1.Container] {
+	return []newerRule[corev1.Container]{
+		{23, "a grpc probe", func(c *corev1.Container, found func([]any, func())) {
+			for _, np := range probesOf(c) {
+				if pr := np.probe; pr != nil && pr.GRPC != nil {
+					found(at(np.name, "grpc"), func() { pr.GRPC = nil })
+				}
 			}
-		}
-	}},
-	{26, "resource claims", func(c *corev1.Container, found func([]any, func())) {
-		if len(c.Resources.Claims) > 0 {
-			found(at("resources", "claims"), func() { c.Resources.Claims = nil })
-		}
-	}},
-	{27, "resizePolicy", func(c *corev1.Container, found func([]any, func())) {
-		if len(c.ResizePolicy) > 0 {
-			found(at("resizePolicy"), func() { c.ResizePolicy = nil })
-		}
-	}},
-	{28, "restartPolicy", func(c *corev1.Container, found func([]any, func())) {
-		if c.RestartPolicy != nil {
-			found(at("restartPolicy"), func() { c.RestartPolicy = nil })
-		}
-	}},
-	{29, "a sleep lifecycle handler", func(c *corev1.Container, found func([]any, func())) {
-		for _, nh := range handlersOf(c) {
-			if h := nh.handler; h != nil && h.Sleep != nil {
-				found(at("lifecycle", nh.name, "sleep"), func() { h.Sleep = nil })
+		}},
+		{26, "resource claims", func(c *corev1.Container, found func([]any, func())) {
+			if len(c.Resources.Claims) > 0 {
+				found(at("resources", "claims"), func() { c.Resources.Claims = nil })
 			}
-		}
-	}},
-	{30, "securityContext.appArmorProfile", func(c *corev1.Container, found func([]any, func())) {
-		if sc := c.SecurityContext; sc != nil && sc.AppArmorProfile != nil {
-			found(at("securityContext", "appArmorProfile"), func() { sc.AppArmorProfile = nil })
-		}
-	}},
-	{30, "volumeMounts[].recursiveReadOnly", func(c *corev1.Container, found func([]any, func())) {
-		for i := range c.VolumeMounts {
-			if m := &c.VolumeMounts[i]; m.RecursiveReadOnly != nil {
-				found(at("volumeMounts", i, "recursiveReadOnly"), func() { m.RecursiveReadOnly = nil })
+		}},
+		{27, "resizePolicy", func(c *corev1.Container, found func([]any, func())) {
+			if len(c.ResizePolicy) > 0 {
+				found(at("resizePolicy"), func() { c.ResizePolicy = nil })
 			}
-		}
-	}},
-	{31, "resources.claims[].request", func(c *corev1.Container, found func([]any, func())) {
-		for i := range c.Resources.Claims {
-			if rc := &c.Resources.Claims[i]; rc.Request != "" {
-				found(at("resources", "claims", i, "request"), func() { rc.Request = "" })
+		}},
+		{28, "restartPolicy", func(c *corev1.Container, found func([]any, func())) {
+			if c.RestartPolicy != nil {
+				found(at("restartPolicy"), func() { c.RestartPolicy = nil })
 			}
-		}
-	}},
-	{33, "lifecycle.stopSignal", func(c *corev1.Container, found func([]any, func())) {
-		if lc := c.Lifecycle; lc != nil && lc.StopSignal != nil {
-			found(at("lifecycle", "stopSignal"), func() { lc.StopSignal = nil })
-		}
-	}},
-	{34, "restartPolicyRules", func(c *corev1.Container, found func([]any, func())) {
-		if len(c.RestartPolicyRules) > 0 {
-			found(at("restartPolicyRules"), func() { c.RestartPolicyRules = nil })
-		}
-	}},
-	{34, "env valueFrom.fileKeyRef", func(c *corev1.Container, found func([]any, func())) {
-		for i := range c.Env {
-			if vf := c.Env[i].ValueFrom; vf != nil && vf.FileKeyRef != nil {
-				found(at("env", i, "valueFrom", "fileKeyRef"), func() { vf.FileKeyRef = nil })
+		}},
+		{29, "a sleep lifecycle handler", func(c *corev1.Container, found func([]any, func())) {
+			for _, nh := range handlersOf(c) {
+				if h := nh.handler; h != nil && h.Sleep != nil {
+					found(at("lifecycle", nh.name, "sleep"), func() { h.Sleep = nil })
+				}
 			}
-		}
-	}},
-	{37, "httpGet.protocol", func(c *corev1.Container, found func([]any, func())) {
-		for _, np := range probesOf(c) {
-			if pr := np.probe; pr != nil && pr.HTTPGet != nil && pr.HTTPGet.Protocol != nil {
-				g := pr.HTTPGet
-				found(at(np.name, "httpGet", "protocol"), func() { g.Protocol = nil })
+		}},
+		{30, "securityContext.appArmorProfile", func(c *corev1.Container, found func([]any, func())) {
+			if sc := c.SecurityContext; sc != nil && sc.AppArmorProfile != nil {
+				found(at("securityContext", "appArmorProfile"), func() { sc.AppArmorProfile = nil })
 			}
-		}
-		for _, nh := range handlersOf(c) {
-			if h := nh.handler; h != nil && h.HTTPGet != nil && h.HTTPGet.Protocol != nil {
-				g := h.HTTPGet
-				found(at("lifecycle", nh.name, "httpGet", "protocol"), func() { g.Protocol = nil })
+		}},
+		{30, "volumeMounts[].recursiveReadOnly", func(c *corev1.Container, found func([]any, func())) {
+			for i := range c.VolumeMounts {
+				if m := &c.VolumeMounts[i]; m.RecursiveReadOnly != nil {
+					found(at("volumeMounts", i, "recursiveReadOnly"), func() { m.RecursiveReadOnly = nil })
+				}
 			}
-		}
-	}},
-	{37, "grpc.mode", func(c *corev1.Container, found func([]any, func())) {
-		for _, np := range probesOf(c) {
-			if pr := np.probe; pr != nil && pr.GRPC != nil && pr.GRPC.Mode != nil {
-				g := pr.GRPC
-				found(at(np.name, "grpc", "mode"), func() { g.Mode = nil })
+		}},
+		{31, "resources.claims[].request", func(c *corev1.Container, found func([]any, func())) {
+			for i := range c.Resources.Claims {
+				if rc := &c.Resources.Claims[i]; rc.Request != "" {
+					found(at("resources", "claims", i, "request"), func() { rc.Request = "" })
+				}
 			}
-		}
-	}},
-	{37, "volumeMounts[].bindMountOptions", func(c *corev1.Container, found func([]any, func())) {
-		for i := range c.VolumeMounts {
-			if m := &c.VolumeMounts[i]; len(m.BindMountOptions) > 0 {
-				found(at("volumeMounts", i, "bindMountOptions"), func() { m.BindMountOptions = nil })
+		}},
+		{33, "lifecycle.stopSignal", func(c *corev1.Container, found func([]any, func())) {
+			if lc := c.Lifecycle; lc != nil && lc.StopSignal != nil {
+				found(at("lifecycle", "stopSignal"), func() { lc.StopSignal = nil })
 			}
-		}
-	}},
+		}},
+		{34, "restartPolicyRules", func(c *corev1.Container, found func([]any, func())) {
+			if len(c.RestartPolicyRules) > 0 {
+				found(at("restartPolicyRules"), func() { c.RestartPolicyRules = nil })
+			}
+		}},
+		{34, "env valueFrom.fileKeyRef", func(c *corev1.Container, found func([]any, func())) {
+			for i := range c.Env {
+				if vf := c.Env[i].ValueFrom; vf != nil && vf.FileKeyRef != nil {
+					found(at("env", i, "valueFrom", "fileKeyRef"), func() { vf.FileKeyRef = nil })
+				}
+			}
+		}},
+		{37, "httpGet.protocol", func(c *corev1.Container, found func([]any, func())) {
+			for _, np := range probesOf(c) {
+				if pr := np.probe; pr != nil && pr.HTTPGet != nil && pr.HTTPGet.Protocol != nil {
+					g := pr.HTTPGet
+					found(at(np.name, "httpGet", "protocol"), func() { g.Protocol = nil })
+				}
+			}
+			for _, nh := range handlersOf(c) {
+				if h := nh.handler; h != nil && h.HTTPGet != nil && h.HTTPGet.Protocol != nil {
+					g := h.HTTPGet
+					found(at("lifecycle", nh.name, "httpGet", "protocol"), func() { g.Protocol = nil })
+				}
+			}
+		}},
+		{37, "grpc.mode", func(c *corev1.Container, found func([]any, func())) {
+			for _, np := range probesOf(c) {
+				if pr := np.probe; pr != nil && pr.GRPC != nil && pr.GRPC.Mode != nil {
+					g := pr.GRPC
+					found(at(np.name, "grpc", "mode"), func() { g.Mode = nil })
+				}
+			}
+		}},
+		{37, "volumeMounts[].bindMountOptions", func(c *corev1.Container, found func([]any, func())) {
+			for i := range c.VolumeMounts {
+				if m := &c.VolumeMounts[i]; len(m.BindMountOptions) > 0 {
+					found(at("volumeMounts", i, "bindMountOptions"), func() { m.BindMountOptions = nil })
+				}
+			}
+		}},
+	}
 }

@@ -4,46 +4,48 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// volumeRules are the volume fields newer than Kubernetes 1.22, oldest first (newerfields.go).
-var volumeRules = []newerRule[corev1.Volume]{
-	{26, "an ephemeral volume's dataSourceRef.namespace", func(v *corev1.Volume, found func([]any, func())) {
-		if t := claimTemplate(v); t != nil && t.Spec.DataSourceRef != nil && t.Spec.DataSourceRef.Namespace != nil {
-			ref := t.Spec.DataSourceRef
-			found(at("ephemeral", "volumeClaimTemplate", "spec", "dataSourceRef", "namespace"), func() { ref.Namespace = nil })
-		}
-	}},
-	{29, "an ephemeral volume's volumeAttributesClassName", func(v *corev1.Volume, found func([]any, func())) {
-		if t := claimTemplate(v); t != nil && t.Spec.VolumeAttributesClassName != nil {
-			found(at("ephemeral", "volumeClaimTemplate", "spec", "volumeAttributesClassName"), func() { t.Spec.VolumeAttributesClassName = nil })
-		}
-	}},
-	{29, "a clusterTrustBundle projection", func(v *corev1.Volume, found func([]any, func())) {
-		projections(v, func(k []any, s *corev1.VolumeProjection) {
-			if s.ClusterTrustBundle != nil {
-				found(append(k, "clusterTrustBundle"), func() { s.ClusterTrustBundle = nil })
+// volumeRules returns the volume fields newer than Kubernetes 1.22, oldest first (newerfields.go).
+func volumeRules() []newerRule[corev1.Volume] {
+	return []newerRule[corev1.Volume]{
+		{26, "an ephemeral volume's dataSourceRef.namespace", func(v *corev1.Volume, found func([]any, func())) {
+			if t := claimTemplate(v); t != nil && t.Spec.DataSourceRef != nil && t.Spec.DataSourceRef.Namespace != nil {
+				ref := t.Spec.DataSourceRef
+				found(at("ephemeral", "volumeClaimTemplate", "spec", "dataSourceRef", "namespace"), func() { ref.Namespace = nil })
 			}
-		})
-	}},
-	{31, "an image volume", func(v *corev1.Volume, found func([]any, func())) {
-		if v.Image != nil {
-			found(at("image"), func() { v.Image = nil })
-		}
-	}},
-	{34, "a podCertificate projection", func(v *corev1.Volume, found func([]any, func())) {
-		projections(v, func(k []any, s *corev1.VolumeProjection) {
-			if s.PodCertificate != nil {
-				found(append(k, "podCertificate"), func() { s.PodCertificate = nil })
+		}},
+		{29, "an ephemeral volume's volumeAttributesClassName", func(v *corev1.Volume, found func([]any, func())) {
+			if t := claimTemplate(v); t != nil && t.Spec.VolumeAttributesClassName != nil {
+				found(at("ephemeral", "volumeClaimTemplate", "spec", "volumeAttributesClassName"), func() { t.Spec.VolumeAttributesClassName = nil })
 			}
-		})
-	}},
-	{37, "emptyDir.mode", func(v *corev1.Volume, found func([]any, func())) {
-		if e := v.EmptyDir; e != nil && e.Mode != nil {
-			found(at("emptyDir", "mode"), func() { e.Mode = nil })
-		}
-	}},
-	{37, "a file owner (defaultUser, user)", func(v *corev1.Volume, found func([]any, func())) {
-		fileOwners(v, found)
-	}},
+		}},
+		{29, "a clusterTrustBundle projection", func(v *corev1.Volume, found func([]any, func())) {
+			projections(v, func(k []any, s *corev1.VolumeProjection) {
+				if s.ClusterTrustBundle != nil {
+					found(append(k, "clusterTrustBundle"), func() { s.ClusterTrustBundle = nil })
+				}
+			})
+		}},
+		{31, "an image volume", func(v *corev1.Volume, found func([]any, func())) {
+			if v.Image != nil {
+				found(at("image"), func() { v.Image = nil })
+			}
+		}},
+		{34, "a podCertificate projection", func(v *corev1.Volume, found func([]any, func())) {
+			projections(v, func(k []any, s *corev1.VolumeProjection) {
+				if s.PodCertificate != nil {
+					found(append(k, "podCertificate"), func() { s.PodCertificate = nil })
+				}
+			})
+		}},
+		{37, "emptyDir.mode", func(v *corev1.Volume, found func([]any, func())) {
+			if e := v.EmptyDir; e != nil && e.Mode != nil {
+				found(at("emptyDir", "mode"), func() { e.Mode = nil })
+			}
+		}},
+		{37, "a file owner (defaultUser, user)", func(v *corev1.Volume, found func([]any, func())) {
+			fileOwners(v, found)
+		}},
+	}
 }
 
 func claimTemplate(v *corev1.Volume) *corev1.PersistentVolumeClaimTemplate {
@@ -112,99 +114,101 @@ func fileOwners(v *corev1.Volume, found func([]any, func())) {
 	})
 }
 
-// podRules are the pod spec fields newer than Kubernetes 1.22 outside containers and volumes,
+// podRules returns the pod spec fields newer than Kubernetes 1.22 outside containers and volumes,
 // oldest first (newerfields.go).
-var podRules = []newerRule[corev1.PodSpec]{
-	{23, "os", func(s *corev1.PodSpec, found func([]any, func())) {
-		if s.OS != nil {
-			found(at("os"), func() { s.OS = nil })
-		}
-	}},
-	{24, "topologySpreadConstraints[].minDomains", func(s *corev1.PodSpec, found func([]any, func())) {
-		for i := range s.TopologySpreadConstraints {
-			if c := &s.TopologySpreadConstraints[i]; c.MinDomains != nil {
-				found(at("topologySpreadConstraints", i, "minDomains"), func() { c.MinDomains = nil })
+func podRules() []newerRule[corev1.PodSpec] {
+	return []newerRule[corev1.PodSpec]{
+		{23, "os", func(s *corev1.PodSpec, found func([]any, func())) {
+			if s.OS != nil {
+				found(at("os"), func() { s.OS = nil })
 			}
-		}
-	}},
-	{25, "hostUsers", func(s *corev1.PodSpec, found func([]any, func())) {
-		if s.HostUsers != nil {
-			found(at("hostUsers"), func() { s.HostUsers = nil })
-		}
-	}},
-	{25, "topologySpreadConstraints[] matchLabelKeys, nodeAffinityPolicy, nodeTaintsPolicy", func(s *corev1.PodSpec, found func([]any, func())) {
-		for i := range s.TopologySpreadConstraints {
-			c := &s.TopologySpreadConstraints[i]
-			if len(c.MatchLabelKeys) > 0 {
-				found(at("topologySpreadConstraints", i, "matchLabelKeys"), func() { c.MatchLabelKeys = nil })
+		}},
+		{24, "topologySpreadConstraints[].minDomains", func(s *corev1.PodSpec, found func([]any, func())) {
+			for i := range s.TopologySpreadConstraints {
+				if c := &s.TopologySpreadConstraints[i]; c.MinDomains != nil {
+					found(at("topologySpreadConstraints", i, "minDomains"), func() { c.MinDomains = nil })
+				}
 			}
-			if c.NodeAffinityPolicy != nil {
-				found(at("topologySpreadConstraints", i, "nodeAffinityPolicy"), func() { c.NodeAffinityPolicy = nil })
+		}},
+		{25, "hostUsers", func(s *corev1.PodSpec, found func([]any, func())) {
+			if s.HostUsers != nil {
+				found(at("hostUsers"), func() { s.HostUsers = nil })
 			}
-			if c.NodeTaintsPolicy != nil {
-				found(at("topologySpreadConstraints", i, "nodeTaintsPolicy"), func() { c.NodeTaintsPolicy = nil })
+		}},
+		{25, "topologySpreadConstraints[] matchLabelKeys, nodeAffinityPolicy, nodeTaintsPolicy", func(s *corev1.PodSpec, found func([]any, func())) {
+			for i := range s.TopologySpreadConstraints {
+				c := &s.TopologySpreadConstraints[i]
+				if len(c.MatchLabelKeys) > 0 {
+					found(at("topologySpreadConstraints", i, "matchLabelKeys"), func() { c.MatchLabelKeys = nil })
+				}
+				if c.NodeAffinityPolicy != nil {
+					found(at("topologySpreadConstraints", i, "nodeAffinityPolicy"), func() { c.NodeAffinityPolicy = nil })
+				}
+				if c.NodeTaintsPolicy != nil {
+					found(at("topologySpreadConstraints", i, "nodeTaintsPolicy"), func() { c.NodeTaintsPolicy = nil })
+				}
 			}
-		}
-	}},
-	{26, "schedulingGates", func(s *corev1.PodSpec, found func([]any, func())) {
-		if len(s.SchedulingGates) > 0 {
-			found(at("schedulingGates"), func() { s.SchedulingGates = nil })
-		}
-	}},
-	{26, "resourceClaims", func(s *corev1.PodSpec, found func([]any, func())) {
-		if len(s.ResourceClaims) > 0 {
-			found(at("resourceClaims"), func() { s.ResourceClaims = nil })
-		}
-	}},
-	{29, "pod affinity terms' matchLabelKeys and mismatchLabelKeys", func(s *corev1.PodSpec, found func([]any, func())) {
-		affinityLabelKeys(s, found)
-	}},
-	{30, "securityContext.appArmorProfile", func(s *corev1.PodSpec, found func([]any, func())) {
-		if sc := s.SecurityContext; sc != nil && sc.AppArmorProfile != nil {
-			found(at("securityContext", "appArmorProfile"), func() { sc.AppArmorProfile = nil })
-		}
-	}},
-	{31, "securityContext.supplementalGroupsPolicy", func(s *corev1.PodSpec, found func([]any, func())) {
-		if sc := s.SecurityContext; sc != nil && sc.SupplementalGroupsPolicy != nil {
-			found(at("securityContext", "supplementalGroupsPolicy"), func() { sc.SupplementalGroupsPolicy = nil })
-		}
-	}},
-	{31, "resourceClaims[] resourceClaimName and resourceClaimTemplateName", func(s *corev1.PodSpec, found func([]any, func())) {
-		for i := range s.ResourceClaims {
-			rc := &s.ResourceClaims[i]
-			if rc.ResourceClaimName != nil {
-				found(at("resourceClaims", i, "resourceClaimName"), func() { rc.ResourceClaimName = nil })
+		}},
+		{26, "schedulingGates", func(s *corev1.PodSpec, found func([]any, func())) {
+			if len(s.SchedulingGates) > 0 {
+				found(at("schedulingGates"), func() { s.SchedulingGates = nil })
 			}
-			if rc.ResourceClaimTemplateName != nil {
-				found(at("resourceClaims", i, "resourceClaimTemplateName"), func() { rc.ResourceClaimTemplateName = nil })
+		}},
+		{26, "resourceClaims", func(s *corev1.PodSpec, found func([]any, func())) {
+			if len(s.ResourceClaims) > 0 {
+				found(at("resourceClaims"), func() { s.ResourceClaims = nil })
 			}
-		}
-	}},
-	{32, "securityContext.seLinuxChangePolicy", func(s *corev1.PodSpec, found func([]any, func())) {
-		if sc := s.SecurityContext; sc != nil && sc.SELinuxChangePolicy != nil {
-			found(at("securityContext", "seLinuxChangePolicy"), func() { sc.SELinuxChangePolicy = nil })
-		}
-	}},
-	{32, "pod-level resources", func(s *corev1.PodSpec, found func([]any, func())) {
-		if s.Resources != nil {
-			found(at("resources"), func() { s.Resources = nil })
-		}
-	}},
-	{34, "hostnameOverride", func(s *corev1.PodSpec, found func([]any, func())) {
-		if s.HostnameOverride != nil {
-			found(at("hostnameOverride"), func() { s.HostnameOverride = nil })
-		}
-	}},
-	{35, "schedulingGroup", func(s *corev1.PodSpec, found func([]any, func())) {
-		if s.SchedulingGroup != nil {
-			found(at("schedulingGroup"), func() { s.SchedulingGroup = nil })
-		}
-	}},
-	{37, "evictionResponders", func(s *corev1.PodSpec, found func([]any, func())) {
-		if len(s.EvictionResponders) > 0 {
-			found(at("evictionResponders"), func() { s.EvictionResponders = nil })
-		}
-	}},
+		}},
+		{29, "pod affinity terms' matchLabelKeys and mismatchLabelKeys", func(s *corev1.PodSpec, found func([]any, func())) {
+			affinityLabelKeys(s, found)
+		}},
+		{30, "securityContext.appArmorProfile", func(s *corev1.PodSpec, found func([]any, func())) {
+			if sc := s.SecurityContext; sc != nil && sc.AppArmorProfile != nil {
+				found(at("securityContext", "appArmorProfile"), func() { sc.AppArmorProfile = nil })
+			}
+		}},
+		{31, "securityContext.supplementalGroupsPolicy", func(s *corev1.PodSpec, found func([]any, func())) {
+			if sc := s.SecurityContext; sc != nil && sc.SupplementalGroupsPolicy != nil {
+				found(at("securityContext", "supplementalGroupsPolicy"), func() { sc.SupplementalGroupsPolicy = nil })
+			}
+		}},
+		{31, "resourceClaims[] resourceClaimName and resourceClaimTemplateName", func(s *corev1.PodSpec, found func([]any, func())) {
+			for i := range s.ResourceClaims {
+				rc := &s.ResourceClaims[i]
+				if rc.ResourceClaimName != nil {
+					found(at("resourceClaims", i, "resourceClaimName"), func() { rc.ResourceClaimName = nil })
+				}
+				if rc.ResourceClaimTemplateName != nil {
+					found(at("resourceClaims", i, "resourceClaimTemplateName"), func() { rc.ResourceClaimTemplateName = nil })
+				}
+			}
+		}},
+		{32, "securityContext.seLinuxChangePolicy", func(s *corev1.PodSpec, found func([]any, func())) {
+			if sc := s.SecurityContext; sc != nil && sc.SELinuxChangePolicy != nil {
+				found(at("securityContext", "seLinuxChangePolicy"), func() { sc.SELinuxChangePolicy = nil })
+			}
+		}},
+		{32, "pod-level resources", func(s *corev1.PodSpec, found func([]any, func())) {
+			if s.Resources != nil {
+				found(at("resources"), func() { s.Resources = nil })
+			}
+		}},
+		{34, "hostnameOverride", func(s *corev1.PodSpec, found func([]any, func())) {
+			if s.HostnameOverride != nil {
+				found(at("hostnameOverride"), func() { s.HostnameOverride = nil })
+			}
+		}},
+		{35, "schedulingGroup", func(s *corev1.PodSpec, found func([]any, func())) {
+			if s.SchedulingGroup != nil {
+				found(at("schedulingGroup"), func() { s.SchedulingGroup = nil })
+			}
+		}},
+		{37, "evictionResponders", func(s *corev1.PodSpec, found func([]any, func())) {
+			if len(s.EvictionResponders) > 0 {
+				found(at("evictionResponders"), func() { s.EvictionResponders = nil })
+			}
+		}},
+	}
 }
 
 // affinityLabelKeys finds matchLabelKeys and mismatchLabelKeys (Kubernetes 1.29) in the pod

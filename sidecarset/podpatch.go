@@ -16,9 +16,10 @@ import (
 // for the pod's own fields); with drop it also clears them.
 func podFieldsNewerThan(v Version, spec *corev1.PodSpec, drop bool) []droppedField {
 	kube := behaviourOf(v).KubernetesTypes
+	containers, volumes := containerRules(), volumeRules()
 	p := field.NewPath("spec")
 	var out []droppedField
-	for _, nf := range newerFields(podRules, spec, p, kube, drop) {
+	for _, nf := range newerFields(podRules(), spec, p, kube, drop) {
 		out = append(out, droppedField{NewerField: nf})
 	}
 	for _, l := range []struct {
@@ -26,13 +27,13 @@ func podFieldsNewerThan(v Version, spec *corev1.PodSpec, drop bool) []droppedFie
 		cs   []corev1.Container
 	}{{"initContainers", spec.InitContainers}, {"containers", spec.Containers}} {
 		for i := range l.cs {
-			for _, nf := range newerFields(containerRules, &l.cs[i], p.Child(l.name).Index(i), kube, drop) {
+			for _, nf := range newerFields(containers, &l.cs[i], p.Child(l.name).Index(i), kube, drop) {
 				out = append(out, droppedField{NewerField: nf, list: l.name, index: i})
 			}
 		}
 	}
 	for i := range spec.Volumes {
-		for _, nf := range newerFields(volumeRules, &spec.Volumes[i], p.Child("volumes").Index(i), kube, drop) {
+		for _, nf := range newerFields(volumes, &spec.Volumes[i], p.Child("volumes").Index(i), kube, drop) {
 			out = append(out, droppedField{NewerField: nf, list: "volumes", index: i})
 		}
 	}

@@ -48,27 +48,29 @@ type release struct {
 	alias        bool
 }
 
-// releases are the emulated Kruise releases, oldest first; adding a release is one row here
+// releases returns the emulated Kruise releases, oldest first; adding a release is one row here
 // and its column in behaviourOf (versions.go). Patch releases not listed behave as the row
 // before them (sidecarset/BEHAVIOUR.md §5.14).
-var releases = []release{
-	{version: KruiseV13, minor: 3, tags: "v1.3.0"},
-	{version: KruiseV14, minor: 4, tags: "v1.4.0 to v1.4.2"},
-	{version: KruiseV150, minor: 5, tags: "v1.5.0"},
-	{version: KruiseV151, minor: 5, patch: 1, tags: "v1.5.1 to v1.5.5"},
-	{version: KruiseV16, minor: 6, tags: "v1.6.0 to v1.6.4"},
-	{version: KruiseV170, minor: 7, tags: "v1.7.0"},
-	{version: KruiseV171, minor: 7, patch: 1, tags: "v1.7.1 to v1.7.4"},
-	// Tag v1.7.5 points at v1.8.3's commit, on the 1.8 line.
-	{version: KruiseV18, minor: 7, patch: 5, alias: true},
-	{version: KruiseV18, minor: 8, tags: "v1.8.0 to v1.8.4, and tag v1.7.5"},
-	{version: KruiseV19, minor: 9, tags: "v1.9.0"},
+func releases() []release {
+	return []release{
+		{version: KruiseV13, minor: 3, tags: "v1.3.0"},
+		{version: KruiseV14, minor: 4, tags: "v1.4.0 to v1.4.2"},
+		{version: KruiseV150, minor: 5, tags: "v1.5.0"},
+		{version: KruiseV151, minor: 5, patch: 1, tags: "v1.5.1 to v1.5.5"},
+		{version: KruiseV16, minor: 6, tags: "v1.6.0 to v1.6.4"},
+		{version: KruiseV170, minor: 7, tags: "v1.7.0"},
+		{version: KruiseV171, minor: 7, patch: 1, tags: "v1.7.1 to v1.7.4"},
+		// Tag v1.7.5 points at v1.8.3's commit, on the 1.8 line.
+		{version: KruiseV18, minor: 7, patch: 5, alias: true},
+		{version: KruiseV18, minor: 8, tags: "v1.8.0 to v1.8.4, and tag v1.7.5"},
+		{version: KruiseV19, minor: 9, tags: "v1.9.0"},
+	}
 }
 
 // Releases returns the emulated releases, oldest first: the values --kruise-version offers.
 func Releases() []Version {
 	var out []Version
-	for _, r := range releases {
+	for _, r := range releases() {
 		if !r.alias {
 			out = append(out, r.version)
 		}
@@ -97,8 +99,9 @@ func ParseVersion(s string) (Version, error) {
 	minor, patch, ok := splitVersion(v)
 	if ok {
 		var found *release
-		for i := range releases {
-			r := &releases[i]
+		rels := releases()
+		for i := range rels {
+			r := &rels[i]
 			if r.minor == minor && (patch < 0 && !r.alias || patch >= r.patch) {
 				found = r
 			}
@@ -128,8 +131,9 @@ func splitVersion(v string) (minor, patch int, ok bool) {
 }
 
 func acceptedList() string {
-	names := make([]string, 0, len(releases))
-	for _, v := range Releases() {
+	rels := Releases()
+	names := make([]string, 0, len(rels))
+	for _, v := range rels {
 		names = append(names, string(v))
 	}
 	return strings.Join(names, ", ")
@@ -140,7 +144,7 @@ func (v Version) lookup() (release, bool) {
 	if v == "" {
 		v = KruiseV18
 	}
-	for _, r := range releases {
+	for _, r := range releases() {
 		if r.version == v && !r.alias {
 			return r, true
 		}

@@ -17,7 +17,7 @@ import (
 func pruneSchema(ss *appsv1alpha1.SidecarSet, v Version) finding.List {
 	bh, kruise := behaviourOf(v), v.kruise()
 	code := finding.NewerKruiseFeature
-	if v == KruiseV13 {
+	if bh.VirtualNodeFeatures {
 		code = finding.PostV13Feature
 	}
 	var out finding.List

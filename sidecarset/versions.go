@@ -116,6 +116,18 @@ type behaviour struct {
 	// longer calls those defaulters.
 	LegacyVolumeDefaults bool
 
+	// Around the webhook.
+
+	// JobSidecarTerminator: a sidecar with KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT is stopped
+	// once the app containers of a Job's pod have exited, with the SidecarTerminator gate.
+	// Kruise's job sidecar terminator needs kruise-daemon on the node, or its image-swap form on
+	// a virtual kubelet. Before, the env does nothing and the gate does not exist.
+	JobSidecarTerminator bool
+	// VirtualNodeFeatures: the feature level Alibaba Cloud virtual nodes (ECI/ACS) inject
+	// SidecarSets with. Profiles compile for the virtual-node target, and what this release
+	// prunes is post_v1_3_feature (translate/PLATFORMS.md §3.2).
+	VirtualNodeFeatures bool
+
 	// Kubernetes types.
 
 	// KubernetesTypes: the Kubernetes API types Kruise is built with (22 means 1.22). Every
@@ -168,6 +180,9 @@ func behaviourOf(v Version) behaviour {
 		SleepHookGrace:       since(KruiseV19),  // v1.9.0 (#2067)
 		LegacyVolumeDefaults: !since(KruiseV19), // until v1.9.0
 
+		JobSidecarTerminator: since(KruiseV14),  // v1.4.0 (release notes: JobSidecarTerminator)
+		VirtualNodeFeatures:  !since(KruiseV14), // v1.3.0 only (translate/PLATFORMS.md §3.2)
+
 		KubernetesTypes:    kubernetesTypesOf(v), // each release's go.mod (#1354, #1511, #1598, #1896, #2067)
 		PositionalPodPatch: since(KruiseV150),    // v1.5.0 (#1334)
 	}
@@ -190,6 +205,25 @@ func kubernetesTypesOf(v Version) int {
 		return 24
 	}
 	return 22
+}
+
+// Capabilities are the facts of one emulated release that code outside the engine branches on,
+// read from the table (behaviourOf), so that no caller compares versions.
+type Capabilities struct {
+	// NativeSidecars: init containers with restartPolicy Always are native sidecars (v1.7.0).
+	NativeSidecars bool
+	// JobSidecarTerminator: KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT ends a Job's sidecar, with
+	// the SidecarTerminator gate (v1.4.0).
+	JobSidecarTerminator bool
+	// VirtualNodeFeatures: the release is the feature level of Alibaba Cloud virtual nodes
+	// (v1.3.0).
+	VirtualNodeFeatures bool
+}
+
+// CapabilitiesOf returns v's Capabilities; the empty Version is KruiseV18's.
+func CapabilitiesOf(v Version) Capabilities {
+	b := behaviourOf(v)
+	return Capabilities{NativeSidecars: b.NativeSidecars, JobSidecarTerminator: b.JobSidecarTerminator, VirtualNodeFeatures: b.VirtualNodeFeatures}
 }
 
 func (o Options) behaviour() behaviour { return behaviourOf(o.version()) }

@@ -71,7 +71,7 @@ func TestReadmeListsReleases(t *testing.T) {
 	if !golden.Updating() {
 		t.Fatalf("README.md's release table is stale; run go test ./sidecarset -update")
 	}
-	if err := os.WriteFile(path, []byte(text[:start]+want+text[end+len(releasesEnd):]), 0o644); err != nil {
+	if err := golden.Write(path, []byte(text[:start]+want+text[end+len(releasesEnd):])); err != nil {
 		t.Fatal(err)
 	}
 }

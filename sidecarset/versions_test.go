@@ -36,6 +36,8 @@ var wantBehaviour = map[string]string{
 	"PriorityStrategy":                    "--+++++++",
 	"ValidationStopsBeforeConflicts":      "-----++++",
 	"InitHandlersForbidden":               "----+++++",
+	"JobSidecarTerminator":                "-++++++++",
+	"VirtualNodeFeatures":                 "+--------",
 	"PositionalPodPatch":                  "--+++++++",
 	"StoresV1Beta1":                       "--------+",
 	"ContainerFields":                     "--------+",

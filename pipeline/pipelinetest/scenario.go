@@ -104,7 +104,11 @@ type Outcome struct {
 	AppPatches []string              `json:"appPatches,omitempty"`
 	Decisions  []sidecarset.Decision `json:"decisions"`
 	Findings   finding.List          `json:"findings,omitempty"`
-	Pod        *corev1.Pod           `json:"pod,omitempty"`
+	// Unauthorized are the findings of the references a cluster refuses although Kruise
+	// injects the pod (PodResult.Unauthorized): the webhook denies the pod with them, and
+	// inject --strict fails for them.
+	Unauthorized finding.List `json:"unauthorized,omitempty"`
+	Pod          *corev1.Pod  `json:"pod,omitempty"`
 }
 
 // ParseGolden reads the golden outcome.

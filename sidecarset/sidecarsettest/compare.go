@@ -7,7 +7,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var hashAnnotations = []string{"kruise.io/sidecarset-hash", "kruise.io/sidecarset-hash-without-image"}
+// hashAnnotations returns the annotations whose hashes the comparison normalises.
+func hashAnnotations() []string {
+	return []string{"kruise.io/sidecarset-hash", "kruise.io/sidecarset-hash-without-image"}
+}
 
 // CompareOptions mirror compare.py's flags.
 type CompareOptions struct {
@@ -37,7 +40,7 @@ func normalise(doc []byte, opts CompareOptions) (any, error) {
 	}
 	if md, ok := v["metadata"].(map[string]any); ok {
 		if ann, ok := md["annotations"].(map[string]any); ok {
-			for _, key := range hashAnnotations {
+			for _, key := range hashAnnotations() {
 				s, ok := ann[key].(string)
 				if !ok {
 					continue

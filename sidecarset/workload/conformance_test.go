@@ -14,15 +14,20 @@ import (
 	"github.com/sidecarctl/sidecarctl/sidecarset/workload"
 )
 
-// wrappers put a pod's metadata and spec into the template of a workload kind.
-var wrappers = []struct {
+// wrapper puts a pod's metadata and spec into the template of a workload kind.
+type wrapper struct {
 	apiVersion, kind string
 	path             []string
-}{
-	{"apps/v1", "Deployment", []string{"spec", "template"}},
-	{"batch/v1", "CronJob", []string{"spec", "jobTemplate", "spec", "template"}},
-	{"apps.kruise.io/v1alpha1", "CloneSet", []string{"spec", "template"}},
-	{"agents.kruise.io/v1alpha1", "SandboxSet", []string{"spec", "template"}},
+}
+
+// wrappers returns a wrapper per workload kind.
+func wrappers() []wrapper {
+	return []wrapper{
+		{"apps/v1", "Deployment", []string{"spec", "template"}},
+		{"batch/v1", "CronJob", []string{"spec", "jobTemplate", "spec", "template"}},
+		{"apps.kruise.io/v1alpha1", "CloneSet", []string{"spec", "template"}},
+		{"agents.kruise.io/v1alpha1", "SandboxSet", []string{"spec", "template"}},
+	}
 }
 
 // TestConformanceThroughWorkloads runs the Kruise corpus through workload.Mutate: the pod of
@@ -39,7 +44,7 @@ func TestConformanceThroughWorkloads(t *testing.T) {
 		if _, refused := c.ExpectsRefusal(); refused || c.Pod.Status.Phase != "" || c.Pod.Namespace == "" {
 			continue // refusals and pod-only properties (phase, request namespace) are covered by the engine test
 		}
-		for _, w := range wrappers {
+		for _, w := range wrappers() {
 			t.Run(c.Name+"/"+w.kind, func(t *testing.T) {
 				t.Parallel()
 				st := sidecarset.NewState(sidecarset.Options{FeatureGates: c.FeatureGates, Now: now})

@@ -46,7 +46,7 @@ func (f *engineFlags) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.SkipValidation, "skip-sidecarset-validation", false, "store SidecarSets without Kruise's SidecarSet validating webhook")
 	fs.StringVar(&f.Operation, "operation", "CREATE", "admission operation the pods arrive in: CREATE, or UPDATE (on which Kruise injects nothing)")
 	fs.StringVar(&f.Region, "region", "", "region that replaces <region-id> in injection profiles given with --from")
-	fs.BoolVar(&f.Strict, "strict", false, "make warnings that hide a mistake errors: unknown fields, unknown feature gates, runtimes no profile defines, unauthorized namespace/name references")
+	fs.BoolVar(&f.Strict, "strict", false, "make warnings that hide a mistake errors: unknown fields, unknown feature gates, runtimes no profile defines, unauthorized or malformed namespace/name references (those the webhook refuses)")
 	fs.BoolVar(&f.MirrorReferences, "mirror-references", false, "point authorized namespace/name ConfigMap and Secret references of regular-node pods at the mirrors sidecarctl serve keeps in the pod's namespace, as serve does")
 	fs.BoolVar(&f.KruiseExact, "kruise-exact", false, "lose or move the fields Kruise loses or moves (fields newer than the Kubernetes types of its release: dropped from SidecarSets, lost or moved in pods by its patch); by default they are kept where written and reported")
 	fs.BoolVar(&f.RecordRevisions, "record-revisions", false, "record a ControllerRevision per SidecarSet and set status.latestRevision, as Kruise's controller does")

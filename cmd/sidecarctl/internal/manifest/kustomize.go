@@ -106,11 +106,16 @@ func localKustomization(dir string, seen map[string]bool) error {
 	return nil
 }
 
-// pathKeys are the kustomization fields whose strings kustomize loads as files, directories
-// or, when they are URLs, from the network.
-var pathKeys = map[string]bool{"path": true, "resources": true, "bases": true, "components": true, "crds": true,
-	"configurations": true, "generators": true, "transformers": true, "validators": true, "files": true, "envs": true,
-	"env": true, "patchesStrategicMerge": true, "repo": true}
+// isPathKey reports the kustomization fields whose strings kustomize loads as files,
+// directories or, when they are URLs, from the network.
+func isPathKey(k string) bool {
+	switch k {
+	case "path", "resources", "bases", "components", "crds", "configurations", "generators", "transformers",
+		"validators", "files", "envs", "env", "patchesStrategicMerge", "repo":
+		return true
+	}
+	return false
+}
 
 // remotePath finds a URL among the path fields of a kustomization, at any depth, and returns
 // where it is (field path) and the URL; "" when there is none.
@@ -128,12 +133,12 @@ func remotePath(v any, at string) (string, string) {
 				child = at + "." + k
 			}
 			if s, ok := v[k].(string); ok {
-				if pathKeys[k] && isRemote(s) {
+				if isPathKey(k) && isRemote(s) {
 					return child, s
 				}
 				continue
 			}
-			if list, ok := v[k].([]any); ok && pathKeys[k] {
+			if list, ok := v[k].([]any); ok && isPathKey(k) {
 				for i, item := range list {
 					if s, ok := item.(string); ok && isRemote(s) {
 						return fmt.Sprintf("%s[%d]", child, i), s

@@ -124,6 +124,13 @@ func checkPodAdmission(t *testing.T, st *fuzzState, body []byte) {
 		}
 		return
 	}
+	if len(res.Unauthorized) > 0 {
+		// The pipeline's decision: references a cluster must refuse (pipeline.PodResult).
+		if resp.Allowed {
+			t.Fatalf("allowed a pod whose references the pipeline says a cluster refuses: %v", res.Unauthorized)
+		}
+		return
+	}
 	if !resp.Allowed {
 		t.Fatalf("denied a pod the pipeline admits: %+v", resp.Result)
 	}

@@ -35,15 +35,21 @@ import (
 	"github.com/sidecarctl/sidecarctl/sidecarset/sidecarsettest"
 )
 
-var benchSizes = []int{10, 100, 1000, 10000}
+// benchSizes are the numbers of SidecarSets the benchmarks run with.
+func benchSizes() []int { return []int{10, 100, 1000, 10000} }
 
 var benchTime = metav1.NewTime(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 
-// benchPods are the two request pods of the issue.
-var benchPods = []struct {
+// benchPod is one request pod of the issue.
+type benchPod struct {
 	name string
 	pod  func() *corev1.Pod
-}{{"pod", sidecarsettest.BenchPod}, {"large", sidecarsettest.LargePod}}
+}
+
+// benchPods returns the two request pods of the issue.
+func benchPods() []benchPod {
+	return []benchPod{{"pod", sidecarsettest.BenchPod}, {"large", sidecarsettest.LargePod}}
+}
 
 // BenchState builds the state `serve` holds for n benchmark SidecarSets: defaulted and hashed
 // the way Snapshot.build does for sets read from the cluster, then stored.
@@ -214,7 +220,7 @@ func responsePatch(tb testing.TB, rec *httptest.ResponseRecorder) []byte {
 }
 
 func BenchmarkFloor(b *testing.B) {
-	for _, p := range benchPods {
+	for _, p := range benchPods() {
 		b.Run(p.name, func(b *testing.B) {
 			c := newBenchCase(b, 10, p.pod())
 			h := c.floorHandler()
@@ -233,8 +239,8 @@ func BenchmarkFloor(b *testing.B) {
 
 // BenchmarkEngine is match + inject + patch: what the handler adds to the floor.
 func BenchmarkEngine(b *testing.B) {
-	for _, p := range benchPods {
-		for _, n := range benchSizes {
+	for _, p := range benchPods() {
+		for _, n := range benchSizes() {
 			b.Run(fmt.Sprintf("%s/n=%d", p.name, n), func(b *testing.B) {
 				c := newBenchCase(b, n, p.pod())
 				b.ReportAllocs()
@@ -255,8 +261,8 @@ func BenchmarkEngine(b *testing.B) {
 }
 
 func BenchmarkHandler(b *testing.B) {
-	for _, p := range benchPods {
-		for _, n := range benchSizes {
+	for _, p := range benchPods() {
+		for _, n := range benchSizes() {
 			b.Run(fmt.Sprintf("%s/n=%d", p.name, n), func(b *testing.B) {
 				c := newBenchCase(b, n, p.pod())
 				h := c.handler()
@@ -279,7 +285,7 @@ func BenchmarkHandler(b *testing.B) {
 // patch applied to the request pod gives exactly the engine's pod, for both benchmark pods.
 func TestBenchPatchYieldsEnginePod(t *testing.T) {
 	t.Parallel()
-	for _, p := range benchPods {
+	for _, p := range benchPods() {
 		c := newBenchCase(t, 10, p.pod())
 		patch := responsePatch(t, serve(c.handler(), c.body))
 		ops, err := jsonpatch.DecodePatch(patch)

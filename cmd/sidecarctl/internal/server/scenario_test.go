@@ -4,20 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sidecarctl/sidecarctl/finding"
-	"github.com/sidecarctl/sidecarctl/pipeline"
 	"github.com/sidecarctl/sidecarctl/pipeline/pipelinetest"
 )
 
 // TestPodHandlerScenarios runs the pipeline's scenarios (app patches, profiles, mirror
 // rewrites, bindings, refusals) through the pod webhook: the pod the API server stores after
 // applying the patch, the denial and the warnings are the golden outcome the pipeline's own
-// test holds; an unauthorized reference the pipeline reports is a denial.
+// test holds; a reference the golden outcome says a cluster refuses (unauthorized or
+// malformed) is a denial.
 func TestPodHandlerScenarios(t *testing.T) {
 	scenarios, err := pipelinetest.Scenarios()
 	if err != nil {
@@ -39,11 +40,24 @@ func TestPodHandlerScenarios(t *testing.T) {
 			}
 			h := &PodHandler{Snapshot: NewStaticSnapshot(&View{State: st})}
 			resp := h.Handle(context.Background(), podRequest(raw, sc.Pod.Namespace))
-			if denial, ok := unauthorizedDenial(&pipeline.PodResult{Findings: want.Findings}); ok {
-				// The webhook refuses a pod the pipeline gives an unauthorized reference
-				// (unauthorized.go), as inject --strict does.
-				if resp.Allowed || resp.Result == nil || resp.Result.Message != denial.Result.Message {
-					t.Fatalf("want denial %q, got allowed=%v %v", denial.Result.Message, resp.Allowed, resp.Result)
+			if len(want.Unauthorized) > 0 {
+				// Kruise injects the pod, but the golden outcome names references a cluster
+				// refuses: the webhook denies the pod with them, one cause each.
+				messages := make([]string, len(want.Unauthorized))
+				for i, f := range want.Unauthorized {
+					messages[i] = f.Message
+				}
+				if resp.Allowed || resp.Result == nil || resp.Result.Message != strings.Join(messages, "; ") {
+					t.Fatalf("want denial %q, got allowed=%v %v", strings.Join(messages, "; "), resp.Allowed, resp.Result)
+				}
+				c := resp.Result.Details
+				if c == nil || len(c.Causes) != len(want.Unauthorized) {
+					t.Fatalf("denial causes %+v, want one per %v", c, want.Unauthorized)
+				}
+				for i, f := range want.Unauthorized {
+					if got := c.Causes[i]; string(got.Type) != string(f.Code) || got.Field != f.Field || got.Message != f.Message {
+						t.Errorf("denial cause %d %+v, want %s at %s", i, got, f.Code, f.Field)
+					}
 				}
 				return
 			}

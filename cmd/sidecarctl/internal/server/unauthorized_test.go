@@ -18,21 +18,24 @@ func TestUnauthorizedDenial(t *testing.T) {
 	tests := []struct {
 		name     string
 		findings finding.List
+		// unauthorized are the findings of findings the pipeline says a cluster refuses.
+		unauthorized finding.List
 		// message is the denial's, empty when the pod is allowed.
 		message string
 		fields  []string
 	}{
 		{name: "no findings", findings: nil},
 		{name: "a warning about regular nodes only", findings: finding.List{regularNode}},
-		{name: "an unauthorized reference", findings: finding.List{regularNode, unauthorized},
+		{name: "an unauthorized reference", findings: finding.List{regularNode, unauthorized}, unauthorized: finding.List{unauthorized},
 			message: unauthorized.Message, fields: []string{unauthorized.Field}},
-		{name: "unauthorized and malformed", findings: finding.List{unauthorized, malformed},
+		{name: "unauthorized and malformed", findings: finding.List{unauthorized, malformed}, unauthorized: finding.List{unauthorized, malformed},
 			message: unauthorized.Message + "; " + malformed.Message, fields: []string{unauthorized.Field, malformed.Field}},
+		{name: "a finding of the same code the pipeline does not refuse", findings: finding.List{unauthorized}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			resp, denied := unauthorizedDenial(&pipeline.PodResult{Findings: tt.findings})
+			resp, denied := unauthorizedDenial(&pipeline.PodResult{Findings: tt.findings, Unauthorized: tt.unauthorized})
 			if denied != (tt.message != "") {
 				t.Fatalf("denied = %v, want %v", denied, tt.message != "")
 			}
