@@ -27,7 +27,7 @@ type outputFlags struct {
 }
 
 func (w *outputFlags) addFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&w.OutputDir, "output-dir", "", "write one file per input file under DIR instead of stdout: a file of a -f directory at its path under that directory, a -f file by its name, stdin as stdin.yaml, -k DIR as <DIR's name>.yaml; each file keeps its input's format unless -o is given")
+	fs.StringVar(&w.OutputDir, "output-dir", "", "write one file per input file under DIR instead of stdout: a file of a -f directory at its path under that directory, a -f file by its name, stdin as stdin.yaml, -k DIR as <DIR's name>.yaml; each file keeps its input's format and name unless -o is given, which sets the format and its extension (.json, .yaml; .yml is kept with -o yaml)")
 	fs.BoolVar(&w.InPlace, "in-place", false, "rewrite the -f files in their format, only those that change; nothing is written unless every document of every file succeeded")
 	_ = cobra.MarkFlagDirname(fs, "output-dir")
 	w.flags = fs
@@ -145,7 +145,7 @@ func (w *outputFlags) plan(in *inputFlags, docs []manifest.Document, output stri
 			}
 			f.path, f.mode = path, mode
 		} else {
-			rel, err := outputPath(in, source, format)
+			rel, err := outputPath(in, source, format, explicit)
 			if err != nil {
 				return nil, err
 			}
@@ -184,8 +184,8 @@ func formatOf(docs []manifest.Document) string {
 // outputPath is the path of an input's output file under --output-dir: stdin.yaml, a -k
 // build's directory name, a file of a -f directory at its path in it, a -f file by its name.
 // It never leaves the output directory: file arguments with ".." or absolute paths keep only
-// what is under them.
-func outputPath(in *inputFlags, source, format string) (string, error) {
+// what is under them. With -o given (explicit), a file takes the format's extension.
+func outputPath(in *inputFlags, source, format string, explicit bool) (string, error) {
 	ext := "." + format
 	if source == manifest.StdinSource {
 		return "stdin" + ext, nil
@@ -206,7 +206,7 @@ func outputPath(in *inputFlags, source, format string) (string, error) {
 			continue
 		}
 		if source == arg {
-			return checkLocal(source, filepath.Base(source))
+			return checkLocal(source, withExtension(filepath.Base(source), format, explicit))
 		}
 		if info, err := os.Stat(arg); err == nil && info.IsDir() {
 			if rel, err := filepath.Rel(arg, source); err == nil && filepath.IsLocal(rel) && (best == "" || len(rel) < len(best)) {
@@ -215,9 +215,26 @@ func outputPath(in *inputFlags, source, format string) (string, error) {
 		}
 	}
 	if best != "" {
-		return checkLocal(source, best)
+		return checkLocal(source, withExtension(best, format, explicit))
 	}
 	return "", fmt.Errorf("--output-dir: %s comes from no -f or -k argument", source)
+}
+
+// withExtension gives name the extension of format when -o chose it (explicit): a.yaml with
+// -o json is a.json, a.yml stays a.yml with -o yaml, a name without a manifest extension
+// gains one. Without -o the file keeps its input's format, and so its name.
+func withExtension(name, format string, explicit bool) string {
+	if !explicit {
+		return name
+	}
+	ext := filepath.Ext(name)
+	switch {
+	case format == manifest.FormatYAML && (ext == ".yaml" || ext == ".yml"), format == manifest.FormatJSON && ext == ".json":
+		return name
+	case ext == ".yaml" || ext == ".yml" || ext == ".json":
+		name = strings.TrimSuffix(name, ext)
+	}
+	return name + "." + format
 }
 
 func checkLocal(source, rel string) (string, error) {

@@ -57,13 +57,18 @@ func TestOutputDir(t *testing.T) {
 		stderr []string
 	}{
 		{name: "a directory, recursive", args: []string{"inject", "--from", "@state.yaml", "-R", "-f", "@in", "--output-dir", "@out"},
-			files:  []string{"a.yaml", "sub/b.json"},
+			files:  []string{"a.yaml", "c.yml", "sub/b.json"},
 			starts: map[string]string{"a.yaml": "apiVersion: v1\nkind: Pod\n", "sub/b.json": "{\n"},
 			stderr: []string{filepath.FromSlash("in/sub/b.json: written to out/sub/b.json")}},
 		{name: "files by name, -o json", args: []string{"inject", "--from", "@state.yaml", "-f", "@in/a.yaml", "-f", "@in/sub/../sub/b.json", "--output-dir", "@out", "-o", "json"},
-			files: []string{"a.yaml", "b.json"}, starts: map[string]string{"a.yaml": "{\n"}},
+			files: []string{"a.json", "b.json"}, starts: map[string]string{"a.json": "{\n"},
+			stderr: []string{filepath.FromSlash("in/a.yaml: written to out/a.json")}},
+		{name: "a directory, -o yaml", args: []string{"inject", "--from", "@state.yaml", "-R", "-f", "@in", "--output-dir", "@out", "-o", "yaml"},
+			files: []string{"a.yaml", "c.yml", "sub/b.yaml"}, starts: map[string]string{"sub/b.yaml": "apiVersion: v1\n", "c.yml": "# the database"}},
+		{name: "a file without extension, -o json", args: []string{"inject", "--from", "@state.yaml", "-f", "@in/pods", "--output-dir", "@out", "-o", "json"},
+			files: []string{"pods.json"}, starts: map[string]string{"pods.json": "{\n"}},
 		{name: "nested directory arguments: the deepest", args: []string{"inject", "--from", "@state.yaml", "-f", "@in", "-f", "@in/sub", "--output-dir", "@out"},
-			files: []string{"a.yaml", "b.json"}},
+			files: []string{"a.yaml", "b.json", "c.yml"}},
 		{name: "stdin", args: []string{"inject", "--from", "@state.yaml", "-f", "-", "--output-dir", "@out"}, stdin: webPod,
 			files: []string{"stdin.yaml"}, stderr: []string{"stdin: written to " + filepath.FromSlash("out/stdin.yaml")}},
 		{name: "kustomization", args: []string{"uninject", "-k", "@app", "--output-dir", "@out"},
@@ -72,7 +77,7 @@ func TestOutputDir(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			writeTree(t, dir, map[string]string{"state.yaml": goodSidecarSet, "in/a.yaml": webPod, "in/sub/b.json": podJSON,
+			writeTree(t, dir, map[string]string{"state.yaml": goodSidecarSet, "in/a.yaml": webPod, "in/sub/b.json": podJSON, "in/c.yml": dbPod, "in/pods": webPod,
 				"in/skipped.txt": "not a manifest", "app/kustomization.yaml": "resources:\n- pod.yaml\n", "app/pod.yaml": webPod})
 			code, stdout, stderr := runIn(dir, tc.stdin, tc.args...)
 			stderr = strings.ReplaceAll(stderr, dir+string(filepath.Separator), "")
