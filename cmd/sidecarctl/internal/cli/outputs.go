@@ -245,21 +245,17 @@ func checkLocal(source, rel string) (string, error) {
 }
 
 // insideDir refuses output files that a symbolic link in the output directory would carry
-// outside it.
+// outside it, and parents that are not directories. It creates nothing: commit creates the
+// directories, so a run that fails leaves none behind. Directories that do not exist yet
+// hold no symbolic link; the deepest that exists is resolved.
 func insideDir(dir string, files []plannedFile) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--output-dir: %w", err)
-	}
-	root, err := filepath.EvalSymlinks(dir)
+	root, err := resolveExisting(dir)
 	if err != nil {
 		return fmt.Errorf("--output-dir: %w", err)
 	}
 	for _, f := range files {
 		parent := filepath.Dir(f.path)
-		if err := os.MkdirAll(parent, 0o755); err != nil {
-			return fmt.Errorf("--output-dir: %s: %w", f.source, err)
-		}
-		real, err := filepath.EvalSymlinks(parent)
+		real, err := resolveExisting(parent)
 		if err != nil {
 			return fmt.Errorf("--output-dir: %s: %w", f.source, err)
 		}
@@ -270,6 +266,66 @@ func insideDir(dir string, files []plannedFile) error {
 			return fmt.Errorf("--output-dir: %s: %s is a symbolic link; sidecarctl does not write through it", f.source, f.path)
 		}
 	}
+	return nil
+}
+
+// resolveExisting is path with the symbolic links of its deepest existing ancestor resolved
+// and the rest, which does not exist yet, appended. That ancestor must be a directory.
+func resolveExisting(path string) (string, error) {
+	path = filepath.Clean(path)
+	var rest []string
+	for {
+		info, err := os.Stat(path)
+		if err == nil {
+			if !info.IsDir() {
+				return "", fmt.Errorf("%s is not a directory", path)
+			}
+			real, err := filepath.EvalSymlinks(path)
+			if err != nil {
+				return "", err
+			}
+			for i := len(rest) - 1; i >= 0; i-- {
+				real = filepath.Join(real, rest[i])
+			}
+			return real, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		if _, lerr := os.Lstat(path); lerr == nil {
+			return "", fmt.Errorf("%s is a symbolic link that leads nowhere", path)
+		}
+		up := filepath.Dir(path)
+		if up == path {
+			return "", err
+		}
+		rest = append(rest, filepath.Base(path))
+		path = up
+	}
+}
+
+// mkdirs creates dir and its missing parents, and appends those it created to created,
+// parents first.
+func mkdirs(dir string, created *[]string) error {
+	info, err := os.Stat(dir)
+	if err == nil {
+		if !info.IsDir() {
+			return fmt.Errorf("%s is not a directory", dir)
+		}
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if up := filepath.Dir(dir); up != dir {
+		if err := mkdirs(up, created); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return err
+	}
+	*created = append(*created, dir)
 	return nil
 }
 
@@ -303,18 +359,28 @@ func inPlaceTarget(source string, data []byte, format string) (string, fs.FileMo
 	return path, info.Mode().Perm(), bytes.Equal(again.Bytes(), data), nil
 }
 
-// commit writes every file to a temporary file next to it, then renames them all into place.
-// When a temporary file cannot be written, every one is removed and no file was touched. A
-// rename failing after others succeeded (the same directory on the same file system, so
+// commit creates the missing directories, writes every file to a temporary file next to it,
+// then renames them all into place. When a directory or a temporary file cannot be made,
+// every temporary file and every directory it created are removed and no file was touched.
+// A rename failing after others succeeded (the same directory on the same file system, so
 // rare) is reported with the files already replaced.
 func commit(files []plannedFile, createTemp func(dir, pattern string) (*os.File, error)) error {
 	temps := make([]string, 0, len(files))
+	var dirs []string
 	cleanup := func() {
 		for _, t := range temps {
 			_ = os.Remove(t)
 		}
+		// Deepest first; a directory that holds a file already renamed into it stays.
+		for i := len(dirs) - 1; i >= 0; i-- {
+			_ = os.Remove(dirs[i])
+		}
 	}
 	for _, f := range files {
+		if err := mkdirs(filepath.Dir(f.path), &dirs); err != nil {
+			cleanup()
+			return fmt.Errorf("%s: %w; no file was written", f.path, err)
+		}
 		tmp, err := createTemp(filepath.Dir(f.path), "."+filepath.Base(f.path)+".sidecarctl-*")
 		if err != nil {
 			cleanup()
