@@ -25,6 +25,9 @@ type Options struct {
 	LabelKey, LabelValue string
 	// Namespace is the namespace of objects that have none (kubectl's default).
 	Namespace string
+	// Only picks the objects sidecars migrate from (-l); nil picks every one. The others pass
+	// through unchanged, and the round trip proves that the proposal injects nothing into them.
+	Only func(*unstructured.Unstructured) bool
 	// Pipeline configures the round trip's pipeline: the Kruise version and feature gates
 	// injection reproduces. Trust is always Files: the proposal is admitted as a user's files.
 	Pipeline pipeline.Options
@@ -96,7 +99,7 @@ func Plan(items []pipeline.Item, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &planner{opts: opts, ts: ts, groups: findGroups(ts, opts.Containers), evicted: map[member]bool{}, why: map[*template]finding.List{}}
+	p := &planner{opts: opts, ts: ts, groups: findGroups(ts, opts.Containers, opts.Only), evicted: map[member]bool{}, why: map[*template]finding.List{}}
 	p.nameSets()
 	p.checkNoApp()
 	if err := p.checkDefinitions(); err != nil {

@@ -7,6 +7,7 @@ import (
 	appsv1alpha1 "github.com/openkruise/kruise-api/apps/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/sidecarctl/sidecarctl/finding"
@@ -99,11 +100,15 @@ type group struct {
 }
 
 // findGroups finds the sidecars: with names, the containers of those names; otherwise every
-// container (by list and name) of which two templates carry the same image.
-func findGroups(ts []*template, names []string) []*group {
+// container (by list and name) of which two templates carry the same image. Only the
+// templates of the objects only picks (nil: all) carry sidecars.
+func findGroups(ts []*template, names []string, only func(*unstructured.Unstructured) bool) []*group {
 	var out []*group
 	byKey := map[string]*group{}
 	for _, t := range ts {
+		if only != nil && !only(t.item.Object) {
+			continue
+		}
 		for _, list := range []string{listInitContainers, listContainers} {
 			for _, c := range t.list(list) {
 				if len(names) > 0 && !slices.Contains(names, c.Name) {

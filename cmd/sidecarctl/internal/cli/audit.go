@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,6 +23,11 @@ import (
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/pipeline"
 )
+
+// defaultNamespace is the namespace of the pods and workloads of -f that name none, as the API
+// server gives them: one constant for both, so a pod and a workload of one file cannot be
+// audited in different namespaces.
+const defaultNamespace = metav1.NamespaceDefault
 
 // AuditOptions holds `sidecarctl audit` flags.
 type AuditOptions struct {
@@ -269,7 +275,7 @@ func (o *AuditOptions) read(ctx context.Context) ([]*corev1.Pod, func(string) st
 			return nil, nil, nil, fmt.Errorf("%s: %w", &docs[i], err)
 		}
 		if pod.Namespace == "" {
-			pod.Namespace = "default"
+			pod.Namespace = defaultNamespace
 		}
 		pods = append(pods, pod)
 		key := pod.Namespace + "/" + pod.Name
@@ -329,7 +335,7 @@ func (o *AuditOptions) auditTemplates(st *pipeline.State, rep *pipeline.AuditRep
 	n := 0
 	for i := range o.templates {
 		d := &o.templates[i]
-		found, ok, err := st.AuditTemplate(d.Object, "default")
+		found, ok, err := st.AuditTemplate(d.Object, defaultNamespace)
 		if err != nil {
 			return fmt.Errorf("%s: %w", d, err)
 		}

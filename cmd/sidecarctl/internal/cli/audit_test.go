@@ -31,6 +31,25 @@ func TestAuditContract(t *testing.T) {
 	}
 	injectedPod := write("injected.yaml", injected.String())
 	edited := write("edited.yaml", strings.Replace(injected.String(), "image: log-agent:1", "image: log-agent:2", 1))
+	// A pod and a workload that name no namespace are audited in one, the API server's default.
+	noNamespace := write("no-namespace.yaml", strings.Replace(webPod, "  namespace: shop\n", "", 1)+`---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.25
+`)
 	garbled := write("garbled.yaml", strings.Replace(webPod, "  labels:", "  annotations:\n    kruise.io/sidecarset-hash: garbage\n  labels:", 1))
 
 	for _, tc := range []struct {
@@ -50,6 +69,8 @@ func TestAuditContract(t *testing.T) {
 			[]string{"1 pod(s), 1 SidecarSet(s) audited: nothing to report", "log         1        1        0             0        0"}, ""},
 		{"not injected", []string{"audit", "-f", pod, "--from", state}, 1,
 			[]string{"log         shop/web-0  audit_not_injected", "sidecarctl explain -f " + pod + " --from " + state}, "audit: 1 problem(s)"},
+		{"no namespace: the pod's and the template's agree", []string{"audit", "-f", noNamespace, "--from", state}, 1,
+			[]string{"log         Deployment.apps default/web  audit_not_injected", "log         default/web-0                audit_not_injected"}, "audit: 1 problem(s)"},
 		{"edited", []string{"audit", "-f", edited, "--from", state, "-o", "json"}, 1,
 			[]string{`"reason": "audit_sidecar_edited"`, `"matched": 1`, `"edited": 1`}, "audit: 1 problem(s)"},
 	} {

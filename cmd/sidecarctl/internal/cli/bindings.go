@@ -65,6 +65,10 @@ func (o *BindingsOptions) Validate() error {
 
 // Run writes the bindings.
 func (o *BindingsOptions) Run(ctx context.Context) error {
+	// Name the flag, as every command does, before the read that names only the path.
+	if err := pathsExist("-f", o.Filenames); err != nil {
+		return err
+	}
 	// Any version will do: bindings read references, and no Kruise release changes them.
 	in, err := o.clusterFlags.readInput(ctx, o.Filenames, nil, o.Recursive, o.In, &pipeline.Options{Engine: sidecarset.Options{Version: sidecarset.KruiseV18}})
 	if err != nil {

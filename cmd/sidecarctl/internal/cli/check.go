@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
 	"github.com/sidecarctl/sidecarctl/finding"
 	"github.com/sidecarctl/sidecarctl/pipeline"
@@ -47,7 +48,7 @@ SidecarSetResourceBindings given. It exits 1 when any finding is an error.`,
 	cmd.Flags().StringArrayVarP(&o.Filenames, "filename", "f", nil, "files or directories to check ('-' for stdin); same kinds as --from")
 	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "process directories recursively")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "output format: '' (table) or json")
-	o.inputFlags.addFlags(cmd.Flags(), "check only the objects of -f and -k it selects (--from is read whole)")
+	o.inputFlags.addFlags(cmd.Flags(), "report only on the objects of -f and -k it selects; the others are state all the same (the bindings, Namespaces and other SidecarSets the selected ones are checked against); --from is read whole")
 	o.engineFlags.addFlags(cmd.Flags())
 	o.clusterFlags.addFlags(cmd.Flags())
 	return cmd
@@ -82,7 +83,9 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 	var docs []manifest.Document
 	if o.inputFlags.given() {
 		var err error
-		if docs, err = o.inputFlags.readSelected(o.In); err != nil {
+		// Every object is state whatever its labels (the bindings that authorize a
+		// SidecarSet, the others it may conflict with); -l only chooses what is reported.
+		if docs, err = o.inputFlags.read(o.In); err != nil {
 			return err
 		}
 	}
@@ -91,8 +94,16 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 		return err
 	}
 	findings, fixes := st.Check()
-	if len(st.Created()) == 0 && len(findings.Errors()) == 0 && !o.FromCluster {
+	checked := len(st.Created())
+	if o.selector != nil && !o.selector.Empty() {
+		sc := newCheckScope(&o.inputFlags, docs, st.Created())
+		findings, fixes, checked = sc.findings(findings), sc.fixes(fixes), sc.checked(st.Created())
+	}
+	if checked == 0 && len(findings.Errors()) == 0 && !o.FromCluster {
 		// Nothing checked is not a pass: a wrong path would otherwise be green in CI.
+		if o.selector != nil && !o.selector.Empty() {
+			return fmt.Errorf("-l %s selects no SidecarSets in %s: nothing to check", o.Selector, o.describeAll())
+		}
 		return fmt.Errorf("no SidecarSets in %s: nothing to check", o.describeAll())
 	}
 	var out bytes.Buffer
@@ -106,7 +117,7 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 			return err
 		}
 	} else {
-		writeFindings(&out, findings, len(st.Created()))
+		writeFindings(&out, findings, checked)
 		if len(fixes) > 0 {
 			fmt.Fprintf(&out, "\nThese SidecarSetResourceBindings would allow the unauthorized references:\n")
 			var objs []*unstructured.Unstructured
@@ -159,4 +170,92 @@ func (o *CheckOptions) describeAll() string {
 		return from + " and " + what
 	}
 	return what
+}
+
+// checkScope is what check -l leaves out of its report: the objects of -f and -k it does not
+// select, and the SidecarSets they hold (those of a profiles ConfigMap too). They are still
+// state. A finding about no object in particular (a feature gate) is always reported.
+type checkScope struct {
+	objects map[string]bool // "SidecarSet log", "SidecarSetResourceBinding ns/name", doc.String()
+	sets    map[string]bool // SidecarSet names
+}
+
+func newCheckScope(in *inputFlags, docs []manifest.Document, created []pipeline.Created) *checkScope {
+	sc := &checkScope{objects: map[string]bool{}, sets: map[string]bool{}}
+	selectedSource, selectedSet := map[string]bool{}, map[string]bool{}
+	for i := range docs {
+		d := &docs[i]
+		obj := d.Object
+		isSet := obj.GetKind() == "SidecarSet" && pipeline.IsStateKind(obj)
+		if in.selects(obj) {
+			selectedSource[d.String()] = true
+			if isSet {
+				selectedSet[obj.GetName()] = true
+			}
+			continue
+		}
+		sc.objects[d.String()] = true
+		name := obj.GetName()
+		if ns := obj.GetNamespace(); ns != "" {
+			name = ns + "/" + name
+		}
+		sc.objects[obj.GetKind()+" "+name] = true
+		if isSet {
+			sc.sets[obj.GetName()] = true
+		}
+	}
+	for _, c := range created {
+		if sc.objects[c.Source] && !selectedSource[c.Source] {
+			sc.sets[c.SidecarSet.Name] = true
+		} else {
+			selectedSet[c.SidecarSet.Name] = true
+		}
+	}
+	// A name -l selects somewhere is reported (two SidecarSets of one name: Kruise refuses
+	// the second, and that refusal is worth seeing).
+	for name := range selectedSet {
+		delete(sc.sets, name)
+		delete(sc.objects, "SidecarSet "+name)
+	}
+	return sc
+}
+
+// leaves reports whether f is about an object -l does not select.
+func (sc *checkScope) leaves(f finding.Finding) bool {
+	return sc.sets[f.SidecarSet] || sc.objects[f.Object]
+}
+
+func (sc *checkScope) findings(all finding.List) finding.List {
+	var out finding.List
+	for _, f := range all {
+		if !sc.leaves(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fixes keeps the bindings suggested for the SidecarSets -l selects.
+func (sc *checkScope) fixes(all []*bindingv1alpha1.SidecarSetResourceBinding) []*bindingv1alpha1.SidecarSetResourceBinding {
+	var out []*bindingv1alpha1.SidecarSetResourceBinding
+	for _, b := range all {
+		for _, s := range b.Spec.Subjects {
+			if s.Kind == bindingv1alpha1.SubjectKindSidecarSet && !sc.sets[s.Name] {
+				out = append(out, b)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// checked counts the admitted SidecarSets -l selects.
+func (sc *checkScope) checked(created []pipeline.Created) int {
+	n := 0
+	for _, c := range created {
+		if !sc.sets[c.SidecarSet.Name] {
+			n++
+		}
+	}
+	return n
 }

@@ -130,22 +130,6 @@ func (in *inputFlags) read(stdin io.Reader) ([]manifest.Document, error) {
 	return nil, fmt.Errorf("-l %s selects none of the %d object(s) of %s", in.Selector, len(docs), in.describe())
 }
 
-// readSelected reads the inputs and keeps the objects -l selects (check, which has no
-// output to pass the others through to).
-func (in *inputFlags) readSelected(stdin io.Reader) ([]manifest.Document, error) {
-	docs, err := in.read(stdin)
-	if err != nil {
-		return nil, err
-	}
-	kept := docs[:0]
-	for _, d := range docs {
-		if in.selects(d.Object) {
-			kept = append(kept, d)
-		}
-	}
-	return kept, nil
-}
-
 // notSelected is the inject result of an object -l does not pick: it passes through.
 func (in *inputFlags) notSelected(doc *manifest.Document) *pipeline.ObjectResult {
 	return &pipeline.ObjectResult{Object: doc.String(), Outcome: finding.NotSelected,

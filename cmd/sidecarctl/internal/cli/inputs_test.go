@@ -25,6 +25,68 @@ spec:
     image: postgres:16
 `
 
+// labelledLog references a ConfigMap of kube-system that logBinding authorizes; only the
+// SidecarSet carries team=a. otherSidecarSet (team=b) references one no binding authorizes.
+const (
+	labelledLog = `apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: log
+  labels:
+    team: a
+spec:
+  selector:
+    matchLabels:
+      app: web
+    matchExpressions:
+    - key: alibabacloud.com/eci
+      operator: In
+      values: ["true"]
+  volumes:
+  - name: cfg
+    configMap:
+      name: kube-system/filebeat-config
+  containers:
+  - name: log-agent
+    image: log-agent:1
+`
+	logBinding = `apiVersion: sidecarset.alibabacloud.com/v1alpha1
+kind: SidecarSetResourceBinding
+metadata:
+  name: log
+  namespace: kube-system
+spec:
+  subjects:
+  - kind: SidecarSet
+    name: log
+  resourceRefs:
+  - kind: ConfigMap
+    name: filebeat-config
+`
+	otherSidecarSet = `apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: other
+  labels:
+    team: b
+spec:
+  selector:
+    matchLabels:
+      app: api
+    matchExpressions:
+    - key: alibabacloud.com/eci
+      operator: In
+      values: ["true"]
+  volumes:
+  - name: cfg
+    configMap:
+      name: kube-system/other-config
+  containers:
+  - name: other-agent
+    image: other-agent:1
+`
+)
+
 // writeTree writes files (slash-separated paths) under dir.
 func writeTree(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
@@ -68,6 +130,7 @@ func TestInputFlags(t *testing.T) {
 		"state.yaml":                goodSidecarSet,
 		"empty/README":              "no kustomization here\n",
 	})
+	writeTree(t, dir, map[string]string{"chk.yaml": labelledLog + "---\n" + logBinding + "---\n" + otherSidecarSet})
 	for _, tc := range []struct {
 		name       string
 		args       []string
@@ -95,8 +158,14 @@ func TestInputFlags(t *testing.T) {
 		{name: "audit says the state came from the input", args: []string{"audit", "-f", "@db.yaml", "-f", "@state.yaml"},
 			stdout: []string{"1 pod(s), 1 SidecarSet(s) audited"}, stderr: []string{"the state is what -f holds (SidecarSet log) [state_from_input]"}},
 		{name: "check -k", args: []string{"check", "-k", "@app"}, stdout: []string{"1 SidecarSet(s) checked: no findings"}},
-		{name: "check -l skips what it does not select", args: []string{"check", "-f", "@state.yaml", "-f", "@db.yaml", "-l", "app=db"},
-			code: 1, stderr: []string{"no SidecarSets in -f", "nothing to check"}},
+		{name: "check -l that selects no SidecarSet", args: []string{"check", "-f", "@state.yaml", "-f", "@db.yaml", "-l", "app=db"},
+			code: 1, stderr: []string{"-l app=db selects no SidecarSets in -f", "nothing to check"}},
+		{name: "check without -l", args: []string{"check", "-f", "@chk.yaml"},
+			stdout: []string{"SidecarSet other", "unauthorized_reference"}, code: 1},
+		{name: "check -l: the binding it does not select still authorizes", args: []string{"check", "-f", "@chk.yaml", "-l", "team=a"},
+			stdout: []string{"1 SidecarSet(s) checked: no findings"}},
+		{name: "check -l: what it does not select is not reported", args: []string{"check", "-f", "@chk.yaml", "-l", "team=b"},
+			code: 1, stdout: []string{"SidecarSet other", "unauthorized_reference", "name: sidecarctl-other"}, notStdout: []string{"SidecarSet log", "name: log\n"}},
 		{name: "audit -l", args: []string{"audit", "-f", "@db.yaml", "-k", "@app", "-l", "app=db"}, stdout: []string{"1 pod(s), 1 SidecarSet(s) audited"}},
 		{name: "uninject -l", args: []string{"uninject", "-f", "@db.yaml", "-l", "app=db", "-o", "name"}, stdout: []string{"pod/db-0"}},
 		{name: "-l that does not parse", args: []string{"inject", "-k", "@app", "-l", "app in (web"}, code: 2, stderr: []string{`-l "app in (web"`}},

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/sidecarctl/sidecarctl/cmd/sidecarctl/internal/manifest"
@@ -20,32 +21,39 @@ import (
 // MigrateOptions holds `sidecarctl migrate` flags.
 type MigrateOptions struct {
 	IOStreams
-	Filenames       []string
-	Recursive       bool
-	Containers      []string
-	Label           string
-	Output          string
-	Namespace       string
-	KruiseVersion   string
-	FeatureGates    string
-	AllowPrivileged bool
-	Strict          bool
-	Quiet           bool
+	engineFlags
+	inputFlags
+	Containers []string
+	Label      string
+	Output     string
+	Namespace  string
+	Quiet      bool
 
-	opts migrate.Options
+	flags *pflag.FlagSet
+	opts  migrate.Options
+}
+
+// migrateRefusedFlags are the engine flags migrate cannot use: it reads no cluster state
+// (--from), the round trip reproduces Kruise exactly (--kruise-exact) and strips what
+// injection records (--timestamp, revisions), and it injects no profile. They are hidden,
+// and refused when given.
+func migrateRefusedFlags() []string {
+	return []string{"from", "timestamp", "operation", "region", "mirror-references", "kruise-exact", "record-revisions",
+		"skip-sidecarset-defaulting", "skip-sidecarset-validation",
+		"profile", "target", "platform", "virtual-node-label", "hostpath", "virtual-node-privileged", "main-container"}
 }
 
 func newCmdMigrate(streams IOStreams) *cobra.Command {
 	o := &MigrateOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:   "migrate -f FILE|DIR|- [--container NAME ...] [--label key=value]",
+		Use:   "migrate -f FILE|DIR|- | -k DIR [-l SELECTOR] [--container NAME ...] [--label key=value]",
 		Short: "Propose SidecarSets for sidecars written by hand into workloads, proven by a round trip",
-		Long: `Find the sidecars written by hand into the pod templates of -f (a container with the same name
+		Long: `Find the sidecars written by hand into the pod templates of -f and -k (a container with the same name
 and image in several workloads, or the containers named by --container) and propose one
 SidecarSet per sidecar: placed as the workloads place it, with the volumes only it uses,
 selecting the templates by the labels they share (or a label stamped on them, --label), and the
 SidecarSetResourceBindings its namespace/name references need. stdout gets the proposed objects,
-then every object of -f, migrated. The proposal is proven by a round trip through the injection
+then every object of -f and -k, migrated. The proposal is proven by a round trip through the injection
 pipeline: injecting it into the migrated workloads gives back the original templates, apart
 from Kruise's bookkeeping. A sidecar that cannot round-trip in a workload stays there, and the
 report (stderr) names each field; --strict then fails the command (exit 1, nothing on stdout).`,
@@ -61,21 +69,25 @@ report (stderr) names each field; --strict then fails the command (exit 1, nothi
 	fs.StringVar(&o.Label, "label", "", "key=value the SidecarSets select, stamped on the migrated templates; default: the labels the templates share when they select no other template, else sidecar.sidecarctl.dev/<container>=true")
 	fs.StringVarP(&o.Output, "output", "o", "yaml", "output format: yaml or json")
 	fs.StringVarP(&o.Namespace, "namespace", "n", "default", "namespace of objects that have none")
-	fs.StringVar(&o.KruiseVersion, "kruise-version", "", "Kruise release the round trip reproduces: "+releaseList()+" (default 1.8)")
-	fs.StringVar(&o.FeatureGates, "feature-gates", "", "Kruise feature gates, e.g. SidecarSetPatchPodMetadataDefaultsAllowed=true")
-	fs.BoolVar(&o.AllowPrivileged, "allow-privileged", true, "kruise-manager's --allow-privileged: whether privileged sidecars pass validation")
-	fs.BoolVar(&o.Strict, "strict", false, "fail (exit 1, nothing on stdout) when a sidecar cannot round-trip in some workload")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "do not print the report on stderr")
+	o.inputFlags.addFlags(fs, "migrate sidecars only from the workloads it selects; the others pass through unchanged, and the round trip proves the proposal injects nothing into them")
+	o.engineFlags.addFlags(fs)
+	fs.Lookup("strict").Usage = "fail (exit 1, nothing on stdout) when a sidecar cannot round-trip in some workload"
+	for _, name := range migrateRefusedFlags() {
+		_ = fs.MarkHidden(name)
+	}
+	o.flags = fs
 	return cmd
 }
 
 // Complete turns flags into migrate options.
 func (o *MigrateOptions) Complete() error {
-	engine, err := (&engineFlags{KruiseVersion: o.KruiseVersion, FeatureGates: o.FeatureGates, AllowPrivileged: o.AllowPrivileged, Timestamp: defaultTimestamp}).options()
+	engine, err := o.engineFlags.options()
 	if err != nil {
 		return err
 	}
-	o.opts = migrate.Options{Containers: o.Containers, Namespace: o.Namespace, Pipeline: pipeline.Options{Engine: engine, Trust: pipeline.Files}}
+	o.opts = migrate.Options{Containers: o.Containers, Namespace: o.Namespace, Only: o.inputFlags.selects,
+		Pipeline: pipeline.Options{Engine: engine, Trust: pipeline.Files}}
 	if o.Label != "" {
 		k, v, ok := strings.Cut(o.Label, "=")
 		if !ok {
@@ -88,11 +100,16 @@ func (o *MigrateOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *MigrateOptions) Validate() error {
-	if err := localPaths("-f", o.Filenames...); err != nil {
+	if err := o.inputFlags.validate(); err != nil {
 		return err
 	}
-	if len(o.Filenames) == 0 {
-		return errors.New("-f is required: the workloads to migrate")
+	if !o.inputFlags.given() {
+		return errors.New("-f or -k is required: the workloads to migrate")
+	}
+	for _, name := range migrateRefusedFlags() {
+		if o.flags != nil && o.flags.Changed(name) {
+			return fmt.Errorf("--%s: migrate does not take it (it reads no cluster state, and its round trip reproduces Kruise exactly)", name)
+		}
 	}
 	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
 		return fmt.Errorf("--output must be yaml or json, not %q", o.Output)
@@ -115,12 +132,12 @@ func (o *MigrateOptions) Validate() error {
 
 // Run plans the migration and writes the proposal, then the workloads.
 func (o *MigrateOptions) Run(_ context.Context) error {
-	docs, err := manifest.Read(o.Filenames, o.Recursive, o.In)
+	docs, err := o.inputFlags.read(o.In)
 	if err != nil {
 		return err
 	}
 	if len(docs) == 0 {
-		return fmt.Errorf("-f %s: no objects to work on", strings.Join(o.Filenames, ", "))
+		return fmt.Errorf("%s: no objects to work on", o.inputFlags.describe())
 	}
 	res, err := migrate.Plan(items(docs), o.opts)
 	if err != nil {
@@ -146,7 +163,7 @@ func (o *MigrateOptions) Run(_ context.Context) error {
 	for _, w := range res.Workloads {
 		all = append(all, w.Findings...)
 	}
-	if o.Strict && !res.RoundTrips() {
+	if o.engineFlags.Strict && !res.RoundTrips() {
 		_, _ = io.Copy(o.ErrOut, &report)
 		return errors.New("--strict: some sidecars cannot round-trip (see the findings above)")
 	}

@@ -27,7 +27,7 @@ type outputFlags struct {
 }
 
 func (w *outputFlags) addFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&w.OutputDir, "output-dir", "", "write one file per input file under DIR instead of stdout: a file of a -f directory at its path under that directory, a -f file by its name, stdin as stdin.yaml, -k DIR as <DIR's name>.yaml; each file keeps its input's format unless -o is given")
+	fs.StringVar(&w.OutputDir, "output-dir", "", "write one file per input file under DIR instead of stdout: a file of a -f directory at its path under that directory, a -f file by its name, stdin as stdin.yaml, -k DIR as <DIR's name>.yaml; each file keeps its input's format and name unless -o is given, which sets the format and its extension (.json, .yaml; .yml is kept with -o yaml)")
 	fs.BoolVar(&w.InPlace, "in-place", false, "rewrite the -f files in their format, only those that change; nothing is written unless every document of every file succeeded")
 	_ = cobra.MarkFlagDirname(fs, "output-dir")
 	w.flags = fs
@@ -145,7 +145,7 @@ func (w *outputFlags) plan(in *inputFlags, docs []manifest.Document, output stri
 			}
 			f.path, f.mode = path, mode
 		} else {
-			rel, err := outputPath(in, source, format)
+			rel, err := outputPath(in, source, format, explicit)
 			if err != nil {
 				return nil, err
 			}
@@ -184,8 +184,8 @@ func formatOf(docs []manifest.Document) string {
 // outputPath is the path of an input's output file under --output-dir: stdin.yaml, a -k
 // build's directory name, a file of a -f directory at its path in it, a -f file by its name.
 // It never leaves the output directory: file arguments with ".." or absolute paths keep only
-// what is under them.
-func outputPath(in *inputFlags, source, format string) (string, error) {
+// what is under them. With -o given (explicit), a file takes the format's extension.
+func outputPath(in *inputFlags, source, format string, explicit bool) (string, error) {
 	ext := "." + format
 	if source == manifest.StdinSource {
 		return "stdin" + ext, nil
@@ -206,7 +206,7 @@ func outputPath(in *inputFlags, source, format string) (string, error) {
 			continue
 		}
 		if source == arg {
-			return checkLocal(source, filepath.Base(source))
+			return checkLocal(source, withExtension(filepath.Base(source), format, explicit))
 		}
 		if info, err := os.Stat(arg); err == nil && info.IsDir() {
 			if rel, err := filepath.Rel(arg, source); err == nil && filepath.IsLocal(rel) && (best == "" || len(rel) < len(best)) {
@@ -215,9 +215,26 @@ func outputPath(in *inputFlags, source, format string) (string, error) {
 		}
 	}
 	if best != "" {
-		return checkLocal(source, best)
+		return checkLocal(source, withExtension(best, format, explicit))
 	}
 	return "", fmt.Errorf("--output-dir: %s comes from no -f or -k argument", source)
+}
+
+// withExtension gives name the extension of format when -o chose it (explicit): a.yaml with
+// -o json is a.json, a.yml stays a.yml with -o yaml, a name without a manifest extension
+// gains one. Without -o the file keeps its input's format, and so its name.
+func withExtension(name, format string, explicit bool) string {
+	if !explicit {
+		return name
+	}
+	ext := filepath.Ext(name)
+	switch {
+	case format == manifest.FormatYAML && (ext == ".yaml" || ext == ".yml"), format == manifest.FormatJSON && ext == ".json":
+		return name
+	case ext == ".yaml" || ext == ".yml" || ext == ".json":
+		name = strings.TrimSuffix(name, ext)
+	}
+	return name + "." + format
 }
 
 func checkLocal(source, rel string) (string, error) {
@@ -228,21 +245,17 @@ func checkLocal(source, rel string) (string, error) {
 }
 
 // insideDir refuses output files that a symbolic link in the output directory would carry
-// outside it.
+// outside it, and parents that are not directories. It creates nothing: commit creates the
+// directories, so a run that fails leaves none behind. Directories that do not exist yet
+// hold no symbolic link; the deepest that exists is resolved.
 func insideDir(dir string, files []plannedFile) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--output-dir: %w", err)
-	}
-	root, err := filepath.EvalSymlinks(dir)
+	root, err := resolveExisting(dir)
 	if err != nil {
 		return fmt.Errorf("--output-dir: %w", err)
 	}
 	for _, f := range files {
 		parent := filepath.Dir(f.path)
-		if err := os.MkdirAll(parent, 0o755); err != nil {
-			return fmt.Errorf("--output-dir: %s: %w", f.source, err)
-		}
-		real, err := filepath.EvalSymlinks(parent)
+		real, err := resolveExisting(parent)
 		if err != nil {
 			return fmt.Errorf("--output-dir: %s: %w", f.source, err)
 		}
@@ -253,6 +266,66 @@ func insideDir(dir string, files []plannedFile) error {
 			return fmt.Errorf("--output-dir: %s: %s is a symbolic link; sidecarctl does not write through it", f.source, f.path)
 		}
 	}
+	return nil
+}
+
+// resolveExisting is path with the symbolic links of its deepest existing ancestor resolved
+// and the rest, which does not exist yet, appended. That ancestor must be a directory.
+func resolveExisting(path string) (string, error) {
+	path = filepath.Clean(path)
+	var rest []string
+	for {
+		info, err := os.Stat(path)
+		if err == nil {
+			if !info.IsDir() {
+				return "", fmt.Errorf("%s is not a directory", path)
+			}
+			real, err := filepath.EvalSymlinks(path)
+			if err != nil {
+				return "", err
+			}
+			for i := len(rest) - 1; i >= 0; i-- {
+				real = filepath.Join(real, rest[i])
+			}
+			return real, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		if _, lerr := os.Lstat(path); lerr == nil {
+			return "", fmt.Errorf("%s is a symbolic link that leads nowhere", path)
+		}
+		up := filepath.Dir(path)
+		if up == path {
+			return "", err
+		}
+		rest = append(rest, filepath.Base(path))
+		path = up
+	}
+}
+
+// mkdirs creates dir and its missing parents, and appends those it created to created,
+// parents first.
+func mkdirs(dir string, created *[]string) error {
+	info, err := os.Stat(dir)
+	if err == nil {
+		if !info.IsDir() {
+			return fmt.Errorf("%s is not a directory", dir)
+		}
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if up := filepath.Dir(dir); up != dir {
+		if err := mkdirs(up, created); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return err
+	}
+	*created = append(*created, dir)
 	return nil
 }
 
@@ -286,18 +359,28 @@ func inPlaceTarget(source string, data []byte, format string) (string, fs.FileMo
 	return path, info.Mode().Perm(), bytes.Equal(again.Bytes(), data), nil
 }
 
-// commit writes every file to a temporary file next to it, then renames them all into place.
-// When a temporary file cannot be written, every one is removed and no file was touched. A
-// rename failing after others succeeded (the same directory on the same file system, so
+// commit creates the missing directories, writes every file to a temporary file next to it,
+// then renames them all into place. When a directory or a temporary file cannot be made,
+// every temporary file and every directory it created are removed and no file was touched.
+// A rename failing after others succeeded (the same directory on the same file system, so
 // rare) is reported with the files already replaced.
 func commit(files []plannedFile, createTemp func(dir, pattern string) (*os.File, error)) error {
 	temps := make([]string, 0, len(files))
+	var dirs []string
 	cleanup := func() {
 		for _, t := range temps {
 			_ = os.Remove(t)
 		}
+		// Deepest first; a directory that holds a file already renamed into it stays.
+		for i := len(dirs) - 1; i >= 0; i-- {
+			_ = os.Remove(dirs[i])
+		}
 	}
 	for _, f := range files {
+		if err := mkdirs(filepath.Dir(f.path), &dirs); err != nil {
+			cleanup()
+			return fmt.Errorf("%s: %w; no file was written", f.path, err)
+		}
 		tmp, err := createTemp(filepath.Dir(f.path), "."+filepath.Base(f.path)+".sidecarctl-*")
 		if err != nil {
 			cleanup()

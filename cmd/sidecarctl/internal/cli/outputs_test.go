@@ -57,13 +57,18 @@ func TestOutputDir(t *testing.T) {
 		stderr []string
 	}{
 		{name: "a directory, recursive", args: []string{"inject", "--from", "@state.yaml", "-R", "-f", "@in", "--output-dir", "@out"},
-			files:  []string{"a.yaml", "sub/b.json"},
+			files:  []string{"a.yaml", "c.yml", "sub/b.json"},
 			starts: map[string]string{"a.yaml": "apiVersion: v1\nkind: Pod\n", "sub/b.json": "{\n"},
 			stderr: []string{filepath.FromSlash("in/sub/b.json: written to out/sub/b.json")}},
 		{name: "files by name, -o json", args: []string{"inject", "--from", "@state.yaml", "-f", "@in/a.yaml", "-f", "@in/sub/../sub/b.json", "--output-dir", "@out", "-o", "json"},
-			files: []string{"a.yaml", "b.json"}, starts: map[string]string{"a.yaml": "{\n"}},
+			files: []string{"a.json", "b.json"}, starts: map[string]string{"a.json": "{\n"},
+			stderr: []string{filepath.FromSlash("in/a.yaml: written to out/a.json")}},
+		{name: "a directory, -o yaml", args: []string{"inject", "--from", "@state.yaml", "-R", "-f", "@in", "--output-dir", "@out", "-o", "yaml"},
+			files: []string{"a.yaml", "c.yml", "sub/b.yaml"}, starts: map[string]string{"sub/b.yaml": "apiVersion: v1\n", "c.yml": "# the database"}},
+		{name: "a file without extension, -o json", args: []string{"inject", "--from", "@state.yaml", "-f", "@in/pods", "--output-dir", "@out", "-o", "json"},
+			files: []string{"pods.json"}, starts: map[string]string{"pods.json": "{\n"}},
 		{name: "nested directory arguments: the deepest", args: []string{"inject", "--from", "@state.yaml", "-f", "@in", "-f", "@in/sub", "--output-dir", "@out"},
-			files: []string{"a.yaml", "b.json"}},
+			files: []string{"a.yaml", "b.json", "c.yml"}},
 		{name: "stdin", args: []string{"inject", "--from", "@state.yaml", "-f", "-", "--output-dir", "@out"}, stdin: webPod,
 			files: []string{"stdin.yaml"}, stderr: []string{"stdin: written to " + filepath.FromSlash("out/stdin.yaml")}},
 		{name: "kustomization", args: []string{"uninject", "-k", "@app", "--output-dir", "@out"},
@@ -72,7 +77,7 @@ func TestOutputDir(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			writeTree(t, dir, map[string]string{"state.yaml": goodSidecarSet, "in/a.yaml": webPod, "in/sub/b.json": podJSON,
+			writeTree(t, dir, map[string]string{"state.yaml": goodSidecarSet, "in/a.yaml": webPod, "in/sub/b.json": podJSON, "in/c.yml": dbPod, "in/pods": webPod,
 				"in/skipped.txt": "not a manifest", "app/kustomization.yaml": "resources:\n- pod.yaml\n", "app/pod.yaml": webPod})
 			code, stdout, stderr := runIn(dir, tc.stdin, tc.args...)
 			stderr = strings.ReplaceAll(stderr, dir+string(filepath.Separator), "")
@@ -202,6 +207,59 @@ func TestCommitAllOrNothing(t *testing.T) {
 	}
 }
 
+// TestCommitCreatesDirectories: commit creates the directories the files go to, and removes
+// those it created when it fails; a directory that existed stays.
+func TestCommitCreatesDirectories(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		failAt int      // the createTemp call that fails; 0: none
+		dirs   []string // the directories under dir afterwards, slash-separated, sorted
+	}{
+		{name: "success", dirs: []string{"kept", "kept/new", "new", "new/deeper"}},
+		{name: "the first temporary file fails", failAt: 1, dirs: []string{"kept"}},
+		{name: "the last temporary file fails", failAt: 3, dirs: []string{"kept"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if err := os.Mkdir(filepath.Join(dir, "kept"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			calls := 0
+			createTemp := func(d, pattern string) (*os.File, error) {
+				if calls++; calls == tc.failAt {
+					return nil, errors.New("disk full")
+				}
+				return os.CreateTemp(d, pattern)
+			}
+			files := []plannedFile{
+				{path: filepath.Join(dir, "new", "deeper", "a.yaml"), data: []byte("a: 1\n"), mode: 0o644},
+				{path: filepath.Join(dir, "kept", "new", "b.yaml"), data: []byte("b: 1\n"), mode: 0o644},
+				{path: filepath.Join(dir, "kept", "c.yaml"), data: []byte("c: 1\n"), mode: 0o644},
+			}
+			err := commit(files, createTemp)
+			if (err != nil) != (tc.failAt != 0) || err != nil && !strings.Contains(err.Error(), "disk full; no file was written") {
+				t.Fatalf("commit: %v, want a failure: %t", err, tc.failAt != 0)
+			}
+			var dirs []string
+			_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && d.IsDir() && p != dir {
+					rel, _ := filepath.Rel(dir, p)
+					dirs = append(dirs, filepath.ToSlash(rel))
+				}
+				return err
+			})
+			if strings.Join(dirs, " ") != strings.Join(tc.dirs, " ") {
+				t.Errorf("directories %v, want %v", dirs, tc.dirs)
+			}
+			if files := hashTree(t, dir); tc.failAt != 0 && len(files) != 0 {
+				t.Errorf("files left: %v", sortedKeys(files))
+			}
+		})
+	}
+}
+
 // TestOutputDirStaysInside: --output-dir never writes outside its directory, whatever the
 // file arguments (.., absolute paths) or symbolic links in the directory; two inputs for one
 // output file are a usage error.
@@ -209,13 +267,17 @@ func TestOutputDirStaysInside(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	outside := t.TempDir()
-	writeTree(t, dir, map[string]string{"state.yaml": goodSidecarSet, "x/web.yaml": webPod, "y/web.yaml": webPod, "z/sub/web.yaml": webPod})
+	writeTree(t, dir, map[string]string{"state.yaml": goodSidecarSet, "x/web.yaml": webPod, "y/web.yaml": webPod, "z/sub/web.yaml": webPod, "z/new/web.yaml": webPod})
 	if err := os.MkdirAll(filepath.Join(dir, "out"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(outside, filepath.Join(dir, "out", "sub")); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink(filepath.Join(outside, "nothing"), filepath.Join(dir, "out", "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	writeTree(t, dir, map[string]string{"d/dangling/web.yaml": webPod})
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -224,7 +286,9 @@ func TestOutputDirStaysInside(t *testing.T) {
 	}{
 		{"dot-dot argument", []string{"-f", "@x/../../" + filepath.Base(dir) + "/x/web.yaml"}, 0, filepath.FromSlash("x/web.yaml: written to out/web.yaml")},
 		{"collision", []string{"-f", "@x/web.yaml", "-f", "@y/web.yaml"}, 2, "would both be written to"},
+		// z/new sorts before z/sub: planning refuses before anything, out/new included, is made.
 		{"symbolic link recursive", []string{"-R", "-f", "@z"}, 1, "leads outside"},
+		{"dangling symbolic link", []string{"-R", "-f", "@d"}, 1, filepath.FromSlash("out/dangling is a symbolic link that leads nowhere")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"inject", "--from", "@state.yaml", "--output-dir", "@out"}, tc.args...)
@@ -235,6 +299,9 @@ func TestOutputDirStaysInside(t *testing.T) {
 			}
 			if got := hashTree(t, outside); len(got) != 0 {
 				t.Errorf("written outside the output directory: %v", sortedKeys(got))
+			}
+			if _, err := os.Lstat(filepath.Join(dir, "out", "new")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("out/new was created by a run that failed: %v", err)
 			}
 		})
 	}

@@ -174,6 +174,13 @@ func (o *TranslateOptions) Validate() error {
 
 // Run compiles, stamps the workloads if any, and writes everything only when all succeeded.
 func (o *TranslateOptions) Run(context.Context) error {
+	// Name the flag, as every command does, before the reads that name only the path.
+	if err := pathsExist("--profiles", []string{o.Profiles}); err != nil {
+		return err
+	}
+	if err := pathsExist("-f", o.Filenames); err != nil {
+		return err
+	}
 	var data []byte
 	var err error
 	if o.Profiles == "-" {
