@@ -122,3 +122,25 @@ func releaseList() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// hideFlags hides the flags a command registers with the shared sets but cannot use;
+// refusedFlag then turns giving one of them into a usage error, so that a flag never seems
+// to work while doing nothing, or works unseen.
+func hideFlags(fs *pflag.FlagSet, names []string) {
+	for _, name := range names {
+		_ = fs.MarkHidden(name)
+	}
+}
+
+// refusedFlag returns a usage error for the first of names given on the command line.
+func refusedFlag(fs *pflag.FlagSet, names []string, why string) error {
+	if fs == nil {
+		return nil
+	}
+	for _, name := range names {
+		if fs.Changed(name) {
+			return fmt.Errorf("--%s: %s", name, why)
+		}
+	}
+	return nil
+}

@@ -264,6 +264,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"uninject", "-f", "-", "--in-place"}, 2},
 		{[]string{"inject", "-k", dir, "--in-place"}, 2},
 		{[]string{"inject", "-f", pod, "--output-dir", dir, "-o", "name"}, 2},
+		// serve's hidden offline flags are refused, not silently applied.
+		{[]string{"serve", "--kruise-exact"}, 2},
+		{[]string{"serve", "--from", state}, 2},
 	} {
 		var out, errOut bytes.Buffer
 		code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, tc.args)

@@ -73,9 +73,7 @@ report (stderr) names each field; --strict then fails the command (exit 1, nothi
 	o.inputFlags.addFlags(fs, "migrate sidecars only from the workloads it selects; the others pass through unchanged, and the round trip proves the proposal injects nothing into them")
 	o.engineFlags.addFlags(fs)
 	fs.Lookup("strict").Usage = "fail (exit 1, nothing on stdout) when a sidecar cannot round-trip in some workload"
-	for _, name := range migrateRefusedFlags() {
-		_ = fs.MarkHidden(name)
-	}
+	hideFlags(fs, migrateRefusedFlags())
 	o.flags = fs
 	return cmd
 }
@@ -106,10 +104,9 @@ func (o *MigrateOptions) Validate() error {
 	if !o.inputFlags.given() {
 		return errors.New("-f or -k is required: the workloads to migrate")
 	}
-	for _, name := range migrateRefusedFlags() {
-		if o.flags != nil && o.flags.Changed(name) {
-			return fmt.Errorf("--%s: migrate does not take it (it reads no cluster state, and its round trip reproduces Kruise exactly)", name)
-		}
+	if err := refusedFlag(o.flags, migrateRefusedFlags(),
+		"migrate does not take it (it reads no cluster state, and its round trip reproduces Kruise exactly)"); err != nil {
+		return err
 	}
 	if o.Output != manifest.FormatYAML && o.Output != manifest.FormatJSON {
 		return fmt.Errorf("--output must be yaml or json, not %q", o.Output)

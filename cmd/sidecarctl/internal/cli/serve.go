@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -19,6 +20,7 @@ import (
 type ServeOptions struct {
 	IOStreams
 	engineFlags
+	flags             *pflag.FlagSet
 	Mode              string
 	Kubeconfig        string
 	Host              string
@@ -84,10 +86,8 @@ and offline.`,
 	// (--mirror-cross-namespace) or no meaning in a webhook (profiles are compiled by
 	// translate and applied from the app-patches ConfigMap). The webhook keeps the fields
 	// Kruise would lose: --kruise-exact is for predicting Kruise offline.
-	for _, name := range []string{"from", "strict", "mirror-references", "profile", "region", "target", "platform",
-		"hostpath", "virtual-node-label", "virtual-node-privileged", "kruise-exact"} {
-		_ = f.MarkHidden(name)
-	}
+	hideFlags(f, serveRefusedFlags())
+	o.flags = f
 	return cmd
 }
 
@@ -120,7 +120,17 @@ func (o *ServeOptions) Complete() error {
 }
 
 // Validate has nothing more to check: Complete parsed every flag.
-func (o *ServeOptions) Validate() error { return nil }
+func (o *ServeOptions) Validate() error {
+	return refusedFlag(o.flags, serveRefusedFlags(),
+		"serve does not take it: the state is the cluster's, and the webhook keeps the fields Kruise would lose (offline flags: sidecarctl inject --help)")
+}
+
+// serveRefusedFlags are the engine and profile flags with no meaning in a webhook (see
+// newCmdServe); hidden, and refused when given.
+func serveRefusedFlags() []string {
+	return []string{"from", "strict", "mirror-references", "profile", "region", "target", "platform",
+		"hostpath", "virtual-node-label", "virtual-node-privileged", "kruise-exact"}
+}
 
 // Run serves until the context ends.
 func (o *ServeOptions) Run(ctx context.Context) error {
