@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	bindingv1alpha1 "github.com/sidecarctl/sidecarctl/binding/v1alpha1"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
 // Objects returns the proposed objects: the SidecarSets, in the order they are created in the
@@ -31,43 +32,11 @@ func objectsOf(sets []*appsv1alpha1.SidecarSet, bindings []bindingv1alpha1.Sidec
 	}
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, o := range objs {
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		u, err := sidecarset.Manifest(o)
 		if err != nil {
 			return nil, err
 		}
-		delete(m, "status")
-		if md, ok := m["metadata"].(map[string]any); ok {
-			delete(md, "creationTimestamp")
-		}
-		dropEmptyStructs(m)
-		out = append(out, &unstructured.Unstructured{Object: m})
+		out = append(out, u)
 	}
 	return out, nil
-}
-
-// dropEmptyStructs removes the empty structs kruise-api's and core's types serialise when
-// unset, which a user never writes: the SidecarSet's injectionStrategy and, per container,
-// shareVolumePolicy, upgradeStrategy and resources. Kruise's defaulting fills them in.
-func dropEmptyStructs(m map[string]any) {
-	spec, ok := m["spec"].(map[string]any)
-	if !ok || m["kind"] != "SidecarSet" {
-		return
-	}
-	dropEmpty(spec, "injectionStrategy")
-	for _, list := range []string{"containers", "initContainers"} {
-		cs, _ := spec[list].([]any)
-		for _, c := range cs {
-			if cm, ok := c.(map[string]any); ok {
-				dropEmpty(cm, "shareVolumePolicy", "upgradeStrategy", "resources")
-			}
-		}
-	}
-}
-
-func dropEmpty(m map[string]any, keys ...string) {
-	for _, k := range keys {
-		if v, ok := m[k].(map[string]any); ok && len(v) == 0 {
-			delete(m, k)
-		}
-	}
 }

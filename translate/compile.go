@@ -12,6 +12,7 @@ import (
 
 	"github.com/sidecarctl/sidecarctl/config"
 	"github.com/sidecarctl/sidecarctl/finding"
+	"github.com/sidecarctl/sidecarctl/sidecarset"
 )
 
 // Names and keys sidecarctl writes.
@@ -103,44 +104,13 @@ func (r *Result) Objects() ([]*unstructured.Unstructured, error) {
 	}
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, o := range objs {
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		u, err := sidecarset.Manifest(o)
 		if err != nil {
 			return nil, err
 		}
-		delete(m, "status")
-		if md, ok := m["metadata"].(map[string]any); ok {
-			delete(md, "creationTimestamp")
-		}
-		pruneEmptySidecarSetStructs(m)
-		out = append(out, &unstructured.Unstructured{Object: m})
+		out = append(out, u)
 	}
 	return out, nil
-}
-
-// pruneEmptySidecarSetStructs drops the empty structs kruise-api's types always serialise
-// (`injectionStrategy: {}`, and `shareVolumePolicy: {}`, `upgradeStrategy: {}` per
-// container): Kruise's defaulting fills them in, and they only clutter the manifests.
-func pruneEmptySidecarSetStructs(m map[string]any) {
-	spec, ok := m["spec"].(map[string]any)
-	if !ok || m["kind"] != "SidecarSet" {
-		return
-	}
-	dropEmpty := func(obj map[string]any, keys ...string) {
-		for _, k := range keys {
-			if v, ok := obj[k].(map[string]any); ok && len(v) == 0 {
-				delete(obj, k)
-			}
-		}
-	}
-	dropEmpty(spec, "injectionStrategy")
-	for _, list := range []string{"initContainers", "containers"} {
-		items, _ := spec[list].([]any)
-		for _, it := range items {
-			if c, ok := it.(map[string]any); ok {
-				dropEmpty(c, "shareVolumePolicy", "upgradeStrategy")
-			}
-		}
-	}
 }
 
 // Compile turns a rendered profile set into one SidecarSet and at most one AppPatch per
