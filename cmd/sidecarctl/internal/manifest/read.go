@@ -15,6 +15,7 @@ import (
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"runtime"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 
 	"golang.org/x/sync/errgroup"
@@ -50,8 +51,16 @@ type Document struct {
 	// Raw holds the document's bytes exactly as read, so that an object nobody
 	// changed can be printed back unchanged (comments included). It is nil for
 	// list items, which have no bytes of their own. A caller that modifies
-	// Object must set Raw to nil.
+	// Object must set Raw to nil: the writer then edits the document's source
+	// with what changed (RenderDocument).
 	Raw []byte
+
+	// text is the source document (the whole list for list items), kept when Raw is
+	// dropped; layout is how it is written; node is its parsed tree (for list items the
+	// item's), parsed when first needed.
+	text   []byte
+	layout layout
+	node   *kyaml.Node
 }
 
 // String locates the document for messages:
@@ -195,7 +204,8 @@ func Parse(source string, data []byte) ([]Document, error) {
 }
 
 func decode(source string, c chunk) ([]Document, error) {
-	doc := Document{Source: source, Index: c.index, Line: c.line, Format: c.format, Raw: c.data}
+	doc := Document{Source: source, Index: c.index, Line: c.line, Format: c.format, Raw: c.data,
+		text: c.data, layout: detectLayout(c.data, c.format)}
 	fail := func(err error) error {
 		return fmt.Errorf("%s starting at line %d: %w", doc, doc.Line, err)
 	}
@@ -267,6 +277,7 @@ func flatten(list Document, fail func(error) error) ([]Document, error) {
 	items := list.Object.Object["items"].([]any)
 	// Items of a typed list (PodList) may omit their type; it is the list's.
 	itemKind := strings.TrimSuffix(list.Object.GetKind(), "List")
+	nodes := itemNodes(list, len(items))
 	docs := make([]Document, 0, len(items))
 	for i, item := range items {
 		path := field.NewPath("items").Index(i)
@@ -287,6 +298,9 @@ func flatten(list Document, fail func(error) error) ([]Document, error) {
 			Source: list.Source, Index: list.Index, Line: list.Line, Format: list.Format,
 			FromList: true, Item: i, Object: obj,
 		}
+		if i < len(nodes) {
+			doc.text, doc.layout, doc.node = list.text, list.layout, nodes[i]
+		}
 		if err := checkTypeMeta(obj); err != nil {
 			return nil, fmt.Errorf("%s starting at line %d: %w", doc, doc.Line, err)
 		}
@@ -296,6 +310,29 @@ func flatten(list Document, fail func(error) error) ([]Document, error) {
 		docs = append(docs, doc)
 	}
 	return docs, nil
+}
+
+// itemNodes parses a list document and returns the nodes of its items, nil when they cannot
+// be told (the items are then written from their objects).
+func itemNodes(list Document, n int) []*kyaml.Node {
+	root, err := parseNode(list.text, list.Format)
+	if err != nil {
+		return nil
+	}
+	seq := content(root)
+	if seq.Kind == kyaml.MappingNode {
+		var items *kyaml.Node
+		for i := 0; i+1 < len(seq.Content); i += 2 {
+			if seq.Content[i].Value == "items" {
+				items = seq.Content[i+1]
+			}
+		}
+		seq = items
+	}
+	if seq == nil || seq.Kind != kyaml.SequenceNode || len(seq.Content) != n {
+		return nil
+	}
+	return seq.Content
 }
 
 func jsonType(v any) string {

@@ -1,0 +1,468 @@
+package manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// edit makes the node tree n say what value says, changing only what differs: a subtree
+// whose value is unchanged is kept as parsed (comments, key order, quoting, the text of its
+// numbers), changed scalars are replaced where they stand, keys that are gone are removed,
+// new keys go where Kubernetes' field order puts them among the keys already there, and list
+// items are matched by name (or by value) so that kept items keep their comments. t is the
+// Go type of value when known (field order), nil otherwise; templatePath is where a
+// workload keeps its pod template.
+//
+// It returns the node to use in place of n (n itself unless its kind changed).
+func edit(n *kyaml.Node, value any, t reflect.Type, templatePath []string, path []string) *kyaml.Node {
+	if n.Kind == kyaml.DocumentNode {
+		if len(n.Content) == 1 {
+			n.Content[0] = edit(n.Content[0], value, t, templatePath, path)
+			return n
+		}
+	}
+	if equalValue(n, value) {
+		return n
+	}
+	if n.Kind == kyaml.AliasNode {
+		// The anchor's value is used elsewhere too: this place gets its own copy.
+		n = expandAliases(n.Alias)
+	}
+	switch v := value.(type) {
+	case map[string]any:
+		if n.Kind == kyaml.MappingNode {
+			editMapping(n, v, t, templatePath, path)
+			return n
+		}
+	case []any:
+		if n.Kind == kyaml.SequenceNode {
+			editSequence(n, v, elemType(t), templatePath, path)
+			return n
+		}
+	}
+	repl := newNode(value, t)
+	if n.Kind == kyaml.ScalarNode && repl.Kind == kyaml.ScalarNode && repl.Tag == "!!str" {
+		// A changed string keeps its quotes, and a block scalar its style while it has lines.
+		switch {
+		case n.Style&(kyaml.DoubleQuotedStyle|kyaml.SingleQuotedStyle) != 0:
+			repl.Style = n.Style
+		case n.Style&(kyaml.LiteralStyle|kyaml.FoldedStyle) != 0 && containsNewline(repl.Value):
+			repl.Style = n.Style
+		}
+	}
+	repl.HeadComment, repl.LineComment, repl.FootComment = n.HeadComment, n.LineComment, n.FootComment
+	return repl
+}
+
+func containsNewline(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			return true
+		}
+	}
+	return false
+}
+
+// editMapping edits the pairs of mapping n to say m.
+func editMapping(n *kyaml.Node, m map[string]any, t reflect.Type, templatePath, path []string) {
+	if len(merged(n)) > 0 {
+		// Merge keys bring values from elsewhere; the edited mapping spells them out.
+		flattenMerges(n)
+	}
+	seen := make(map[string]bool, len(m))
+	kept := n.Content[:0]
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		v, found := m[key.Value]
+		if !found || seen[key.Value] {
+			continue // removed (or a repeated key, which the reader's value already settled)
+		}
+		seen[key.Value] = true
+		childPath := append(path, key.Value)
+		kept = append(kept, key, edit(val, v, fieldType(t, key.Value, templatePath, childPath), templatePath, childPath))
+	}
+	n.Content = kept
+	var added []string
+	for k := range m {
+		if !seen[k] {
+			added = append(added, k)
+		}
+	}
+	slices.Sort(added)
+	for _, k := range added {
+		childPath := append(path, k)
+		pair := []*kyaml.Node{stringNode(k), newNode(m[k], fieldType(t, k, templatePath, childPath))}
+		at := insertAt(n, k, t)
+		n.Content = slices.Insert(n.Content, 2*at, pair...)
+	}
+}
+
+// insertAt is the pair index where a new key goes: before the first key that comes after it
+// in the type's field order (map keys: in sorted order, when the keys there are sorted), at
+// the end otherwise.
+func insertAt(n *kyaml.Node, key string, t reflect.Type) int {
+	pairs := len(n.Content) / 2
+	if t == nil {
+		return pairs
+	}
+	if t.Kind() == reflect.Map {
+		for i := 1; i < pairs; i++ {
+			if n.Content[2*i].Value < n.Content[2*i-2].Value {
+				return pairs // not sorted: a hand edit appends
+			}
+		}
+		for i := 0; i < pairs; i++ {
+			if n.Content[2*i].Value > key {
+				return i
+			}
+		}
+		return pairs
+	}
+	ranks := fieldRanks(t)
+	r, known := ranks[key]
+	if !known {
+		return pairs
+	}
+	for i := 0; i < pairs; i++ {
+		if other, ok := ranks[n.Content[2*i].Value]; ok && other > r {
+			return i
+		}
+	}
+	return pairs
+}
+
+// editSequence edits the items of sequence n to say items. Items are matched by name when
+// every item has one (containers, volumes, env ...), else by value; items of unnamed lists
+// left over are paired in order, so an edited item keeps its comments.
+func editSequence(n *kyaml.Node, items []any, t reflect.Type, templatePath, path []string) {
+	old := n.Content
+	match := make([]int, len(items))
+	for i := range match {
+		match[i] = -1
+	}
+	used := make([]bool, len(old))
+	oldNames, oldNamed := nodeNames(old)
+	newNames, newNamed := valueNames(items)
+	named := oldNamed && newNamed
+	if named {
+		index := make(map[string]int, len(old))
+		for j, name := range oldNames {
+			index[name] = j
+		}
+		for i, name := range newNames {
+			if j, ok := index[name]; ok && !used[j] {
+				match[i], used[j] = j, true
+			}
+		}
+	} else {
+		for i, it := range items {
+			for j := range old {
+				if !used[j] && equalValue(old[j], it) {
+					match[i], used[j] = j, true
+					break
+				}
+			}
+		}
+		j := 0
+		for i := range items {
+			if match[i] >= 0 {
+				continue
+			}
+			for j < len(old) && used[j] {
+				j++
+			}
+			if j < len(old) {
+				match[i], used[j] = j, true
+			}
+		}
+	}
+	out := make([]*kyaml.Node, len(items))
+	for i, it := range items {
+		if match[i] >= 0 {
+			out[i] = edit(old[match[i]], it, t, templatePath, path)
+		} else {
+			out[i] = newNode(it, t)
+		}
+	}
+	n.Content = out
+}
+
+// nodeNames returns "name#occurrence" for every item, and whether every item is a mapping
+// with a plain string name.
+func nodeNames(items []*kyaml.Node) ([]string, bool) {
+	names := make([]string, len(items))
+	count := map[string]int{}
+	for i, it := range items {
+		if it.Kind == kyaml.AliasNode {
+			it = it.Alias
+		}
+		if it.Kind != kyaml.MappingNode {
+			return nil, false
+		}
+		name, ok := "", false
+		for j := 0; j+1 < len(it.Content); j += 2 {
+			if it.Content[j].Value == "name" && it.Content[j+1].Kind == kyaml.ScalarNode {
+				name, ok = it.Content[j+1].Value, true
+			}
+		}
+		if !ok {
+			return nil, false
+		}
+		count[name]++
+		names[i] = name + "#" + strconv.Itoa(count[name])
+	}
+	return names, true
+}
+
+func valueNames(items []any) ([]string, bool) {
+	names := make([]string, len(items))
+	count := map[string]int{}
+	for i, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		name, ok := m["name"].(string)
+		if !ok {
+			return nil, false
+		}
+		count[name]++
+		names[i] = name + "#" + strconv.Itoa(count[name])
+	}
+	return names, true
+}
+
+// equalValue reports whether node n reads as value.
+func equalValue(n *kyaml.Node, value any) bool {
+	switch n.Kind {
+	case kyaml.DocumentNode:
+		return equalValue(content(n), value)
+	case kyaml.AliasNode:
+		return n.Alias != nil && equalValue(n.Alias, value)
+	case kyaml.ScalarNode:
+		return equalScalar(scalarValue(n), value)
+	case kyaml.SequenceNode:
+		items, ok := value.([]any)
+		if !ok || len(items) != len(n.Content) {
+			return false
+		}
+		for i, c := range n.Content {
+			if !equalValue(c, items[i]) {
+				return false
+			}
+		}
+		return true
+	case kyaml.MappingNode:
+		m, ok := value.(map[string]any)
+		if !ok {
+			return false
+		}
+		if len(merged(n)) > 0 {
+			v, err := nodeValue(n)
+			return err == nil && equalTree(v, m)
+		}
+		if len(n.Content)/2 != len(m) {
+			return false
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v, found := m[n.Content[i].Value]
+			if !found || !equalValue(n.Content[i+1], v) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// equalTree compares decoded values, numbers by value whatever their Go type.
+func equalTree(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, found := y[k]
+			if !found || !equalTree(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equalTree(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return equalScalar(a, b)
+}
+
+func equalScalar(a, b any) bool {
+	if fa, ok := number(a); ok {
+		fb, ok := number(b)
+		return ok && (fa == fb || (math.IsNaN(fa) && math.IsNaN(fb)))
+	}
+	switch a.(type) {
+	case map[string]any, []any:
+		return false
+	}
+	switch b.(type) {
+	case map[string]any, []any:
+		return false
+	}
+	return a == b
+}
+
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case float64:
+		return x, true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// newNode builds the node of a value that injection added, its keys in Kubernetes' field
+// order (t's), map keys sorted.
+func newNode(value any, t reflect.Type) *kyaml.Node {
+	switch v := value.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if ranks := fieldRanks(t); ranks != nil {
+			slices.SortStableFunc(keys, func(a, b string) int {
+				ra, okA := ranks[a]
+				rb, okB := ranks[b]
+				switch {
+				case okA && okB:
+					return ra - rb
+				case okA:
+					return -1
+				case okB:
+					return 1
+				}
+				return 0
+			})
+		}
+		n := &kyaml.Node{Kind: kyaml.MappingNode, Tag: "!!map"}
+		for _, k := range keys {
+			n.Content = append(n.Content, stringNode(k), newNode(v[k], fieldType(t, k, nil, nil)))
+		}
+		return n
+	case []any:
+		n := &kyaml.Node{Kind: kyaml.SequenceNode, Tag: "!!seq"}
+		for _, it := range v {
+			n.Content = append(n.Content, newNode(it, elemType(t)))
+		}
+		return n
+	case string:
+		return stringNode(v)
+	case bool:
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v)}
+	case nil:
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!null", Value: "null"}
+	case int64:
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(v, 10)}
+	case int:
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(v)}
+	case float64:
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!float", Value: formatFloat(v)}
+	}
+	data, err := json.Marshal(value)
+	if err != nil {
+		return stringNode(fmt.Sprint(value))
+	}
+	return &kyaml.Node{Kind: kyaml.ScalarNode, Value: string(data)}
+}
+
+func stringNode(s string) *kyaml.Node {
+	return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!str", Value: s}
+}
+
+// formatFloat spells a float as encoding/json does, and infinities and NaN as YAML does.
+func formatFloat(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return ".inf"
+	case math.IsInf(f, -1):
+		return "-.inf"
+	case math.IsNaN(f):
+		return ".nan"
+	}
+	data, _ := json.Marshal(f)
+	return string(data)
+}
+
+// expandAliases returns a copy of n with aliases replaced by copies of what they point at, merge
+// keys spelled out and anchors dropped.
+func expandAliases(n *kyaml.Node) *kyaml.Node {
+	if n.Kind == kyaml.AliasNode && n.Alias != nil {
+		c := expandAliases(n.Alias)
+		c.HeadComment, c.LineComment, c.FootComment = n.HeadComment, n.LineComment, n.FootComment
+		return c
+	}
+	c := *n
+	c.Anchor = ""
+	c.Content = make([]*kyaml.Node, len(n.Content))
+	for i, child := range n.Content {
+		c.Content[i] = expandAliases(child)
+	}
+	if c.Kind == kyaml.MappingNode {
+		flattenMerges(&c)
+	}
+	return &c
+}
+
+// flattenMerges replaces a mapping's merge keys by the pairs they bring in that the mapping
+// does not set itself.
+func flattenMerges(n *kyaml.Node) {
+	sources := merged(n)
+	if len(sources) == 0 {
+		return
+	}
+	var own []*kyaml.Node
+	set := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if !isMerge(n.Content[i]) {
+			own = append(own, n.Content[i], n.Content[i+1])
+			set[n.Content[i].Value] = true
+		}
+	}
+	var brought []*kyaml.Node
+	// Highest precedence last in sources: walk backwards so the first one seen wins.
+	for s := len(sources) - 1; s >= 0; s-- {
+		src := expandAliases(sources[s])
+		for i := 0; i+1 < len(src.Content); i += 2 {
+			if k := src.Content[i].Value; !set[k] {
+				set[k] = true
+				brought = append(brought, src.Content[i], src.Content[i+1])
+			}
+		}
+	}
+	n.Content = append(brought, own...)
+}

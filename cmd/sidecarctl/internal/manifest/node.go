@@ -1,0 +1,310 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// layout is how a document was written, so that an edited document is written the same way.
+type layout struct {
+	crlf bool // lines end with "\r\n"
+	// YAML: the indentation of nested mappings and whether sequences are indented under
+	// their key (kyaml's wide style) or not (compact).
+	indent int
+	wide   bool
+	// JSON: the indentation unit ("" for one line); anchors: the document uses anchors or
+	// aliases, whose edits are checked (see edit.go).
+	jsonIndent string
+	anchors    bool
+}
+
+// lineEnding is what ends the document's lines.
+func (l layout) lineEnding() string {
+	if l.crlf {
+		return "\r\n"
+	}
+	return "\n"
+}
+
+// detectLayout reads the layout of one document's bytes.
+func detectLayout(data []byte, format string) layout {
+	l := layout{crlf: bytes.Contains(data, []byte("\r\n")), indent: 2}
+	if format == FormatJSON {
+		l.jsonIndent = jsonIndent(data)
+		return l
+	}
+	// Anchors ("&a"), aliases ("*a") and merge keys ("<<") may be there: edits are checked.
+	l.anchors = bytes.ContainsAny(data, "&*<")
+	l.wide = kyaml.DeriveSeqIndentStyle(string(data)) == string(kyaml.WideSequenceStyle)
+	l.indent = yamlIndent(data)
+	return l
+}
+
+// yamlIndent finds the indentation of the first block mapping nested under a key ("key:"
+// then a more indented "child: ..." line), 2 when there is none.
+func yamlIndent(data []byte) int {
+	prev, prevIsKey := -1, false
+	for line := range bytes.Lines(data) {
+		trimmed := bytes.TrimSpace(line)
+		if len(trimmed) == 0 || trimmed[0] == '#' {
+			continue
+		}
+		ind := len(line) - len(bytes.TrimLeft(line, " "))
+		if prevIsKey && ind > prev && trimmed[0] != '-' {
+			if n := ind - prev; n >= 2 && n <= 8 {
+				return n
+			}
+		}
+		content := trimmed
+		if i := bytes.Index(content, []byte(" #")); i >= 0 {
+			content = bytes.TrimSpace(content[:i])
+		}
+		prev, prevIsKey = ind, bytes.HasSuffix(content, []byte(":")) && content[0] != '-'
+	}
+	return 2
+}
+
+// jsonIndent finds the indentation unit of a JSON document: the leading blanks of its second
+// line, "" when the document is on one line.
+func jsonIndent(data []byte) string {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		return ""
+	}
+	rest := data[i+1:]
+	n := len(rest) - len(bytes.TrimLeft(rest, " \t"))
+	if n == 0 {
+		return ""
+	}
+	return string(rest[:n])
+}
+
+// parseNode parses one document's bytes into a YAML node tree: YAML through kyaml (comments,
+// styles, anchors kept), JSON through encoding/json's tokens so that numbers keep their exact
+// text. It returns the document's content node.
+func parseNode(data []byte, format string) (*kyaml.Node, error) {
+	if format == FormatJSON {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		return jsonNode(dec)
+	}
+	var doc kyaml.Node
+	if err := kyaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+		return nil, err
+	}
+	return &doc, nil
+}
+
+// jsonNode reads one JSON value from dec as a node: objects and arrays in flow style,
+// strings double-quoted, numbers with their text.
+func jsonNode(dec *json.Decoder) (*kyaml.Node, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		kind, tag, end := kyaml.MappingNode, "!!map", json.Delim('}')
+		if t == '[' {
+			kind, tag, end = kyaml.SequenceNode, "!!seq", ']'
+		}
+		n := &kyaml.Node{Kind: kind, Tag: tag, Style: kyaml.FlowStyle}
+		for dec.More() {
+			if kind == kyaml.MappingNode {
+				key, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				n.Content = append(n.Content, &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!str", Value: key.(string), Style: kyaml.DoubleQuotedStyle})
+			}
+			child, err := jsonNode(dec)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, child)
+		}
+		if tok, err := dec.Token(); err != nil || tok != end {
+			return nil, fmt.Errorf("want %q: %w", end, err)
+		}
+		return n, nil
+	case string:
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!str", Value: t, Style: kyaml.DoubleQuotedStyle}, nil
+	case json.Number:
+		tag := "!!int"
+		if strings.ContainsAny(string(t), ".eE") {
+			tag = "!!float"
+		}
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: tag, Value: string(t)}, nil
+	case bool:
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(t)}, nil
+	case nil:
+		return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
+	}
+	return nil, fmt.Errorf("unexpected JSON token %v", tok)
+}
+
+// content skips the document node around a document's value.
+func content(n *kyaml.Node) *kyaml.Node {
+	if n != nil && n.Kind == kyaml.DocumentNode && len(n.Content) == 1 {
+		return n.Content[0]
+	}
+	return n
+}
+
+// usesAnchors reports whether the tree has an anchor, an alias or a merge key.
+func usesAnchors(n *kyaml.Node) bool {
+	if n.Anchor != "" || n.Kind == kyaml.AliasNode || (n.Kind == kyaml.ScalarNode && n.Tag == "!!merge") {
+		return true
+	}
+	for _, c := range n.Content {
+		if usesAnchors(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// scalarValue is the value of a scalar node as the manifest reader decodes it (YAML 1.1 as
+// sigs.k8s.io/yaml reads it, then JSON numbers as int64 when they fit, float64 otherwise).
+func scalarValue(n *kyaml.Node) any {
+	if n.Style&(kyaml.DoubleQuotedStyle|kyaml.SingleQuotedStyle|kyaml.LiteralStyle|kyaml.FoldedStyle) != 0 {
+		return n.Value
+	}
+	switch n.Tag {
+	case "!!str", "!!binary", "!!timestamp":
+		return n.Value
+	case "!!null":
+		return nil
+	}
+	v := n.Value
+	switch v {
+	case "", "~", "null", "Null", "NULL":
+		return nil
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return true
+	case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false
+	case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF":
+		return math.Inf(1)
+	case "-.inf", "-.Inf", "-.INF":
+		return math.Inf(-1)
+	}
+	if c := v[0]; c != '-' && c != '+' && c != '.' && (c < '0' || c > '9') {
+		return v
+	}
+	plain := strings.ReplaceAll(v, "_", "")
+	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return i
+	}
+	if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return float64(u)
+	}
+	if f, err := strconv.ParseFloat(plain, 64); err == nil {
+		// sigs.k8s.io/yaml writes a float as JSON, where an integral one below 1e21 has no
+		// fraction, and the JSON reader makes it an int64 when it fits.
+		if f == math.Trunc(f) && math.Abs(f) < 9e18 {
+			return int64(f)
+		}
+		return f
+	}
+	return v
+}
+
+// nodeValue is the value of a node tree, aliases and merge keys resolved.
+func nodeValue(n *kyaml.Node) (any, error) {
+	switch n.Kind {
+	case kyaml.DocumentNode:
+		return nodeValue(content(n))
+	case kyaml.AliasNode:
+		if n.Alias == nil {
+			return nil, errors.New("alias without anchor")
+		}
+		return nodeValue(n.Alias)
+	case kyaml.ScalarNode:
+		return scalarValue(n), nil
+	case kyaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			v, err := nodeValue(c)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case kyaml.MappingNode:
+		out := map[string]any{}
+		for _, m := range merged(n) {
+			v, err := nodeValue(m)
+			if err != nil {
+				return nil, err
+			}
+			if mm, ok := v.(map[string]any); ok {
+				for k, x := range mm {
+					out[k] = x
+				}
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if isMerge(n.Content[i]) {
+				continue
+			}
+			v, err := nodeValue(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out[n.Content[i].Value] = v
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unexpected YAML node kind %d", n.Kind)
+}
+
+func isMerge(key *kyaml.Node) bool {
+	return key.Kind == kyaml.ScalarNode && (key.Tag == "!!merge" || (key.Value == "<<" && key.Style == 0 && key.Tag != "!!str"))
+}
+
+// merged returns the mappings a mapping's merge keys ("<<: *base") bring in, lowest
+// precedence first.
+func merged(n *kyaml.Node) []*kyaml.Node {
+	var out []*kyaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if !isMerge(n.Content[i]) {
+			continue
+		}
+		v := n.Content[i+1]
+		if v.Kind == kyaml.SequenceNode {
+			// In "<<: [*a, *b]" the first has precedence.
+			for j := len(v.Content) - 1; j >= 0; j-- {
+				out = append(out, v.Content[j])
+			}
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// errNotJSON says a value has no JSON spelling (an infinite or NaN float).
+var errNotJSON = errors.New("not representable in JSON")
+
+// writeJSONString writes s as a JSON string without HTML escaping, as the JSON writer does.
+func writeJSONString(w io.Writer, s string) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return err
+	}
+	_, err := w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	return err
+}
