@@ -37,6 +37,7 @@ func (l layout) lineEnding() string {
 // detectLayout reads the layout of one document's bytes.
 func detectLayout(data []byte, format string) layout {
 	l := layout{crlf: bytes.Contains(data, []byte("\r\n")), indent: 2}
+	data = lf(data)
 	if format == FormatJSON {
 		l.jsonIndent = jsonIndent(data)
 		return l
@@ -92,6 +93,7 @@ func jsonIndent(data []byte) string {
 // styles, anchors kept), JSON through encoding/json's tokens so that numbers keep their exact
 // text. It returns the document's content node.
 func parseNode(data []byte, format string) (*kyaml.Node, error) {
+	data = lf(data) // written back with the document's line endings
 	if format == FormatJSON {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.UseNumber()
@@ -102,6 +104,14 @@ func parseNode(data []byte, format string) (*kyaml.Node, error) {
 		return nil, err
 	}
 	return &doc, nil
+}
+
+// lf turns CRLF line endings into LF.
+func lf(data []byte) []byte {
+	if !bytes.Contains(data, []byte("\r\n")) {
+		return data
+	}
+	return bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 }
 
 // jsonNode reads one JSON value from dec as a node: objects and arrays in flow style,
