@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -97,18 +95,61 @@ func (o *InjectOptions) Validate() error {
 	return nil
 }
 
-// Run injects and writes the result only when every object succeeded.
+// Run injects. With --from or --from-cluster the -f documents are streamed (streamInject):
+// read, injected and written one at a time, in bounded memory. Without them the state is
+// what the -f stream holds, anywhere in it, and with injection profiles in the state the
+// profiles follow the platform every workload asks for: both need the whole input first, so
+// it is read whole and written only when every object succeeded.
 func (o *InjectOptions) Run(ctx context.Context) error {
-	if os.Getenv("GOGC") == "" {
-		// A run is a batch over documents that are all alive until the output is written;
-		// collecting four times less often is about a third faster on large streams, for a
-		// short-lived process. GOGC, if set, wins.
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	if len(o.From) == 0 && !o.FromCluster {
+		st, docs, err := o.engineFlags.admitForWorkloads(ctx, o.opts, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
+		if err != nil {
+			return err
+		}
+		return o.injectAll(st, docs)
 	}
-	st, docs, err := o.engineFlags.admitForWorkloads(ctx, o.opts, &o.clusterFlags, o.Filenames, o.Recursive, o.In)
+	opts := o.opts
+	in, err := o.clusterFlags.readInput(ctx, o.From, o.Recursive, o.In, &opts)
 	if err != nil {
 		return err
 	}
+	if !hasProfiles(in) {
+		st, err := pipeline.Admit(in, opts)
+		if err != nil {
+			return err
+		}
+		return o.streamInject(ctx, st)
+	}
+	docs, err := manifest.Read(o.Filenames, o.Recursive, o.In)
+	if err != nil {
+		return err
+	}
+	if len(docs) == 0 {
+		return fmt.Errorf("-f %s: no objects to work on", strings.Join(o.Filenames, ", "))
+	}
+	if opts, err = opts.ForWorkloads(manifest.Objects(docs)...); err != nil {
+		return err
+	}
+	st, err := pipeline.Admit(in, opts)
+	if err != nil {
+		return err
+	}
+	return o.injectAll(st, docs)
+}
+
+// hasProfiles reports whether the state holds injection profiles (a sandbox-injection-config).
+func hasProfiles(in *pipeline.Input) bool {
+	for _, c := range in.Creations {
+		if c.Profiles != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// injectAll injects documents read whole and writes the result only when every object
+// succeeded.
+func (o *InjectOptions) injectAll(st *pipeline.State, docs []manifest.Document) error {
 	// Documents are independent and the state is read-only, so they are injected in
 	// parallel; reports and errors are taken in document order, so output stays deterministic.
 	results := make([]*pipeline.ObjectResult, len(docs))
@@ -144,11 +185,7 @@ func writeResult(streams IOStreams, docs []manifest.Document, output string, rep
 		return fmt.Errorf("%d finding(s) are errors with --strict", n)
 	}
 	var out bytes.Buffer
-	write := func() error { return manifest.WriteDocuments(&out, docs, output) }
-	if output == manifest.FormatName {
-		write = func() error { return manifest.WriteNames(&out, docs) }
-	}
-	if err := write(); err != nil {
+	if err := manifest.WriteDocuments(&out, docs, output); err != nil {
 		return err
 	}
 	if _, err := io.Copy(streams.Out, &out); err != nil {
