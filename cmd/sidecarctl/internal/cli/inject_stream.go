@@ -32,6 +32,7 @@ func (o *InjectOptions) streamInject(ctx context.Context, st *pipeline.State) er
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
+	renderer := manifest.NewRenderer()
 	// The window: at most this many chunks are read and not yet written.
 	window := make(chan struct{}, 4*workers)
 	jobs := make(chan streamJob)
@@ -65,7 +66,7 @@ func (o *InjectOptions) streamInject(ctx context.Context, st *pipeline.State) er
 		go func() {
 			defer work.Done()
 			for j := range jobs {
-				r := o.injectChunk(st, j)
+				r := o.injectChunk(st, renderer, j)
 				select {
 				case results <- r:
 				case <-ctx.Done():
@@ -107,7 +108,7 @@ type streamResult struct {
 }
 
 // injectChunk decodes, injects and renders one chunk.
-func (o *InjectOptions) injectChunk(st *pipeline.State, j streamJob) streamResult {
+func (o *InjectOptions) injectChunk(st *pipeline.State, renderer *manifest.Renderer, j streamJob) streamResult {
 	r := streamResult{seq: j.seq}
 	docs, err := j.chunk.Decode()
 	if err != nil {
@@ -123,7 +124,7 @@ func (o *InjectOptions) injectChunk(st *pipeline.State, j streamJob) streamResul
 		}
 		writeOutcome(&report, res, pipeline.IsStateKind(docs[i].Object))
 		r.strict += len(res.Findings.Errors())
-		out, err := manifest.RenderDocument(&docs[i], o.Output)
+		out, err := renderer.Render(&docs[i], o.Output)
 		if err != nil {
 			r.err = err
 			return r

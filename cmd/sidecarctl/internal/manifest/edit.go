@@ -20,10 +20,10 @@ import (
 // workload keeps its pod template.
 //
 // It returns the node to use in place of n (n itself unless its kind changed).
-func edit(n *kyaml.Node, value any, t reflect.Type, templatePath []string, path []string) *kyaml.Node {
+func edit(c *types, n *kyaml.Node, value any, t reflect.Type, templatePath []string, path []string) *kyaml.Node {
 	if n.Kind == kyaml.DocumentNode {
 		if len(n.Content) == 1 {
-			n.Content[0] = edit(n.Content[0], value, t, templatePath, path)
+			n.Content[0] = edit(c, n.Content[0], value, t, templatePath, path)
 			return n
 		}
 	}
@@ -37,16 +37,16 @@ func edit(n *kyaml.Node, value any, t reflect.Type, templatePath []string, path 
 	switch v := value.(type) {
 	case map[string]any:
 		if n.Kind == kyaml.MappingNode {
-			editMapping(n, v, t, templatePath, path)
+			editMapping(c, n, v, t, templatePath, path)
 			return n
 		}
 	case []any:
 		if n.Kind == kyaml.SequenceNode {
-			editSequence(n, v, elemType(t), templatePath, path)
+			editSequence(c, n, v, elemType(t), templatePath, path)
 			return n
 		}
 	}
-	repl := newNode(value, t)
+	repl := newNode(c, value, t)
 	if n.Kind == kyaml.ScalarNode && repl.Kind == kyaml.ScalarNode && repl.Tag == "!!str" {
 		// A changed string keeps its quotes, and a block scalar its style while it has lines.
 		switch {
@@ -70,7 +70,7 @@ func containsNewline(s string) bool {
 }
 
 // editMapping edits the pairs of mapping n to say m.
-func editMapping(n *kyaml.Node, m map[string]any, t reflect.Type, templatePath, path []string) {
+func editMapping(c *types, n *kyaml.Node, m map[string]any, t reflect.Type, templatePath, path []string) {
 	if len(merged(n)) > 0 {
 		// Merge keys bring values from elsewhere; the edited mapping spells them out.
 		flattenMerges(n)
@@ -85,7 +85,7 @@ func editMapping(n *kyaml.Node, m map[string]any, t reflect.Type, templatePath, 
 		}
 		seen[key.Value] = true
 		childPath := append(path, key.Value)
-		kept = append(kept, key, edit(val, v, fieldType(t, key.Value, templatePath, childPath), templatePath, childPath))
+		kept = append(kept, key, edit(c, val, v, c.fieldType(t, key.Value, templatePath, childPath), templatePath, childPath))
 	}
 	n.Content = kept
 	var added []string
@@ -97,8 +97,8 @@ func editMapping(n *kyaml.Node, m map[string]any, t reflect.Type, templatePath, 
 	slices.Sort(added)
 	for _, k := range added {
 		childPath := append(path, k)
-		pair := []*kyaml.Node{stringNode(k), newNode(m[k], fieldType(t, k, templatePath, childPath))}
-		at := insertAt(n, k, t)
+		pair := []*kyaml.Node{stringNode(k), newNode(c, m[k], c.fieldType(t, k, templatePath, childPath))}
+		at := insertAt(c, n, k, t)
 		n.Content = slices.Insert(n.Content, 2*at, pair...)
 	}
 }
@@ -106,7 +106,7 @@ func editMapping(n *kyaml.Node, m map[string]any, t reflect.Type, templatePath, 
 // insertAt is the pair index where a new key goes: before the first key that comes after it
 // in the type's field order (map keys: in sorted order, when the keys there are sorted), at
 // the end otherwise.
-func insertAt(n *kyaml.Node, key string, t reflect.Type) int {
+func insertAt(c *types, n *kyaml.Node, key string, t reflect.Type) int {
 	pairs := len(n.Content) / 2
 	if t == nil {
 		return pairs
@@ -124,7 +124,7 @@ func insertAt(n *kyaml.Node, key string, t reflect.Type) int {
 		}
 		return pairs
 	}
-	ranks := fieldRanks(t)
+	ranks := c.fieldRanks(t)
 	r, known := ranks[key]
 	if !known {
 		return pairs
@@ -140,7 +140,7 @@ func insertAt(n *kyaml.Node, key string, t reflect.Type) int {
 // editSequence edits the items of sequence n to say items. Items are matched by name when
 // every item has one (containers, volumes, env ...), else by value; items of unnamed lists
 // left over are paired in order, so an edited item keeps its comments.
-func editSequence(n *kyaml.Node, items []any, t reflect.Type, templatePath, path []string) {
+func editSequence(c *types, n *kyaml.Node, items []any, t reflect.Type, templatePath, path []string) {
 	old := n.Content
 	match := make([]int, len(items))
 	for i := range match {
@@ -185,9 +185,9 @@ func editSequence(n *kyaml.Node, items []any, t reflect.Type, templatePath, path
 	out := make([]*kyaml.Node, len(items))
 	for i, it := range items {
 		if match[i] >= 0 {
-			out[i] = edit(old[match[i]], it, t, templatePath, path)
+			out[i] = edit(c, old[match[i]], it, t, templatePath, path)
 		} else {
-			out[i] = newNode(it, t)
+			out[i] = newNode(c, it, t)
 		}
 	}
 	n.Content = out
@@ -346,7 +346,7 @@ func number(v any) (float64, bool) {
 
 // newNode builds the node of a value that injection added, its keys in Kubernetes' field
 // order (t's), map keys sorted.
-func newNode(value any, t reflect.Type) *kyaml.Node {
+func newNode(c *types, value any, t reflect.Type) *kyaml.Node {
 	switch v := value.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(v))
@@ -354,7 +354,7 @@ func newNode(value any, t reflect.Type) *kyaml.Node {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		if ranks := fieldRanks(t); ranks != nil {
+		if ranks := c.fieldRanks(t); ranks != nil {
 			slices.SortStableFunc(keys, func(a, b string) int {
 				ra, okA := ranks[a]
 				rb, okB := ranks[b]
@@ -371,13 +371,13 @@ func newNode(value any, t reflect.Type) *kyaml.Node {
 		}
 		n := &kyaml.Node{Kind: kyaml.MappingNode, Tag: "!!map"}
 		for _, k := range keys {
-			n.Content = append(n.Content, stringNode(k), newNode(v[k], fieldType(t, k, nil, nil)))
+			n.Content = append(n.Content, stringNode(k), newNode(c, v[k], c.fieldType(t, k, nil, nil)))
 		}
 		return n
 	case []any:
 		n := &kyaml.Node{Kind: kyaml.SequenceNode, Tag: "!!seq"}
 		for _, it := range v {
-			n.Content = append(n.Content, newNode(it, elemType(t)))
+			n.Content = append(n.Content, newNode(c, it, elemType(t)))
 		}
 		return n
 	case string:

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,9 +36,66 @@ func rootType(obj *unstructured.Unstructured) (reflect.Type, []string) {
 	return nil, kind.Template
 }
 
+// types caches what edits ask of the Go types (field order, field types), one type at a
+// time: reflection over corev1.Container on every new container was a tenth of a run.
+type types struct {
+	mu sync.Mutex
+	m  map[reflect.Type]*typeInfo
+}
+
+type typeInfo struct {
+	ranks  map[string]int          // JSON field name -> declaration order, inline structs in place
+	fields map[string]reflect.Type // JSON field name -> type
+}
+
+func newTypes() *types { return &types{m: map[reflect.Type]*typeInfo{}} }
+
+// info returns what the cache knows of struct type t (nil for other kinds).
+func (c *types) info(t reflect.Type) *typeInfo {
+	if t == nil {
+		return nil
+	}
+	t = deref(t)
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ti, ok := c.m[t]; ok {
+		return ti
+	}
+	ti := &typeInfo{ranks: map[string]int{}, fields: map[string]reflect.Type{}}
+	var walk func(reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, inline := jsonName(f)
+			if inline {
+				walk(deref(f.Type))
+				continue
+			}
+			if _, dup := ti.ranks[name]; name != "" && !dup {
+				ti.ranks[name], ti.fields[name] = len(ti.ranks), f.Type
+			}
+		}
+	}
+	walk(t)
+	c.m[t] = ti
+	return ti
+}
+
+// fieldRanks numbers the JSON fields of struct type t in declaration order; nil when t is
+// not a struct.
+func (c *types) fieldRanks(t reflect.Type) map[string]int {
+	if ti := c.info(t); ti != nil {
+		return ti.ranks
+	}
+	return nil
+}
+
 // fieldType is the type of key in a value of type t, or, where t is unknown, the type the
 // path has in every object (metadata) or in a workload (its pod template).
-func fieldType(t reflect.Type, key string, templatePath, path []string) reflect.Type {
+func (c *types) fieldType(t reflect.Type, key string, templatePath, path []string) reflect.Type {
 	if t == nil {
 		switch {
 		case len(path) == 1 && key == "metadata":
@@ -47,14 +105,11 @@ func fieldType(t reflect.Type, key string, templatePath, path []string) reflect.
 		}
 		return nil
 	}
-	t = deref(t)
-	switch t.Kind() {
-	case reflect.Map:
-		return t.Elem()
-	case reflect.Struct:
-		if f, ok := jsonField(t, key); ok {
-			return f.Type
-		}
+	if d := deref(t); d.Kind() == reflect.Map {
+		return d.Elem()
+	}
+	if ti := c.info(t); ti != nil {
+		return ti.fields[key]
 	}
 	return nil
 }
@@ -76,53 +131,6 @@ func deref(t reflect.Type) reflect.Type {
 		t = t.Elem()
 	}
 	return t
-}
-
-// fieldRanks numbers the JSON fields of struct type t in declaration order, inline structs
-// in place; nil when t is not a struct.
-func fieldRanks(t reflect.Type) map[string]int {
-	if t == nil {
-		return nil
-	}
-	t = deref(t)
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
-	ranks := map[string]int{}
-	var walk func(reflect.Type)
-	walk = func(t reflect.Type) {
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name, inline := jsonName(f)
-			if inline {
-				walk(deref(f.Type))
-				continue
-			}
-			if name != "" {
-				ranks[name] = len(ranks)
-			}
-		}
-	}
-	walk(t)
-	return ranks
-}
-
-// jsonField finds the field of struct t that has JSON name key, looking into inline structs.
-func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, inline := jsonName(f)
-		if inline {
-			if g, ok := jsonField(deref(f.Type), key); ok {
-				return g, true
-			}
-			continue
-		}
-		if name == key {
-			return f, true
-		}
-	}
-	return reflect.StructField{}, false
 }
 
 // jsonName is a field's JSON name, and whether the field is inlined (embedded without a name

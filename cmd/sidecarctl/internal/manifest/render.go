@@ -29,6 +29,21 @@ type Rendered struct {
 //
 // FormatName gives kubectl's -o name line.
 func RenderDocument(d *Document, format string) (Rendered, error) {
+	return NewRenderer().Render(d, format)
+}
+
+// Renderer renders documents (RenderDocument) with what it learnt of the Go types kept
+// from one document to the next; it is safe for concurrent use.
+type Renderer struct {
+	types *types
+}
+
+// NewRenderer returns a Renderer.
+func NewRenderer() *Renderer { return &Renderer{types: newTypes()} }
+
+// Render is RenderDocument.
+func (rd *Renderer) Render(d *Document, format string) (Rendered, error) {
+	c := rd.types
 	r := Rendered{doc: d, format: format, eol: "\n"}
 	if d.text != nil {
 		r.eol = d.layout.lineEnding()
@@ -38,9 +53,9 @@ func RenderDocument(d *Document, format string) (Rendered, error) {
 	case FormatName:
 		r.data = []byte(name(d) + "\n")
 	case FormatYAML:
-		r.data, err = renderYAML(d)
+		r.data, err = renderYAML(c, d)
 	case FormatJSON:
-		r.data, err = renderJSON(d, "    ", 2)
+		r.data, err = renderJSON(c, d, "    ", 2)
 	default:
 		err = fmt.Errorf("unsupported output format %q: want %s or %s", format, FormatYAML, FormatJSON)
 	}
@@ -50,11 +65,11 @@ func RenderDocument(d *Document, format string) (Rendered, error) {
 	return r, nil
 }
 
-func renderYAML(d *Document) ([]byte, error) {
+func renderYAML(c *types, d *Document) ([]byte, error) {
 	if d.Raw != nil && d.Format == FormatYAML && !d.FromList {
 		return d.Raw, nil
 	}
-	n, err := d.edited()
+	n, err := d.edited(c)
 	if err != nil || n == nil {
 		if err == nil {
 			return encodeObjectYAML(d.Object)
@@ -82,13 +97,13 @@ func renderYAML(d *Document) ([]byte, error) {
 
 // renderJSON encodes d as JSON indented by indent, depth levels deep (where it stands as an
 // item of a v1 List).
-func renderJSON(d *Document, indent string, depth int) ([]byte, error) {
-	n, err := d.edited()
+func renderJSON(c *types, d *Document, indent string, depth int) ([]byte, error) {
+	n, err := d.edited(c)
 	if err != nil {
 		return nil, err
 	}
 	if n == nil {
-		n = newNode(d.Object.Object, nil)
+		n = newNode(c, d.Object.Object, nil)
 	}
 	var buf bytes.Buffer
 	if err := writeJSONNode(&buf, content(n), indent, strings.Repeat(indent, depth)); err != nil {
@@ -100,7 +115,7 @@ func renderJSON(d *Document, indent string, depth int) ([]byte, error) {
 // edited returns the document's node tree with Object's changes edited in (nil when the
 // document has no source). A document whose anchors an edit would have changed elsewhere
 // is edited again with its aliases spelled out.
-func (d *Document) edited() (*kyaml.Node, error) {
+func (d *Document) edited(c *types) (*kyaml.Node, error) {
 	if d.node == nil {
 		if d.text == nil {
 			return nil, nil
@@ -117,7 +132,7 @@ func (d *Document) edited() (*kyaml.Node, error) {
 		return d.node, nil // unchanged
 	}
 	t, templatePath := rootType(d.Object)
-	n := edit(d.node, d.Object.Object, t, templatePath, nil)
+	n := edit(c, d.node, d.Object.Object, t, templatePath, nil)
 	if d.layout.anchors && !equalValue(n, d.Object.Object) {
 		// An anchored value was edited in place and its aliases changed with it: parse again
 		// and edit with every alias spelled out.
@@ -128,7 +143,7 @@ func (d *Document) edited() (*kyaml.Node, error) {
 		if d.FromList {
 			return nil, fmt.Errorf("cannot edit a list item whose anchors are used elsewhere")
 		}
-		n = edit(expandAliases(fresh), d.Object.Object, t, templatePath, nil)
+		n = edit(c, expandAliases(fresh), d.Object.Object, t, templatePath, nil)
 	}
 	d.node = n
 	return n, nil
@@ -274,11 +289,12 @@ type Writer struct {
 	count  int
 	first  Rendered
 	eol    string
+	types  *types
 }
 
 // NewWriter returns a Writer of format to out.
 func NewWriter(out io.Writer, format string) *Writer {
-	return &Writer{out: out, format: format, eol: "\n"}
+	return &Writer{out: out, format: format, eol: "\n", types: newTypes()}
 }
 
 // Write writes one document.
@@ -342,7 +358,7 @@ func (w *Writer) Close() error {
 	case 0:
 		data = emptyList
 	case 1:
-		one, err := renderSingleJSON(w.first.doc)
+		one, err := renderSingleJSON(w.types, w.first.doc)
 		if err != nil {
 			return err
 		}
@@ -361,7 +377,7 @@ func (w *Writer) Close() error {
 // renderSingleJSON renders the one document of a JSON output as itself: its bytes when it
 // was JSON and nobody changed it, else with its own indentation (kubectl's four spaces for
 // YAML sources).
-func renderSingleJSON(d *Document) ([]byte, error) {
+func renderSingleJSON(c *types, d *Document) ([]byte, error) {
 	if d.Raw != nil && d.Format == FormatJSON && !d.FromList {
 		return bytes.TrimRight(d.Raw, " \t\r\n"), nil
 	}
@@ -369,7 +385,7 @@ func renderSingleJSON(d *Document) ([]byte, error) {
 	if d.text != nil && d.Format == FormatJSON {
 		indent = d.layout.jsonIndent
 	}
-	out, err := renderJSON(d, indent, 0)
+	out, err := renderJSON(c, d, indent, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d, err)
 	}

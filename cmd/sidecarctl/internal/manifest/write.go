@@ -49,9 +49,10 @@ func WriteDocuments(w io.Writer, docs []Document, format string) error {
 	errs := make([]error, len(docs))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
+	renderer := NewRenderer()
 	for i := range docs {
 		g.Go(func() error {
-			rendered[i], errs[i] = RenderDocument(&docs[i], format)
+			rendered[i], errs[i] = renderer.Render(&docs[i], format)
 			return nil
 		})
 	}
