@@ -400,8 +400,14 @@ func newNode(c *types, value any, t reflect.Type) *kyaml.Node {
 	return &kyaml.Node{Kind: kyaml.ScalarNode, Value: string(data)}
 }
 
+// stringNode is a new string. One that a YAML 1.1 reader (kubectl's) would take for
+// something else ("yes", "1.0", "~") is double-quoted, as sigs.k8s.io/yaml writes it.
 func stringNode(s string) *kyaml.Node {
-	return &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!str", Value: s}
+	n := &kyaml.Node{Kind: kyaml.ScalarNode, Tag: "!!str", Value: s}
+	if _, isString := plainValue(s).(string); !isString || s == "" {
+		n.Style = kyaml.DoubleQuotedStyle
+	}
+	return n
 }
 
 // formatFloat spells a float as encoding/json does, and infinities and NaN as YAML does.

@@ -189,13 +189,22 @@ func scalarValue(n *kyaml.Node) any {
 	if n.Style&(kyaml.DoubleQuotedStyle|kyaml.SingleQuotedStyle|kyaml.LiteralStyle|kyaml.FoldedStyle) != 0 {
 		return n.Value
 	}
-	switch n.Tag {
-	case "!!str", "!!binary", "!!timestamp":
-		return n.Value
-	case "!!null":
-		return nil
+	if n.Style&kyaml.TaggedStyle != 0 {
+		// An explicit tag; a plain scalar's Tag is go.yaml.in/yaml/v3's YAML 1.2 reading, not
+		// the reader's YAML 1.1 one, and is not used.
+		switch n.Tag {
+		case "!!str", "!!binary", "!!timestamp":
+			return n.Value
+		case "!!null":
+			return nil
+		}
 	}
-	v := n.Value
+	return plainValue(n.Value)
+}
+
+// plainValue reads a plain scalar as sigs.k8s.io/yaml (YAML 1.1) and then the JSON reader
+// do.
+func plainValue(v string) any {
 	switch v {
 	case "", "~", "null", "Null", "NULL":
 		return nil
@@ -227,6 +236,66 @@ func scalarValue(n *kyaml.Node) any {
 		return f
 	}
 	return v
+}
+
+// nodeObject is the value of a document's node tree as the reader decodes YAML (through
+// sigs.k8s.io/yaml, YAML 1.1, then JSON), without the JSON round trip. It says false where
+// the two might differ (merge keys, keys that are not strings, tags it does not know,
+// infinities), and the caller decodes the bytes the slow way.
+func nodeObject(n *kyaml.Node) (any, bool) {
+	switch n.Kind {
+	case kyaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return nil, false
+		}
+		return nodeObject(n.Content[0])
+	case kyaml.AliasNode:
+		if n.Alias == nil {
+			return nil, false
+		}
+		return nodeObject(n.Alias)
+	case kyaml.ScalarNode:
+		if n.Style&kyaml.TaggedStyle != 0 {
+			switch n.Tag {
+			case "!!str", "!!int", "!!float", "!!bool", "!!null":
+			default:
+				return nil, false
+			}
+		}
+		v := scalarValue(n)
+		if f, ok := v.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
+			return nil, false
+		}
+		return v, true
+	case kyaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			v, ok := nodeObject(c)
+			if !ok {
+				return nil, false
+			}
+			out[i] = v
+		}
+		return out, true
+	case kyaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i]
+			if key.Kind != kyaml.ScalarNode || isMerge(key) {
+				return nil, false
+			}
+			if _, isString := scalarValue(key).(string); !isString {
+				return nil, false
+			}
+			v, ok := nodeObject(n.Content[i+1])
+			if !ok {
+				return nil, false
+			}
+			out[key.Value] = v
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 // nodeValue is the value of a node tree, aliases and merge keys resolved.

@@ -209,16 +209,28 @@ func decode(source string, c chunk) ([]Document, error) {
 	fail := func(err error) error {
 		return fmt.Errorf("%s starting at line %d: %w", doc, doc.Line, err)
 	}
-	js := c.data
+	var value any
+	decoded := false
 	if c.format == FormatYAML {
-		var err error
-		if js, err = yaml.YAMLToJSON(c.data); err != nil {
-			return nil, yamlError(doc, err)
+		// One parse gives both the object and the node tree an edit needs; what the fast
+		// reading cannot promise to read as sigs.k8s.io/yaml does takes the slow way.
+		if n, err := parseNode(c.data, c.format); err == nil {
+			if value, decoded = nodeObject(n); decoded {
+				doc.node = n
+			}
 		}
 	}
-	var value any
-	if err := utiljson.Unmarshal(js, &value); err != nil {
-		return nil, fail(err)
+	if !decoded {
+		js := c.data
+		if c.format == FormatYAML {
+			var err error
+			if js, err = yaml.YAMLToJSON(c.data); err != nil {
+				return nil, yamlError(doc, err)
+			}
+		}
+		if err := utiljson.Unmarshal(js, &value); err != nil {
+			return nil, fail(err)
+		}
 	}
 	if value == nil {
 		return nil, nil // "~" or "null": an empty document
@@ -315,9 +327,12 @@ func flatten(list Document, fail func(error) error) ([]Document, error) {
 // itemNodes parses a list document and returns the nodes of its items, nil when they cannot
 // be told (the items are then written from their objects).
 func itemNodes(list Document, n int) []*kyaml.Node {
-	root, err := parseNode(list.text, list.Format)
-	if err != nil {
-		return nil
+	root := list.node
+	if root == nil {
+		var err error
+		if root, err = parseNode(list.text, list.Format); err != nil {
+			return nil
+		}
 	}
 	seq := content(root)
 	if seq.Kind == kyaml.MappingNode {
