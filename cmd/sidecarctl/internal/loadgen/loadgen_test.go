@@ -95,6 +95,7 @@ BenchmarkOfflineInject-2         1    1000000000 ns/op
 BenchmarkOfflineYAMLRoundTrip-2  1     820000000 ns/op
 BenchmarkServeLoopback1000rps-2  1   10000000000 ns/op   0.4 p50_ms   0.9 p99_ms   0 errors
 BenchmarkWebhookConfig10000-2    10    4000000 ns/op   23.94 config_kb
+BenchmarkInjectMemory-2          1   60000000000 ns/op   20000 pods_small   1.04 rss_large_vs_small   61.25 rss_mb_small
 PASS
 `
 	res, err := Parse(strings.NewReader(out))
@@ -105,7 +106,7 @@ PASS
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "bench: handler_vs_floor_n10=1.18 scale_n10000_vs_n10=1.35 patch_vs_content=1.05 offline_vs_yaml=0.82 p99_ms_1000rps=0.90 errors=0 webhook_config_kb_n10000=23.9"
+	want := "bench: handler_vs_floor_n10=1.18 scale_n10000_vs_n10=1.35 patch_vs_content=1.05 offline_vs_yaml=0.82 p99_ms_1000rps=0.90 errors=0 webhook_config_kb_n10000=23.9 rss_mb_20000=61.2 rss_200000_vs_20000=1.04"
 	if got != want {
 		t.Errorf("summary:\n got %s\nwant %s", got, want)
 	}

@@ -87,6 +87,7 @@ const (
 	BenchYAML       = "BenchmarkOfflineYAMLRoundTrip"
 	BenchLoad       = "BenchmarkServeLoopback1000rps"
 	BenchConfig     = "BenchmarkWebhookConfig10000"
+	BenchMemory     = "BenchmarkInjectMemory"
 )
 
 // Summarize computes every goal's figure from one run's results and returns the summary
@@ -107,9 +108,13 @@ func Summarize(r Results) (string, error) {
 	p99 := pick(r.get(BenchLoad, "p99_ms"))
 	errCount := pick(r.get(BenchLoad, "errors"))
 	configKB := pick(r.get(BenchConfig, "config_kb"))
+	// Peak RSS of `inject` streaming pods, and how many times that ten times the pods need.
+	pods := pick(r.get(BenchMemory, "pods_small"))
+	rss := pick(r.get(BenchMemory, "rss_mb_small"))
+	rssGrowth := pick(r.get(BenchMemory, "rss_large_vs_small"))
 	if len(errs) > 0 {
 		return "", fmt.Errorf("bench summary: %s", strings.Join(errs, "; "))
 	}
-	return fmt.Sprintf("bench: handler_vs_floor_n10=%.2f scale_n10000_vs_n10=%.2f patch_vs_content=%.2f offline_vs_yaml=%.2f p99_ms_1000rps=%.2f errors=%d webhook_config_kb_n10000=%.1f",
-		handlerVsFloor, scale, patch, offline, p99, int(errCount), configKB), nil
+	return fmt.Sprintf("bench: handler_vs_floor_n10=%.2f scale_n10000_vs_n10=%.2f patch_vs_content=%.2f offline_vs_yaml=%.2f p99_ms_1000rps=%.2f errors=%d webhook_config_kb_n10000=%.1f rss_mb_%d=%.1f rss_%d_vs_%d=%.2f",
+		handlerVsFloor, scale, patch, offline, p99, int(errCount), configKB, int(pods), rss, 10*int(pods), int(pods), rssGrowth), nil
 }
