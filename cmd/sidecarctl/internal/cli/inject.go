@@ -42,8 +42,14 @@ func newCmdInject(streams IOStreams) *cobra.Command {
 istioctl kube-inject: --from describes the cluster (SidecarSets in creation order, Namespaces,
 kruise-configuration, bindings, ControllerRevisions). Pods, Deployments, StatefulSets,
 DaemonSets, ReplicaSets, Jobs, CronJobs, Kruise workloads, agent sandboxes and OpenSandbox pools
-are injected; other kinds pass through untouched. If Kruise would refuse a pod, the command
-fails with Kruise's reason and prints nothing on stdout.`,
+are injected; other kinds pass through untouched. A changed document keeps its comments, key
+order, quoting, line endings and number text; only what injection adds is new. If Kruise
+would refuse a pod, the command fails with Kruise's reason.
+
+With --from or --from-cluster, -f is streamed: each document is written when it and those
+before it are done, in bounded memory, and a failure exits 1 after the documents before it.
+Without them (the state is in the -f stream) or with injection profiles in the state, the
+input is read whole first and nothing is written unless every object succeeded.`,
 		Example: `  sidecarctl inject -f deployment.yaml --from sidecarsets.yaml
   sidecarctl inject -f pod.json --from state/ --kruise-version 1.3 -o json`,
 		Args: noArgs,
