@@ -39,6 +39,8 @@ func TestInjectKeepsFormatting(t *testing.T) {
 				"    exact: 3.14159265358979323846264338327950288"}},
 		{name: "numbers-json", input: "numbers.json", args: []string{"-o", "json"},
 			keep: []string{`      "big": 12345678901234567890,`, `      "ratio": 1.50,`, `      "exact": 3.14159265358979323846264338327950288`}},
+		{name: "numbers-json-to-yaml", input: "numbers.json", args: []string{"-o", "yaml"},
+			keep: []string{"    big: 12345678901234567890", "    ratio: 1.50"}},
 		{name: "numbers-yaml-to-json", input: "numbers.yaml", args: []string{"-o", "json"},
 			keep: []string{`            "big": 12345678901234567890,`, `            "ratio": 1.50,`}},
 	} {

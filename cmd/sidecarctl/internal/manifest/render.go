@@ -151,7 +151,13 @@ func (d *Document) edited(c *types) (*kyaml.Node, error) {
 
 // blockStyle turns a JSON document's flow style into YAML's block style.
 func blockStyle(n *kyaml.Node) {
-	n.Style &^= kyaml.FlowStyle | kyaml.DoubleQuotedStyle
+	n.Style &^= kyaml.FlowStyle
+	if n.Kind == kyaml.ScalarNode && n.Style&kyaml.DoubleQuotedStyle != 0 {
+		// Quotes go where a YAML 1.1 reader would still read the string as a string.
+		if _, isString := plainValue(n.Value).(string); isString && n.Value != "" {
+			n.Style &^= kyaml.DoubleQuotedStyle
+		}
+	}
 	for _, c := range n.Content {
 		blockStyle(c)
 	}
