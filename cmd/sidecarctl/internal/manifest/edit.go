@@ -27,16 +27,21 @@ func edit(c *types, n *kyaml.Node, value any, t reflect.Type, templatePath []str
 			return n
 		}
 	}
-	if equalValue(n, value) {
-		return n
-	}
 	if n.Kind == kyaml.AliasNode {
+		if equalValue(n, value) {
+			return n
+		}
 		// The anchor's value is used elsewhere too: this place gets its own copy.
 		n = expandAliases(n.Alias)
 	}
+	// Mappings and sequences are edited in place, key by key and item by item, which
+	// changes nothing where nothing changed; a scalar is replaced only when its value did.
 	switch v := value.(type) {
 	case map[string]any:
 		if n.Kind == kyaml.MappingNode {
+			if len(merged(n)) > 0 && equalValue(n, v) {
+				return n // unchanged: its merge keys stay
+			}
 			editMapping(c, n, v, t, templatePath, path)
 			return n
 		}
@@ -45,6 +50,9 @@ func edit(c *types, n *kyaml.Node, value any, t reflect.Type, templatePath []str
 			editSequence(c, n, v, elemType(t), templatePath, path)
 			return n
 		}
+	}
+	if n.Kind == kyaml.ScalarNode && equalScalar(scalarValue(n), value) {
+		return n
 	}
 	repl := newNode(c, value, t)
 	if n.Kind == kyaml.ScalarNode && repl.Kind == kyaml.ScalarNode && repl.Tag == "!!str" {
@@ -151,7 +159,7 @@ func editSequence(c *types, n *kyaml.Node, items []any, t reflect.Type, template
 	newNames, newNamed := valueNames(items)
 	named := oldNamed && newNamed
 	if named {
-		index := make(map[string]int, len(old))
+		index := make(map[itemKey]int, len(old))
 		for j, name := range oldNames {
 			index[name] = j
 		}
@@ -182,7 +190,14 @@ func editSequence(c *types, n *kyaml.Node, items []any, t reflect.Type, template
 			}
 		}
 	}
-	out := make([]*kyaml.Node, len(items))
+	same := len(items) == len(old)
+	for i := range match {
+		same = same && match[i] == i
+	}
+	out := old
+	if !same {
+		out = make([]*kyaml.Node, len(items))
+	}
 	for i, it := range items {
 		if match[i] >= 0 {
 			out[i] = edit(c, old[match[i]], it, t, templatePath, path)
@@ -193,10 +208,17 @@ func editSequence(c *types, n *kyaml.Node, items []any, t reflect.Type, template
 	n.Content = out
 }
 
-// nodeNames returns "name#occurrence" for every item, and whether every item is a mapping
-// with a plain string name.
-func nodeNames(items []*kyaml.Node) ([]string, bool) {
-	names := make([]string, len(items))
+// itemKey is an item's name and which item of that name it is (lists such as env may
+// repeat a name).
+type itemKey struct {
+	name string
+	nth  int
+}
+
+// nodeNames returns the key of every item, and whether every item is a mapping with a plain
+// string name.
+func nodeNames(items []*kyaml.Node) ([]itemKey, bool) {
+	names := make([]itemKey, len(items))
 	count := map[string]int{}
 	for i, it := range items {
 		if it.Kind == kyaml.AliasNode {
@@ -215,13 +237,13 @@ func nodeNames(items []*kyaml.Node) ([]string, bool) {
 			return nil, false
 		}
 		count[name]++
-		names[i] = name + "#" + strconv.Itoa(count[name])
+		names[i] = itemKey{name, count[name]}
 	}
 	return names, true
 }
 
-func valueNames(items []any) ([]string, bool) {
-	names := make([]string, len(items))
+func valueNames(items []any) ([]itemKey, bool) {
+	names := make([]itemKey, len(items))
 	count := map[string]int{}
 	for i, it := range items {
 		m, ok := it.(map[string]any)
@@ -233,7 +255,7 @@ func valueNames(items []any) ([]string, bool) {
 			return nil, false
 		}
 		count[name]++
-		names[i] = name + "#" + strconv.Itoa(count[name])
+		names[i] = itemKey{name, count[name]}
 	}
 	return names, true
 }

@@ -217,8 +217,8 @@ func plainValue(v string) any {
 	case "-.inf", "-.Inf", "-.INF":
 		return math.Inf(-1)
 	}
-	if c := v[0]; c != '-' && c != '+' && c != '.' && (c < '0' || c > '9') {
-		return v
+	if !numeric(v) {
+		return v // spares the parsers' errors, which allocate
 	}
 	plain := strings.ReplaceAll(v, "_", "")
 	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
@@ -236,6 +236,23 @@ func plainValue(v string) any {
 		return f
 	}
 	return v
+}
+
+// numeric reports whether v is made of what YAML 1.1 numbers are written with, starting as
+// one does: a cheap test before the parsers.
+func numeric(v string) bool {
+	if c := v[0]; c != '-' && c != '+' && c != '.' && (c < '0' || c > '9') {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9', c == '.', c == '_', c == '+', c == '-':
+		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F', c == 'x', c == 'X', c == 'o', c == 'O':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // nodeObject is the value of a document's node tree as the reader decodes YAML (through
