@@ -79,20 +79,59 @@ func renderYAML(c *types, d *Document) ([]byte, error) {
 	if d.Format == FormatJSON {
 		blockStyle(n)
 	}
+	out, err := encodeYAML(n, d.layout)
+	if err != nil || !d.layout.anchors || d.Raw != nil {
+		return out, err
+	}
+	// An edit may have dropped an anchor that an alias elsewhere still names, or changed
+	// what an alias stands for: the output must read back as the object, or the document is
+	// written with its aliases spelled out.
+	if back, err := parseNode(out, FormatYAML); err == nil {
+		if v, err := nodeValue(back); err == nil && equalTree(v, d.Object.Object) {
+			return out, nil
+		}
+	}
+	fresh, err := parseNode(d.text, d.Format)
+	if err != nil {
+		return encodeObjectYAML(d.Object)
+	}
+	t, templatePath := rootType(d.Object)
+	d.node = edit(c, expandAliases(fresh), d.Object.Object, t, templatePath, nil)
+	return encodeYAML(d.node, d.layout)
+}
+
+// encodeYAML writes a node tree with the layout of its source.
+func encodeYAML(n *kyaml.Node, l layout) ([]byte, error) {
+	plainMergeKeys(n)
 	var buf bytes.Buffer
 	style := kyaml.CompactSequenceStyle
-	if d.layout.wide {
+	if l.wide {
 		style = kyaml.WideSequenceStyle
 	}
 	enc := kyaml.NewEncoderWithOptions(&buf, &kyaml.EncoderOptions{SeqIndent: style})
-	enc.SetIndent(d.layout.indent)
+	enc.SetIndent(l.indent)
 	if err := enc.Encode(n); err != nil {
 		return nil, fmt.Errorf("encode YAML: %w", err)
 	}
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("encode YAML: %w", err)
 	}
-	return withLineEnding(buf.Bytes(), d.layout), nil
+	return withLineEnding(buf.Bytes(), l), nil
+}
+
+// plainMergeKeys drops the tag of merge keys, which the encoder would otherwise write out
+// ("!!merge <<:").
+func plainMergeKeys(n *kyaml.Node) {
+	if n.Kind == kyaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Tag == "!!merge" {
+				k.Tag = ""
+			}
+		}
+	}
+	for _, c := range n.Content {
+		plainMergeKeys(c)
+	}
 }
 
 // renderJSON encodes d as JSON indented by indent, depth levels deep (where it stands as an
@@ -137,11 +176,10 @@ func (d *Document) edited(c *types) (*kyaml.Node, error) {
 		// An anchored value was edited in place and its aliases changed with it: parse again
 		// and edit with every alias spelled out.
 		fresh, err := parseNode(d.text, d.Format)
-		if err != nil {
-			return nil, err
-		}
-		if d.FromList {
-			return nil, fmt.Errorf("cannot edit a list item whose anchors are used elsewhere")
+		if err != nil || d.FromList {
+			// A list item's anchors may stand in other items: it is written from its object.
+			d.text, d.node = nil, nil
+			return nil, nil
 		}
 		n = edit(c, expandAliases(fresh), d.Object.Object, t, templatePath, nil)
 	}
