@@ -24,6 +24,8 @@ type layout struct {
 	// aliases, whose edits are checked (see edit.go).
 	jsonIndent string
 	anchors    bool
+	// blankLines: a YAML document with blank lines between its lines, kept in an edit.
+	blankLines bool
 }
 
 // lineEnding is what ends the document's lines.
@@ -42,11 +44,28 @@ func detectLayout(data []byte, format string) layout {
 		l.jsonIndent = jsonIndent(data)
 		return l
 	}
+	l.blankLines = hasInnerBlankLine(data)
 	// Anchors ("&a"), aliases ("*a") and merge keys ("<<") may be there: edits are checked.
 	l.anchors = bytes.ContainsAny(data, "&*<")
 	l.wide = kyaml.DeriveSeqIndentStyle(string(data)) == string(kyaml.WideSequenceStyle)
 	l.indent = yamlIndent(data)
 	return l
+}
+
+// hasInnerBlankLine reports whether a blank line stands between two lines with content.
+func hasInnerBlankLine(data []byte) bool {
+	seen, blank := false, false
+	for line := range bytes.Lines(data) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			blank = seen
+			continue
+		}
+		if blank {
+			return true
+		}
+		seen = true
+	}
+	return false
 }
 
 // yamlIndent finds the indentation of the first block mapping nested under a key ("key:"
