@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -126,16 +125,3 @@ func writeJSON(w io.Writer, objs []*unstructured.Unstructured) error {
 // FormatName prints one line per object, kubectl's -o name: kind.group/name.
 const FormatName = "name"
 
-// WriteNames writes the objects of docs as kubectl's -o name does.
-func WriteNames(w io.Writer, docs []Document) error {
-	for _, d := range docs {
-		kind := strings.ToLower(d.Object.GetKind())
-		if g := d.Object.GroupVersionKind().Group; g != "" {
-			kind += "." + g
-		}
-		if _, err := fmt.Fprintf(w, "%s/%s\n", kind, d.Object.GetName()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
