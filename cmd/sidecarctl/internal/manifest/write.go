@@ -124,4 +124,3 @@ func writeJSON(w io.Writer, objs []*unstructured.Unstructured) error {
 
 // FormatName prints one line per object, kubectl's -o name: kind.group/name.
 const FormatName = "name"
-
