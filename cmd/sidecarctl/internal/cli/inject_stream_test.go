@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // signalWriter collects output and closes seen once the output holds want.
@@ -139,6 +142,60 @@ func TestInjectStreamOrderAndFailure(t *testing.T) {
 	for _, want := range []string{"Pod default/echo-server-000120", fmt.Sprintf("stdout holds the %d document(s) before it", bad)} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// TestStreamedAsBuffered: the streamed path (--from) writes what the path that reads the
+// input whole (the state in -f) writes for the same pods, in every output format.
+func TestStreamedAsBuffered(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var pods strings.Builder
+	for i := range 5 {
+		pods.WriteString(pod(i))
+	}
+	podsFile := filepath.Join(dir, "pods.yaml")
+	stateFile := filepath.Join(dir, "state.yaml")
+	allFile := filepath.Join(dir, "all.yaml")
+	for path, data := range map[string]string{podsFile: pods.String(), stateFile: memorySidecarSet, allFile: memorySidecarSet + pods.String()} {
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(args ...string) string {
+		var out, errOut bytes.Buffer
+		if code := Execute(context.Background(), IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, append([]string{"inject", "-q"}, args...)); code != 0 {
+			t.Fatalf("inject %v exited %d: %s", args, code, errOut.String())
+		}
+		return out.String()
+	}
+	for _, format := range []string{"yaml", "json", "name"} {
+		streamed := run("-f", podsFile, "--from", stateFile, "-o", format)
+		buffered := run("-f", allFile, "-o", format)
+		var want string
+		switch format {
+		case "yaml":
+			want = memorySidecarSet + "---\n" + streamed
+		case "name":
+			want = "sidecarset.apps.kruise.io/filebeat-sidecarset\n" + streamed
+		case "json":
+			// The List of the buffered run has the SidecarSet first.
+			var sets, items map[string]any
+			if err := json.Unmarshal([]byte(buffered), &sets); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(streamed), &items); err != nil {
+				t.Fatal(err)
+			}
+			all := sets["items"].([]any)
+			if diff := cmp.Diff(all[1:], items["items"]); diff != "" || len(all) != 6 {
+				t.Errorf("json: the streamed items differ from the buffered ones (-buffered +streamed):\n%s", diff)
+			}
+			continue
+		}
+		if buffered != want {
+			t.Errorf("%s: streamed and buffered output differ:\n%s\n---- buffered:\n%s", format, streamed, buffered)
 		}
 	}
 }
