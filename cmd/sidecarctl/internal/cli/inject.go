@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -44,9 +42,16 @@ func newCmdInject(streams IOStreams) *cobra.Command {
 istioctl kube-inject: --from describes the cluster (SidecarSets in creation order, Namespaces,
 kruise-configuration, bindings, ControllerRevisions). Pods, Deployments, StatefulSets,
 DaemonSets, ReplicaSets, Jobs, CronJobs, Kruise workloads, agent sandboxes and OpenSandbox pools
-are injected; other kinds pass through untouched. If Kruise would refuse a pod, the command
-fails with Kruise's reason and prints nothing on stdout (or, with --output-dir and --in-place,
-writes no file). -k builds a kustomization in process, -l injects only the objects it selects.`,
+are injected; other kinds pass through untouched. A changed document keeps its comments, key
+order, quoting, line endings and number text; only what injection adds is new. If Kruise
+would refuse a pod, the command fails with Kruise's reason. -k builds a kustomization in
+process, -l injects only the objects it selects.
+
+With --from or --from-cluster, -f is streamed to stdout: each document is written when it and
+those before it are done, in bounded memory, and a failure exits 1 after the documents before
+it. Without them (the state is in the -f stream), with -k, with injection profiles in the state,
+with -l, or with --output-dir or --in-place, the input is read whole first and nothing is written (no
+file touched) unless every object succeeded.`,
 		Example: `  sidecarctl inject -f deployment.yaml --from sidecarsets.yaml
   sidecarctl inject -f pod.json --from state/ --kruise-version 1.3 -o json
   sidecarctl inject -k overlays/prod -l app=web --output-dir rendered/
@@ -105,18 +110,69 @@ func (o *InjectOptions) Validate() error {
 	return nil
 }
 
-// Run injects and writes the result only when every object succeeded.
+// Run injects. With --from or --from-cluster and -f to stdout, the -f documents are streamed
+// (streamInject): read, injected and written one at a time, in bounded memory. Otherwise the
+// input is read whole and written only when every object succeeded: without --from the state
+// is what the -f stream holds, anywhere in it; -k builds a kustomization whole; -l must find
+// an object it selects before anything is written; --output-dir
+// and --in-place write every file or none; and with injection profiles in the state the
+// profiles follow the platform every workload asks for.
 func (o *InjectOptions) Run(ctx context.Context) error {
-	if os.Getenv("GOGC") == "" {
-		// A run is a batch over documents that are all alive until the output is written;
-		// collecting four times less often is about a third faster on large streams, for a
-		// short-lived process. GOGC, if set, wins.
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	if (len(o.From) == 0 && !o.FromCluster) || len(o.Kustomize) > 0 || o.Selector != "" || o.outputFlags.toFiles() {
+		st, docs, err := o.engineFlags.admitForWorkloads(ctx, o.opts, &o.clusterFlags, &o.inputFlags, o.In)
+		if err != nil {
+			return err
+		}
+		return o.injectAll(st, docs)
 	}
-	st, docs, err := o.engineFlags.admitForWorkloads(ctx, o.opts, &o.clusterFlags, &o.inputFlags, o.In)
+	if err := pathsExist("--from", o.From); err != nil {
+		return err
+	}
+	opts := o.opts
+	in, err := o.clusterFlags.readInput(ctx, o.From, nil, o.Recursive, o.In, &opts)
 	if err != nil {
 		return err
 	}
+	if !hasProfiles(in) {
+		st, err := pipeline.Admit(in, opts)
+		if err != nil {
+			return err
+		}
+		if err := pathsExist("-f", o.Filenames); err != nil {
+			return err
+		}
+		return o.streamInject(ctx, st)
+	}
+	docs, err := o.inputFlags.read(o.In)
+	if err != nil {
+		return err
+	}
+	if len(docs) == 0 {
+		return fmt.Errorf("%s: no objects to work on", o.inputFlags.describe())
+	}
+	if opts, err = opts.ForWorkloads(manifest.Objects(docs)...); err != nil {
+		return err
+	}
+	st, err := pipeline.Admit(in, opts)
+	if err != nil {
+		return err
+	}
+	return o.injectAll(st, docs)
+}
+
+// hasProfiles reports whether the state holds injection profiles (a sandbox-injection-config).
+func hasProfiles(in *pipeline.Input) bool {
+	for _, c := range in.Creations {
+		if c.Profiles != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// injectAll injects documents read whole and writes the result only when every object
+// succeeded.
+func (o *InjectOptions) injectAll(st *pipeline.State, docs []manifest.Document) error {
 	// Documents are independent and the state is read-only, so they are injected in
 	// parallel; reports and errors are taken in document order, so output stays deterministic.
 	results := make([]*pipeline.ObjectResult, len(docs))
@@ -166,11 +222,7 @@ func writeResult(streams IOStreams, dest *outputFlags, docs []manifest.Document,
 		return nil
 	}
 	var out bytes.Buffer
-	write := func() error { return manifest.WriteDocuments(&out, docs, output) }
-	if output == manifest.FormatName {
-		write = func() error { return manifest.WriteNames(&out, docs) }
-	}
-	if err := write(); err != nil {
+	if err := manifest.WriteDocuments(&out, docs, output); err != nil {
 		return err
 	}
 	if _, err := io.Copy(streams.Out, &out); err != nil {

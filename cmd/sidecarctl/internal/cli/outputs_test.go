@@ -58,7 +58,7 @@ func TestOutputDir(t *testing.T) {
 	}{
 		{name: "a directory, recursive", args: []string{"inject", "--from", "@state.yaml", "-R", "-f", "@in", "--output-dir", "@out"},
 			files:  []string{"a.yaml", "c.yml", "sub/b.json"},
-			starts: map[string]string{"a.yaml": "apiVersion: v1\nkind: Pod\n", "sub/b.json": "{\n"},
+			starts: map[string]string{"a.yaml": "apiVersion: v1\nkind: Pod\n", "sub/b.json": "{"},
 			stderr: []string{filepath.FromSlash("in/sub/b.json: written to out/sub/b.json")}},
 		{name: "files by name, -o json", args: []string{"inject", "--from", "@state.yaml", "-f", "@in/a.yaml", "-f", "@in/sub/../sub/b.json", "--output-dir", "@out", "-o", "json"},
 			files: []string{"a.json", "b.json"}, starts: map[string]string{"a.json": "{\n"},

@@ -85,16 +85,5 @@ func TestUninjectContract(t *testing.T) {
 	}
 }
 
-// webPodOut is webPod as sidecarctl writes it.
-const webPodOut = `apiVersion: v1
-kind: Pod
-metadata:
-  labels:
-    app: web
-  name: web-0
-  namespace: shop
-spec:
-  containers:
-  - image: nginx:1.25
-    name: app
-`
+// webPodOut is what uninject gives back for webPod injected: webPod itself, byte for byte.
+const webPodOut = webPod

@@ -99,6 +99,7 @@ BenchmarkServeLoopbackChurn10000/static-2  1   10000000000 ns/op   0.4 p50_ms   
 BenchmarkServeLoopbackChurn10000/churn-2   1   10000000000 ns/op   0.5 p50_ms   1.6 p99_ms   0 errors   5 rebuilds   900 updates
 BenchmarkSnapshotStep10000/incremental-2   100    20000000 ns/op
 BenchmarkSnapshotStep10000/rebuild-2       2    800000000 ns/op
+BenchmarkInjectMemory-2          1   60000000000 ns/op   20000 pods_small   1.04 rss_large_vs_small   61.25 rss_mb_small
 PASS
 `
 	res, err := Parse(strings.NewReader(out))
@@ -110,7 +111,7 @@ PASS
 		t.Fatal(err)
 	}
 	want := "bench: handler_vs_floor_n10=1.18 scale_n10000_vs_n10=1.35 patch_vs_content=1.05 offline_vs_yaml=0.82 p99_ms_1000rps=0.90 errors=0 webhook_config_kb_n10000=23.9" +
-		" p99_ms_static_n10000=1.10 p99_ms_churn=1.60 churn_errors=0 rebuild_vs_incremental_n10000=40.0"
+		" p99_ms_static_n10000=1.10 p99_ms_churn=1.60 churn_errors=0 rebuild_vs_incremental_n10000=40.0 rss_mb_20000=61.2 rss_200000_vs_20000=1.04"
 	if got != want {
 		t.Errorf("summary:\n got %s\nwant %s", got, want)
 	}

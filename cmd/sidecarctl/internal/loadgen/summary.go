@@ -94,6 +94,8 @@ const (
 	BenchChurnStatic = "BenchmarkServeLoopbackChurn10000/static"
 	BenchStepInc     = "BenchmarkSnapshotStep10000/incremental"
 	BenchStepFull    = "BenchmarkSnapshotStep10000/rebuild"
+	// Peak RSS of inject streaming pods.
+	BenchMemory = "BenchmarkInjectMemory"
 )
 
 // Summarize computes every goal's figure from one run's results and returns the summary
@@ -118,10 +120,15 @@ func Summarize(r Results) (string, error) {
 	p99Static := pick(r.get(BenchChurnStatic, "p99_ms"))
 	churnErrs := pick(r.get(BenchChurn, "errors"))
 	fullVsInc := pick(r.ratio(BenchStepFull, "ns/op", BenchStepInc, "ns/op"))
+	// Peak RSS of `inject` streaming pods, and how many times that ten times the pods need.
+	pods := pick(r.get(BenchMemory, "pods_small"))
+	rss := pick(r.get(BenchMemory, "rss_mb_small"))
+	rssGrowth := pick(r.get(BenchMemory, "rss_large_vs_small"))
 	if len(errs) > 0 {
 		return "", fmt.Errorf("bench summary: %s", strings.Join(errs, "; "))
 	}
 	return fmt.Sprintf("bench: handler_vs_floor_n10=%.2f scale_n10000_vs_n10=%.2f patch_vs_content=%.2f offline_vs_yaml=%.2f p99_ms_1000rps=%.2f errors=%d webhook_config_kb_n10000=%.1f"+
-		" p99_ms_static_n10000=%.2f p99_ms_churn=%.2f churn_errors=%d rebuild_vs_incremental_n10000=%.1f",
-		handlerVsFloor, scale, patch, offline, p99, int(errCount), configKB, p99Static, p99Churn, int(churnErrs), fullVsInc), nil
+		" p99_ms_static_n10000=%.2f p99_ms_churn=%.2f churn_errors=%d rebuild_vs_incremental_n10000=%.1f rss_mb_%d=%.1f rss_%d_vs_%d=%.2f",
+		handlerVsFloor, scale, patch, offline, p99, int(errCount), configKB, p99Static, p99Churn, int(churnErrs), fullVsInc,
+		int(pods), rss, 10*int(pods), int(pods), rssGrowth), nil
 }

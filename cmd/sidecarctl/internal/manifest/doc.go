@@ -6,14 +6,20 @@
 // streams, flattens lists (`v1 List` and typed `XxxList`) and tags every object
 // with where it came from, so errors can name the file, the document and the
 // object. Write prints objects as YAML documents or as JSON (one object as
-// itself, several as a `v1 List`), deterministically; WriteDocuments also
-// reprints untouched YAML documents byte for byte.
+// itself, several as a `v1 List`), deterministically.
+//
+// WriteDocuments and RenderDocument write documents read by Read as a hand
+// edit of their source would read: an untouched YAML document is its bytes as
+// read; a changed one is its source's node tree (kyaml, go.yaml.in/yaml/v3)
+// with only what changed edited in (edit.go), so comments, key order, quoting,
+// flow style, anchors, line endings and the exact text of numbers stay, and
+// new keys go where Kubernetes' field order (the Go types', order.go) puts
+// them among the keys already there.
 //
 // Kustomize builds a kustomization in process (kubectl -k), refusing remote bases first, and
 // tags its documents "kustomize build DIR".
 //
 // The package does not decide what an object is for (SidecarSet, Namespace,
-// workload): the commands do. It does not buffer for the caller either: a
-// command writes into a buffer and copies it to stdout only when everything
-// succeeded, so nothing is half-written.
+// workload): the commands do. It does not decide when output is final either:
+// a command that must write all or nothing writes into a buffer.
 package manifest

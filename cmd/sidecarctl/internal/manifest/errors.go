@@ -13,19 +13,7 @@ import (
 // checkText refuses data that is not UTF-8 text (a binary file, a UTF-16 export) before the
 // YAML parser reports a confusing octet error, naming the line and the byte.
 func checkText(data []byte) error {
-	bad := bytes.IndexByte(data, 0)
-	if !utf8.Valid(data) {
-		for i := 0; i < len(data); {
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size <= 1 {
-				if bad < 0 || i < bad {
-					bad = i
-				}
-				break
-			}
-			i += size
-		}
-	}
+	bad := textError(data)
 	if bad < 0 {
 		return nil
 	}
@@ -56,4 +44,23 @@ func jsonError(err error, data []byte, start int) error {
 		msg = "unexpected character " + msg
 	}
 	return fmt.Errorf("JSON: line %d, column %d: %s", line, col, msg)
+}
+
+// textError returns the offset of the first byte of data that is not UTF-8 text (a NUL or an
+// invalid sequence), or -1.
+func textError(data []byte) int {
+	bad := bytes.IndexByte(data, 0)
+	if !utf8.Valid(data) {
+		for i := 0; i < len(data); {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				if bad < 0 || i < bad {
+					bad = i
+				}
+				break
+			}
+			i += size
+		}
+	}
+	return bad
 }

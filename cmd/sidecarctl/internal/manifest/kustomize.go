@@ -11,7 +11,7 @@ import (
 
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/api/types"
+	kusttypes "sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
@@ -71,7 +71,7 @@ func localKustomization(dir string, seen map[string]bool) error {
 	if err != nil {
 		return err
 	}
-	var k types.Kustomization
+	var k kusttypes.Kustomization
 	if err := yaml.Unmarshal(data, &k); err != nil {
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			return fmt.Errorf("%s:%s: YAML: %s", file, m[1], m[2])

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"runtime"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 
 	"golang.org/x/sync/errgroup"
@@ -50,8 +52,16 @@ type Document struct {
 	// Raw holds the document's bytes exactly as read, so that an object nobody
 	// changed can be printed back unchanged (comments included). It is nil for
 	// list items, which have no bytes of their own. A caller that modifies
-	// Object must set Raw to nil.
+	// Object must set Raw to nil: the writer then edits the document's source
+	// with what changed (RenderDocument).
 	Raw []byte
+
+	// text is the source document (the whole list for list items), kept when Raw is
+	// dropped; layout is how it is written; node is its parsed tree (for list items the
+	// item's), parsed when first needed.
+	text   []byte
+	layout layout
+	node   *kyaml.Node
 }
 
 // String locates the document for messages:
@@ -198,22 +208,47 @@ func Parse(source string, data []byte) ([]Document, error) {
 }
 
 func decode(source string, c chunk) ([]Document, error) {
-	doc := Document{Source: source, Index: c.index, Line: c.line, Format: c.format, Raw: c.data}
+	doc := Document{Source: source, Index: c.index, Line: c.line, Format: c.format, Raw: c.data,
+		text: c.data, layout: detectLayout(c.data, c.format)}
 	fail := func(err error) error {
 		return fmt.Errorf("%s starting at line %d: %w", doc, doc.Line, err)
 	}
-	js := c.data
-	if c.format == FormatYAML {
-		var err error
-		// Strict: a key given twice in a mapping is refused, as kubectl refuses it, instead
-		// of the last one silently winning.
-		if js, err = yaml.YAMLToJSONStrict(c.data); err != nil {
-			return nil, yamlError(doc, err)
-		}
+	// A streamed document has not been through Parse's check of the whole file.
+	if bad := textError(c.data); bad >= 0 {
+		line := c.line + bytes.Count(c.data[:bad], []byte("\n"))
+		return nil, fmt.Errorf("%s: line %d: not UTF-8 text (binary data, or another encoding such as UTF-16?)", source, line)
 	}
 	var value any
-	if err := utiljson.Unmarshal(js, &value); err != nil {
-		return nil, fail(err)
+	decoded := false
+	if c.format == FormatYAML {
+		// One parse gives both the object and the node tree an edit needs; what the fast
+		// reading cannot promise to read as sigs.k8s.io/yaml does takes the slow way.
+		if n, err := parseNode(c.data, c.format); err == nil {
+			// Aliases are expanded by the strict reader first, which bounds their expansion
+			// (an alias bomb is refused there, not expanded here).
+			if hasAlias(n) {
+				if _, err := yaml.YAMLToJSONStrict(c.data); err != nil {
+					return nil, yamlError(doc, err)
+				}
+			}
+			if value, decoded = nodeObject(n); decoded {
+				doc.node = n
+			}
+		}
+	}
+	if !decoded {
+		js := c.data
+		if c.format == FormatYAML {
+			var err error
+			// Strict: a key given twice in a mapping is refused, as kubectl refuses it,
+			// instead of the last one silently winning.
+			if js, err = yaml.YAMLToJSONStrict(c.data); err != nil {
+				return nil, yamlError(doc, err)
+			}
+		}
+		if err := utiljson.Unmarshal(js, &value); err != nil {
+			return nil, fail(err)
+		}
 	}
 	if value == nil {
 		return nil, nil // "~" or "null": an empty document
@@ -272,6 +307,7 @@ func flatten(list Document, fail func(error) error) ([]Document, error) {
 	items := list.Object.Object["items"].([]any)
 	// Items of a typed list (PodList) may omit their type; it is the list's.
 	itemKind := strings.TrimSuffix(list.Object.GetKind(), "List")
+	nodes := itemNodes(list, len(items))
 	docs := make([]Document, 0, len(items))
 	for i, item := range items {
 		path := field.NewPath("items").Index(i)
@@ -292,6 +328,9 @@ func flatten(list Document, fail func(error) error) ([]Document, error) {
 			Source: list.Source, Index: list.Index, Line: list.Line, Format: list.Format,
 			FromList: true, Item: i, Object: obj,
 		}
+		if i < len(nodes) {
+			doc.text, doc.layout, doc.node = list.text, list.layout, nodes[i]
+		}
 		if err := checkTypeMeta(obj); err != nil {
 			return nil, fmt.Errorf("%s starting at line %d: %w", doc, doc.Line, err)
 		}
@@ -301,6 +340,32 @@ func flatten(list Document, fail func(error) error) ([]Document, error) {
 		docs = append(docs, doc)
 	}
 	return docs, nil
+}
+
+// itemNodes parses a list document and returns the nodes of its items, nil when they cannot
+// be told (the items are then written from their objects).
+func itemNodes(list Document, n int) []*kyaml.Node {
+	root := list.node
+	if root == nil {
+		var err error
+		if root, err = parseNode(list.text, list.Format); err != nil {
+			return nil
+		}
+	}
+	seq := content(root)
+	if seq.Kind == kyaml.MappingNode {
+		var items *kyaml.Node
+		for i := 0; i+1 < len(seq.Content); i += 2 {
+			if seq.Content[i].Value == "items" {
+				items = seq.Content[i+1]
+			}
+		}
+		seq = items
+	}
+	if seq == nil || seq.Kind != kyaml.SequenceNode || len(seq.Content) != n {
+		return nil
+	}
+	return seq.Content
 }
 
 func jsonType(v any) string {
@@ -341,4 +406,20 @@ func yamlError(doc Document, err error) error {
 	}
 	n, _ := strconv.Atoi(m[1])
 	return fmt.Errorf("%s:%d: document %d: YAML: %s", doc.Source, doc.Line+n-1, doc.Index, m[2])
+}
+
+// hasAlias reports whether a node tree uses an alias (*name), without expanding any.
+func hasAlias(n *kyaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == kyaml.AliasNode {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c) {
+			return true
+		}
+	}
+	return false
 }

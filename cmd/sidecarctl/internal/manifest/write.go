@@ -1,12 +1,10 @@
 package manifest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
-	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -28,7 +26,7 @@ func Write(w io.Writer, objs []*unstructured.Unstructured, format string) error 
 	switch format {
 	case FormatYAML:
 		for i, obj := range objs {
-			if err := writeYAML(w, i, obj, nil); err != nil {
+			if err := writeYAML(w, i, obj); err != nil {
 				return err
 			}
 		}
@@ -40,30 +38,20 @@ func Write(w io.Writer, objs []*unstructured.Unstructured, format string) error 
 	}
 }
 
-// WriteDocuments is Write for documents read by Read. In YAML output a
-// document that still has its Raw bytes and was YAML in its source is printed
-// exactly as read, comments and key order included; the rest are encoded from
-// Object. JSON output always encodes Object.
+// WriteDocuments is Write for documents read by Read: each document is written as a
+// hand edit of its source would be (see RenderDocument), and JSON output keeps a single
+// document as itself.
 func WriteDocuments(w io.Writer, docs []Document, format string) error {
-	if format != FormatYAML {
-		return Write(w, Objects(docs), format)
-	}
-	// Documents are encoded independently, so they are encoded in parallel (YAML encoding is
-	// most of the cost of a large stream) and written in order.
-	encoded := make([]bytes.Buffer, len(docs))
+	// Documents render independently, so they are rendered in parallel (encoding is most of
+	// the cost of a large stream) and written in order.
+	rendered := make([]Rendered, len(docs))
 	errs := make([]error, len(docs))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
+	renderer := NewRenderer()
 	for i := range docs {
 		g.Go(func() error {
-			d := docs[i]
-			var raw []byte
-			if d.Format == FormatYAML && !d.FromList {
-				raw = d.Raw
-			}
-			if err := writeYAML(&encoded[i], i, d.Object, raw); err != nil {
-				errs[i] = fmt.Errorf("%s: %w", d, err)
-			}
+			rendered[i], errs[i] = renderer.Render(&docs[i], format)
 			return nil
 		})
 	}
@@ -73,39 +61,39 @@ func WriteDocuments(w io.Writer, docs []Document, format string) error {
 			return errs[i] // the first failing document, whatever finished first
 		}
 	}
-	for i := range encoded {
-		if _, err := encoded[i].WriteTo(w); err != nil {
+	out := NewWriter(w, format)
+	for _, r := range rendered {
+		if err := out.Write(r); err != nil {
 			return err
 		}
 	}
-	return nil
+	return out.Close()
 }
 
-func writeYAML(w io.Writer, i int, obj *unstructured.Unstructured, raw []byte) error {
+func writeYAML(w io.Writer, i int, obj *unstructured.Unstructured) error {
 	if i > 0 {
 		if _, err := io.WriteString(w, "---\n"); err != nil {
 			return err
 		}
 	}
-	out := raw
-	if out == nil {
-		var err error
-		// The object is already a JSON-shaped tree (maps, slices, strings, int64, float64,
-		// bools), so it can go to the YAML encoder directly: the same encoder and key order
-		// as sigs.k8s.io/yaml.Marshal, without its JSON encode and YAML re-parse (which were
-		// most of the cost of `inject` over large streams).
-		if out, err = goyaml.Marshal(obj.Object); err != nil {
-			return fmt.Errorf("encode %s as YAML: %w", describe(obj), err)
-		}
-	}
-	if _, err := w.Write(out); err != nil {
+	out, err := encodeObjectYAML(obj)
+	if err != nil {
 		return err
 	}
-	if !bytes.HasSuffix(out, []byte("\n")) {
-		_, err := io.WriteString(w, "\n")
-		return err
+	_, err = w.Write(out)
+	return err
+}
+
+// encodeObjectYAML encodes an object that has no source to edit, keys sorted.
+func encodeObjectYAML(obj *unstructured.Unstructured) ([]byte, error) {
+	// The object is already a JSON-shaped tree (maps, slices, strings, int64, float64,
+	// bools), so it can go to the YAML encoder directly: the same encoder and key order as
+	// sigs.k8s.io/yaml.Marshal, without its JSON encode and YAML re-parse.
+	out, err := goyaml.Marshal(obj.Object)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s as YAML: %w", describe(obj), err)
 	}
-	return nil
+	return out, nil
 }
 
 func writeJSON(w io.Writer, objs []*unstructured.Unstructured) error {
@@ -136,17 +124,3 @@ func writeJSON(w io.Writer, objs []*unstructured.Unstructured) error {
 
 // FormatName prints one line per object, kubectl's -o name: kind.group/name.
 const FormatName = "name"
-
-// WriteNames writes the objects of docs as kubectl's -o name does.
-func WriteNames(w io.Writer, docs []Document) error {
-	for _, d := range docs {
-		kind := strings.ToLower(d.Object.GetKind())
-		if g := d.Object.GroupVersionKind().Group; g != "" {
-			kind += "." + g
-		}
-		if _, err := fmt.Fprintf(w, "%s/%s\n", kind, d.Object.GetName()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
