@@ -3,6 +3,8 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -62,22 +64,44 @@ func newMemCluster(tb testing.TB, n int) *memCluster {
 func (m *memCluster) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ss, ok := obj.(*appsv1alpha1.SidecarSet)
-	if !ok {
-		return apierrors.NewNotFound(schema.GroupResource{Resource: fmt.Sprintf("%T", obj)}, key.Name)
-	}
 	stored, ok := m.sets[key.Name]
-	if !ok {
-		return apierrors.NewNotFound(schema.GroupResource{Group: "apps.kruise.io", Resource: "sidecarsets"}, key.Name)
+	switch out := obj.(type) {
+	case *unstructured.Unstructured:
+		// The server reads SidecarSets unstructured (clusterstate.SidecarSetObject), as the
+		// cache of a real server holds them.
+		if !ok || out.GetKind() != "SidecarSet" {
+			break
+		}
+		u, err := k8sruntime.DefaultUnstructuredConverter.ToUnstructured(stored)
+		if err != nil {
+			return err
+		}
+		out.Object = u
+		return nil
+	case *appsv1alpha1.SidecarSet:
+		if ok {
+			stored.DeepCopyInto(out)
+			return nil
+		}
 	}
-	stored.DeepCopyInto(ss)
-	return nil
+	return apierrors.NewNotFound(schema.GroupResource{Group: "apps.kruise.io", Resource: "sidecarsets"}, key.Name)
 }
 
 func (m *memCluster) List(_ context.Context, list client.ObjectList, _ ...client.ListOption) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch l := list.(type) {
+	case *unstructured.UnstructuredList:
+		if l.GetKind() != "SidecarSetList" {
+			return nil
+		}
+		for _, ss := range m.sets {
+			u, err := k8sruntime.DefaultUnstructuredConverter.ToUnstructured(ss)
+			if err != nil {
+				return err
+			}
+			l.Items = append(l.Items, unstructured.Unstructured{Object: u})
+		}
 	case *appsv1alpha1.SidecarSetList:
 		l.Items = make([]appsv1alpha1.SidecarSet, 0, len(m.sets))
 		for _, ss := range m.sets {
