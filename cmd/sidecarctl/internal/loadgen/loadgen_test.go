@@ -118,4 +118,12 @@ PASS
 	if _, err := Summarize(Results{}); err == nil || !strings.Contains(err.Error(), "BenchmarkHandler/pod/n=10;") {
 		t.Errorf("missing benchmarks: want an error naming them, got %v", err)
 	}
+	// A load whose admissions failed has no latency to report.
+	failed, err := Parse(strings.NewReader(strings.Replace(out, "1.6 p99_ms   0 errors", "1.6 p99_ms   10000 errors", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Summarize(failed); err == nil || !strings.Contains(err.Error(), "BenchmarkServeLoopbackChurn10000/churn: 10000 admissions failed") {
+		t.Errorf("failed churn admissions: want an error saying so, got %v", err)
+	}
 }

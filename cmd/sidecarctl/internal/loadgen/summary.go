@@ -124,6 +124,16 @@ func Summarize(r Results) (string, error) {
 	pods := pick(r.get(BenchMemory, "pods_small"))
 	rss := pick(r.get(BenchMemory, "rss_mb_small"))
 	rssGrowth := pick(r.get(BenchMemory, "rss_large_vs_small"))
+	// A latency measured over failed admissions measures the failures: such a run has no
+	// figures (the churn benchmark once reported a p99 with every admission failing).
+	for _, load := range []struct {
+		name   string
+		errors float64
+	}{{BenchLoad, errCount}, {BenchChurnStatic, pick(r.get(BenchChurnStatic, "errors"))}, {BenchChurn, churnErrs}} {
+		if load.errors > 0 {
+			errs = append(errs, fmt.Sprintf("%s: %d admissions failed", load.name, int(load.errors)))
+		}
+	}
 	if len(errs) > 0 {
 		return "", fmt.Errorf("bench summary: %s", strings.Join(errs, "; "))
 	}
